@@ -1,0 +1,435 @@
+"""Configuration: YAML files into a typed schema.
+
+`/etc/kcrashd/kcrashd.yaml` and then `conf.d/*.yaml` in lexical order are loaded with
+`yaml.safe_load` and deep-merged. Unknown keys and bad values are errors; every error is
+reported at once with the file and key it came from. The schema is the dataclasses below:
+their defaults are the built-in defaults, and `metadata["doc"]` documents each option
+(`render_yaml()` writes the shipped, commented config from them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+DEFAULT_CONFIG_PATH = "/etc/kcrashd/kcrashd.yaml"
+
+
+def opt(default: Any, doc: str, **kw: Any) -> Any:
+    """A config option: its default and the comment that documents it."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"doc": doc, **kw})
+    return field(default=default, metadata={"doc": doc, **kw})
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JournalConfig:
+    source: str = opt(
+        "auto",
+        "Where kernel messages come from: auto (the journal, else /dev/kmsg), journal, kmsg.",
+        choices=("auto", "journal", "kmsg"),
+    )
+    directory: Optional[str] = opt(
+        None, "Read journal files from this directory instead of the system journal."
+    )
+    report_gap_seconds: float = opt(
+        5.0, "A crash report still open after this many quiet seconds is complete.", minimum=0.1
+    )
+    max_report_lines: int = opt(
+        500, "A crash report is cut after this many lines (the rest is counted).", minimum=20
+    )
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    storm_window_seconds: float = opt(
+        300.0,
+        "Repeats of one crash signature within this window are counted, not alerted.",
+        minimum=0,
+    )
+    storm_summary_every: int = opt(
+        100,
+        "While a signature repeats, send one repeat summary every this many repeats.",
+        minimum=1,
+    )
+
+
+@dataclass(frozen=True)
+class HooksConfig:
+    directory: str = opt(
+        "/etc/kcrashd/hooks.d",
+        "Executables run on each alert, without a shell, the alert as JSON on stdin.",
+    )
+    timeout_seconds: float = opt(10.0, "A hook still running after this is killed.", minimum=0.1)
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    directory: str = opt("/var/lib/kcrashd", "State directory: state.db (SQLite) and snapshots/.")
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    interval_hours: float = opt(
+        6.0, "The daemon reruns the readiness checks this often (0 turns it off).", minimum=0
+    )
+    skip: List[str] = opt([], "Check IDs not to run (see 'kcrashd check --json' for IDs).")
+    severity: Dict[str, str] = opt(
+        {},
+        "Per check ID, the status to report instead of WARN or CRIT "
+        "(for example panic_on_oops: INFO on a desktop).",
+    )
+
+
+@dataclass(frozen=True)
+class WatcherConfig:
+    """Settings every watcher shares."""
+
+    enabled: bool = opt(True, "Run this watcher.")
+    interval_seconds: float = opt(30.0, "Seconds between samples.", minimum=1)
+    for_samples: int = opt(
+        2, "A level must hold for this many samples in a row before it alerts.", minimum=1
+    )
+
+
+@dataclass(frozen=True)
+class MemoryWatcherConfig(WatcherConfig):
+    available_warn_percent: float = opt(10.0, "WARN when MemAvailable is below this % of MemTotal.")
+    available_crit_percent: float = opt(5.0, "CRIT when MemAvailable is below this % of MemTotal.")
+    swap_warn_percent: float = opt(80.0, "WARN when swap use is above this %.")
+    swap_crit_percent: float = opt(95.0, "CRIT when swap use is above this %.")
+    psi_some_avg10_warn: float = opt(20.0, "WARN when PSI memory some avg10 is above this.")
+    psi_full_avg10_crit: float = opt(10.0, "CRIT when PSI memory full avg10 is above this.")
+    hysteresis_percent: float = opt(
+        2.0, "A raised level clears only this many points past its threshold."
+    )
+
+
+@dataclass(frozen=True)
+class FdWatcherConfig(WatcherConfig):
+    system_warn_percent: float = opt(
+        80.0, "WARN when allocated file handles pass this % of file-max."
+    )
+    system_crit_percent: float = opt(
+        95.0, "CRIT when allocated file handles pass this % of file-max."
+    )
+    process_warn_percent: float = opt(80.0, "WARN when a process uses this % of its RLIMIT_NOFILE.")
+    process_crit_percent: float = opt(95.0, "CRIT when a process uses this % of its RLIMIT_NOFILE.")
+    hysteresis_percent: float = opt(
+        2.0, "A raised level clears only this many points past its threshold."
+    )
+
+
+@dataclass(frozen=True)
+class ThermalWatcherConfig(WatcherConfig):
+    warn_margin_celsius: float = opt(
+        10.0, "WARN within this many degrees of a critical trip point."
+    )
+    crit_margin_celsius: float = opt(3.0, "CRIT within this many degrees of a critical trip point.")
+    hysteresis_celsius: float = opt(2.0, "A raised level clears only this many degrees lower.")
+
+
+@dataclass(frozen=True)
+class DiskWatcherConfig(WatcherConfig):
+    interval_seconds: float = opt(3600.0, "Seconds between SMART samples.", minimum=60)
+    for_samples: int = opt(1, "SMART problems alert on the first sample.", minimum=1)
+    smartctl_timeout_seconds: float = opt(30.0, "A smartctl call running longer is killed.")
+    nvme_percentage_used_warn: float = opt(90.0, "WARN when an NVMe drive's wear passes this %.")
+
+
+@dataclass(frozen=True)
+class EdacWatcherConfig(WatcherConfig):
+    interval_seconds: float = opt(60.0, "Seconds between samples.", minimum=1)
+    for_samples: int = opt(1, "Memory errors alert on the first sample.", minimum=1)
+    corrected_warn_per_interval: int = opt(
+        10, "WARN when corrected errors grow by this many in one interval."
+    )
+
+
+@dataclass(frozen=True)
+class KernelCountersWatcherConfig(WatcherConfig):
+    for_samples: int = opt(1, "Counter changes alert on the first sample.", minimum=1)
+
+
+@dataclass(frozen=True)
+class WatchersConfig:
+    memory: MemoryWatcherConfig = field(default_factory=MemoryWatcherConfig)
+    fd: FdWatcherConfig = field(default_factory=FdWatcherConfig)
+    thermal: ThermalWatcherConfig = field(default_factory=ThermalWatcherConfig)
+    disk: DiskWatcherConfig = field(default_factory=DiskWatcherConfig)
+    edac: EdacWatcherConfig = field(default_factory=EdacWatcherConfig)
+    kernel_counters: KernelCountersWatcherConfig = field(
+        default_factory=KernelCountersWatcherConfig
+    )
+
+
+@dataclass(frozen=True)
+class SnapshotsConfig:
+    enabled: bool = opt(True, "Take pre-crash snapshots on warning signs and kernel reports.")
+    time_budget_seconds: float = opt(
+        2.0, "A snapshot stops collecting after this long.", minimum=0.1
+    )
+    max_item_bytes: int = opt(262144, "Each snapshot item is cut at this size.", minimum=1024)
+    keep_count: int = opt(50, "Keep at most this many snapshots.", minimum=1)
+    keep_days: float = opt(30.0, "Delete snapshots older than this.", minimum=0)
+    max_total_bytes: int = opt(52428800, "Delete the oldest snapshots beyond this total size.")
+    min_interval_seconds: float = opt(
+        60.0, "Automatic snapshots are taken at most this often (manual ones always)."
+    )
+    pmsg_breadcrumb: bool = opt(True, "Write a one-line breadcrumb to /dev/pmsg0 when it exists.")
+
+
+@dataclass(frozen=True)
+class PostmortemConfig:
+    enabled: bool = opt(True, "At start, look for what the previous boot left behind.")
+    pstore_directory: str = opt("/sys/fs/pstore", "Where pstore is mounted.")
+    systemd_pstore_directory: str = opt(
+        "/var/lib/systemd/pstore", "Where systemd-pstore archives pstore records."
+    )
+    kdump_directories: List[str] = opt(["/var/crash"], "Where kdump-tools / kdumpctl write dumps.")
+    delete_pstore_after_store: bool = opt(
+        False, "Delete pstore records once kcrashd has stored them (frees NVRAM)."
+    )
+    previous_boot_journal: bool = opt(True, "Read the previous boot's kernel messages.")
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    textfile_directory: Optional[str] = opt(
+        "/var/lib/prometheus/node-exporter",
+        "Write kcrashd.prom here for node_exporter's textfile collector (null: off).",
+    )
+    listen_address: Optional[str] = opt(
+        None, "Serve /metrics on this host:port (for example 127.0.0.1:9866); null: off."
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    journal: JournalConfig = field(default_factory=JournalConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    hooks: HooksConfig = field(default_factory=HooksConfig)
+    state: StateConfig = field(default_factory=StateConfig)
+    checks: ChecksConfig = field(default_factory=ChecksConfig)
+    watchers: WatchersConfig = field(default_factory=WatchersConfig)
+    snapshots: SnapshotsConfig = field(default_factory=SnapshotsConfig)
+    postmortem: PostmortemConfig = field(default_factory=PostmortemConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+class ConfigError(Exception):
+    """All problems found in a configuration, one per line."""
+
+    def __init__(self, errors: List[str]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+def config_files(path: str = DEFAULT_CONFIG_PATH) -> List[str]:
+    """The main file (when it exists) and then its conf.d drop-ins in lexical order."""
+    files = [path] if os.path.exists(path) else []
+    drop_dir = os.path.join(os.path.dirname(path), "conf.d")
+    try:
+        names = sorted(n for n in os.listdir(drop_dir) if n.endswith((".yaml", ".yml")))
+    except OSError:
+        names = []
+    return files + [os.path.join(drop_dir, n) for n in names]
+
+
+def load(path: str = DEFAULT_CONFIG_PATH) -> Config:
+    """Load and validate; raises ConfigError listing every problem."""
+    import yaml  # imported here: `kcrashd parse` must not need it
+
+    errors: List[str] = []
+    merged: Dict[str, Any] = {}
+    origin: Dict[str, str] = {}
+    for file in config_files(path):
+        try:
+            with open(file, encoding="utf-8") as f:
+                data = yaml.safe_load(f)
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(f"{file}: cannot read: {exc}")
+            continue
+        except yaml.YAMLError as exc:
+            errors.append(f"{file}: invalid YAML: {_one_line(exc)}")
+            continue
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            errors.append(f"{file}: top level must be a mapping, not {type(data).__name__}")
+            continue
+        _merge(merged, data, origin, file, "")
+    config = build(Config, merged, origin, errors)
+    if errors:
+        raise ConfigError(errors)
+    return config
+
+
+def from_dict(data: Dict[str, Any], source: str = "<dict>") -> Config:
+    """Build a Config from one mapping (tests, drop-in previews)."""
+    errors: List[str] = []
+    origin: Dict[str, str] = {}
+    merged: Dict[str, Any] = {}
+    _merge(merged, data, origin, source, "")
+    config = build(Config, merged, origin, errors)
+    if errors:
+        raise ConfigError(errors)
+    return config
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def _merge(
+    into: Dict[str, Any], data: Dict[str, Any], origin: Dict[str, str], file: str, prefix: str
+) -> None:
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value, origin, file, dotted + ".")
+        else:
+            into[key] = _copy_tree(value)
+            _mark(origin, value, file, dotted)
+
+
+def _copy_tree(value: Any) -> Any:
+    return {k: _copy_tree(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
+def _mark(origin: Dict[str, str], value: Any, file: str, dotted: str) -> None:
+    origin[dotted] = file
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _mark(origin, v, file, f"{dotted}.{k}")
+
+
+def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefix: str = "") -> Any:
+    """Build dataclass `cls` from `data`, appending every problem to `errors`."""
+
+    def where(key: str) -> str:
+        return f"{origin.get(key) or origin.get(prefix.rstrip('.')) or '<config>'}: {key}"
+
+    if not isinstance(data, dict):
+        errors.append(f"{where(prefix.rstrip('.'))}: must be a mapping")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            errors.append(f"{where(prefix + str(key))}: unknown key (known: {known})")
+    values: Dict[str, Any] = {}
+    for name, f in fields.items():
+        if name not in data:
+            continue
+        key = prefix + name
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            values[name] = build(hint, data[name], origin, errors, key + ".")
+            continue
+        value, problem = _coerce(data[name], hint, f.metadata)
+        if problem:
+            errors.append(f"{where(key)}: {problem}")
+        else:
+            values[name] = value
+    return cls(**values)
+
+
+def _coerce(value: Any, hint: Any, meta: Any) -> Tuple[Any, Optional[str]]:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union:  # Optional[X]
+        if value is None:
+            return None, None
+        hint = next(a for a in args if a is not type(None))
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is bool:
+        if not isinstance(value, bool):
+            return None, f"must be true or false, not {value!r}"
+        return value, None
+    if hint in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, f"must be a number, not {value!r}"
+        if hint is int and not float(value).is_integer():
+            return None, f"must be a whole number, not {value!r}"
+        value = hint(value)
+        minimum = meta.get("minimum")
+        if minimum is not None and value < minimum:
+            return None, f"must be at least {minimum}, not {value!r}"
+        return value, None
+    if hint is str:
+        if not isinstance(value, str):
+            return None, f"must be a string, not {value!r}"
+        choices = meta.get("choices")
+        if choices and value not in choices:
+            return None, f"must be one of {', '.join(choices)}, not {value!r}"
+        return value, None
+    if origin in (list, List):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, f"must be a list of strings, not {value!r}"
+        return list(value), None
+    if origin in (dict, Dict):
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            return None, f"must be a mapping of strings, not {value!r}"
+        return dict(value), None
+    return None, f"unsupported option type {hint!r}"
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def to_dict(config: Any) -> Dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def render_yaml(config: Optional[Config] = None, commented: bool = True) -> str:
+    """YAML for `config` (defaults when None), with each option's doc as a comment."""
+    lines: List[str] = []
+    if commented:
+        lines += [
+            "# kcrashd configuration. Every option is listed with its built-in default.",
+            "# Drop-ins in /etc/kcrashd/conf.d/*.yaml are merged over this file in lexical order.",
+            "# 'kcrashd config check' validates; 'systemctl reload kcrashd' applies.",
+        ]
+    _render(config or Config(), 0, lines, commented)
+    return "\n".join(lines) + "\n"
+
+
+def _render(obj: Any, indent: int, lines: List[str], commented: bool) -> None:
+    pad = "  " * indent
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            if indent == 0 and lines:
+                lines.append("")
+            lines.append(f"{pad}{f.name}:")
+            _render(value, indent + 1, lines, commented)
+            continue
+        if commented and f.metadata.get("doc"):
+            lines.append(f"{pad}# {f.metadata['doc']}")
+        lines.append(f"{pad}{f.name}: {_scalar(value)}")
+
+
+def _scalar(value: Any) -> str:
+    import json
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    # JSON strings, lists and mappings are valid YAML flow scalars.
+    return json.dumps(value)
