@@ -37,7 +37,8 @@ MIGRATIONS = (
     CREATE TABLE incidents (
         incident_id TEXT PRIMARY KEY, boot_id TEXT, kind TEXT NOT NULL, title TEXT NOT NULL,
         signature TEXT NOT NULL, report_json TEXT, evidence_json TEXT NOT NULL DEFAULT '[]',
-        vmcore TEXT, snapshot_id TEXT, first_seen REAL NOT NULL, alerted INTEGER NOT NULL DEFAULT 0);
+        vmcore TEXT, snapshot_id TEXT, first_seen REAL NOT NULL,
+        alerted INTEGER NOT NULL DEFAULT 0);
     CREATE INDEX incidents_signature ON incidents (signature);
     CREATE UNIQUE INDEX incidents_boot_signature ON incidents (boot_id, signature);
     -- watcher levels currently raised (survive restarts so a clear is still sent)
