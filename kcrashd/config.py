@@ -206,8 +206,11 @@ class MetricsConfig:
         "Write kcrashd.prom here for node_exporter's textfile collector (null: off).",
     )
     listen_address: Optional[str] = opt(
-        None, "Serve /metrics on this host:port (for example 127.0.0.1:9866); null: off."
+        None,
+        "Serve /metrics on this host:port, e.g. 127.0.0.1:9866 (the unit needs a drop-in, "
+        "see kcrashd(8)); null: off.",
     )
+    interval_seconds: float = opt(30.0, "Seconds between metrics refreshes.", minimum=1)
 
 
 @dataclass(frozen=True)
