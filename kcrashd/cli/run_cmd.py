@@ -1,17 +1,34 @@
-"""Placeholder: this subcommand is being built (see the issue that owns it)."""
+"""`kcrashd run`: the daemon in the foreground (systemd Type=notify)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-
-NOT_BUILT = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    parser.add_argument(
+        "--journal-dir",
+        metavar="DIR",
+        help="read journal files from DIR instead of the system journal",
+    )
+    parser.add_argument(
+        "--state-dir", metavar="DIR", help="state directory (default: state.directory)"
+    )
+    parser.add_argument(
+        "--root", metavar="DIR", default="/", help="read host files under DIR (default: /)"
+    )
+    parser.add_argument(
+        "--once", action="store_true", help="process the backlog, run jobs once, exit"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"kcrashd {args.command}: not built yet", file=sys.stderr)
-    return NOT_BUILT
+    from kcrashd import daemon
+
+    return daemon.main(
+        args.config,
+        state_dir=args.state_dir,
+        journal_dir=args.journal_dir,
+        root=args.root,
+        once=args.once,
+    )

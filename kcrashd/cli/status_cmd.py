@@ -1,17 +1,108 @@
-"""Placeholder: this subcommand is being built (see the issue that owns it)."""
+"""`kcrashd status [--json]`: what the daemon sees, from the status document it keeps in
+the state database (meta key "status")."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
+import sqlite3
 import sys
+import time
+from typing import Any, Dict, List, Optional
 
-NOT_BUILT = 3
+STALE_SECONDS = 90.0  # the daemon rewrites the document at least every 30 s
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    parser.add_argument("--json", action="store_true", help="print the status document as JSON")
+    parser.add_argument(
+        "--state-dir", metavar="DIR", help="state directory (default: state.directory)"
+    )
+
+
+def read_status(state_dir: str) -> Optional[Dict[str, Any]]:
+    """The daemon's status document, or None when there is no state yet (read-only)."""
+    path = os.path.join(state_dir, "state.db")
+    if not os.path.exists(path):
+        return None
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key='status'").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        conn.close()
+    return json.loads(row[0]) if row else None
+
+
+def running(doc: Dict[str, Any], now: Optional[float] = None) -> bool:
+    now = time.time() if now is None else now
+    if doc.get("stopped") or now - float(doc.get("updated") or 0) > STALE_SECONDS:
+        return False
+    try:
+        os.kill(int(doc["pid"]), 0)
+    except (OSError, KeyError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _when(ts: Optional[float]) -> str:
+    if not ts:
+        return "-"
+    return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def render(doc: Dict[str, Any], is_running: bool) -> List[str]:
+    state = "running" if is_running else f"not running (last update {_when(doc.get('updated'))})"
+    lines = [
+        f"kcrashd {doc.get('version', '?')}: {state}, pid {doc.get('pid')}",
+        f"source:            {doc.get('source') or 'none'} (from {doc.get('resumed_from') or '-'})",
+        f"following since:   {_when(doc.get('following_since'))}",
+        f"position:          {doc.get('position') or '-'}",
+        f"lag:               {doc.get('lag_seconds', 0):.1f} s"
+        + ("" if doc.get("caught_up") else " (reading a backlog)"),
+        f"kernel records:    {doc.get('records_read', 0)}",
+        f"reports this boot: {doc.get('reports_this_boot', 0)}",
+        f"alerts this boot:  {doc.get('alerts_this_boot', 0)}",
+    ]
+    last = doc.get("last_alert")
+    lines.append(
+        f"last alert:        {_when(last['time'])} {last['type']}: {last['summary']}"
+        if last
+        else "last alert:        none"
+    )
+    if doc.get("note"):
+        lines.append(f"note:              {doc['note']}")
+    for name, job in sorted((doc.get("jobs") or {}).items()):
+        result = "ok" if job.get("ok") else f"FAILED: {job.get('error')}"
+        lines.append(
+            f"job {name}: {result} at {_when(job.get('last_run'))} ({job.get('seconds')} s)"
+        )
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"kcrashd {args.command}: not built yet", file=sys.stderr)
-    return NOT_BUILT
+    state_dir = args.state_dir
+    if state_dir is None:
+        from kcrashd import config
+
+        try:
+            state_dir = config.load(args.config).state.directory
+        except config.ConfigError:
+            state_dir = config.Config().state.directory
+    doc = read_status(state_dir)
+    if doc is None:
+        msg = f"no status yet in {state_dir}: the daemon has not run (systemctl start kcrashd)"
+        if args.json:
+            print(json.dumps({"schema": 1, "running": False, "error": msg}))
+        else:
+            print(msg, file=sys.stderr)
+        return 3
+    is_running = running(doc)
+    if args.json:
+        print(json.dumps(dict(doc, running=is_running), sort_keys=True))
+    else:
+        print("\n".join(render(doc, is_running)))
+    return 0 if is_running else 3

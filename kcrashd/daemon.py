@@ -1,0 +1,561 @@
+"""`kcrashd run`: follow the kernel log, alert, run jobs. Wiring and the main loop.
+
+One main thread owns the kernel log source, the incremental parser and the alert pipeline;
+it sleeps in select() on the source's fd and a signal wake-up pipe, so an idle daemon costs
+next to nothing. Jobs (readiness, watchers, metrics, post-mortem) run in one worker thread
+with their own state connection and hand their alerts to the main thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import select
+import signal
+import threading
+import time
+import traceback
+from typing import Any, Dict, List, Optional, Tuple
+
+from kcrashd import __version__, sdnotify
+from kcrashd import config as config_mod
+from kcrashd.config import Config, ConfigError
+from kcrashd.host.root import Root
+from kcrashd.jobs import DaemonContext, load_jobs
+from kcrashd.model import Alert, CrashReport, KernelRecord, Severity
+from kcrashd.pipeline import Pipeline
+from kcrashd.store import alerts as alert_store
+from kcrashd.store import reports as report_store
+from kcrashd.store.positions import Position, load_position
+from kcrashd.store.state import StateDB, default_path
+
+log = logging.getLogger(__name__)
+
+EX_OK = 0
+EX_SOFTWARE = 70
+EX_CONFIG = 78
+BATCH = 2000  # records read between housekeeping passes during a backlog
+COMMIT_EVERY = 1.0  # seconds between position commits while records keep coming
+STATUS_EVERY = 2.0  # the status document is rewritten at most this often ...
+STATUS_HEARTBEAT = 30.0  # ... and at least this often
+TICK_EVERY = 5.0  # storm windows are looked at this often
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
+JOURNAL_DIRS = ("/var/log/journal", "/run/log/journal")
+
+
+def journal_available() -> bool:
+    return os.path.exists(JOURNAL_SOCKET) or any(_non_empty(d) for d in JOURNAL_DIRS)
+
+
+def _non_empty(directory: str) -> bool:
+    try:
+        return bool(os.listdir(directory))
+    except OSError:
+        return False
+
+
+def config_changes(old: Config, new: Config) -> List[str]:
+    """`section.key: old -> new` for every option that differs."""
+    a, b = _flatten(config_mod.to_dict(old)), _flatten(config_mod.to_dict(new))
+    return [
+        f"{k}: {a.get(k)!r} -> {b.get(k)!r}"
+        for k in sorted(set(a) | set(b))
+        if a.get(k) != b.get(k)
+    ]
+
+
+def _flatten(d: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and k not in ("severity",):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+class JobThread(threading.Thread):
+    """Runs each job at start and then on its interval; results go to the main thread."""
+
+    def __init__(self, jobs: tuple, ctx: DaemonContext, results: queue.Queue, wake: Any):
+        super().__init__(name="kcrashd-jobs", daemon=True)
+        self.jobs = jobs
+        self.ctx = ctx
+        self.results = results
+        self.wake = wake
+        self.stopping = threading.Event()
+        self.start_pass_done = threading.Event()  # every job had its start-up run
+        self.failing: Dict[str, bool] = {}
+
+    def run(self) -> None:
+        due: Dict[str, Optional[float]] = {}
+        now = time.monotonic()
+        for job in self.jobs:  # at start, in registry order
+            if self._interval(job) == 0:
+                due[job.name] = None
+                continue
+            self._run_one(job)
+            due[job.name] = self._next(job, time.monotonic())
+        self.start_pass_done.set()
+        self.wake()
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            for job in self.jobs:
+                when = due.get(job.name)
+                if when is not None and now >= when:
+                    self._run_one(job)
+                    due[job.name] = self._next(job, time.monotonic())
+                elif when is None and self._interval(job):  # switched on by a reload
+                    due[job.name] = self._next(job, now)
+            pending = [w for w in due.values() if w is not None]
+            timeout = max(0.05, min(pending) - time.monotonic()) if pending else 60.0
+            self.stopping.wait(min(timeout, 60.0))
+
+    def _interval(self, job: Any) -> Optional[float]:
+        try:
+            return job.interval(self.ctx.config)
+        except Exception:  # boundary: a broken job never takes the others down
+            log.exception("job %s: interval() failed", getattr(job, "name", job))
+            return 0
+
+    def _next(self, job: Any, now: float) -> Optional[float]:
+        interval = self._interval(job)
+        return None if not interval else now + interval
+
+    def _run_one(self, job: Any) -> None:
+        name = getattr(job, "name", repr(job))
+        start = time.monotonic()
+        try:
+            alerts = list(job.run(self.ctx) or ())
+            error = None
+            if self.failing.pop(name, False):
+                log.info("job %s works again", name)
+        except Exception as exc:  # boundary: log once per failure streak, alert, retry later
+            alerts = []
+            error = f"{type(exc).__name__}: {exc}"
+            if not self.failing.get(name):
+                log.error("job %s failed:\n%s", name, traceback.format_exc().rstrip())
+                alerts.append(component_failed(name, error))
+            else:
+                log.debug("job %s failed again: %s", name, error)
+            self.failing[name] = True
+        self.results.put((name, alerts, error, time.monotonic() - start, time.time()))
+        self.wake()
+
+
+def component_failed(component: str, error: str) -> Alert:
+    return Alert(
+        "component_failed",
+        Severity.ERR,
+        f"kcrashd component {component} failed: {error}",
+        {"component": component, "error": error},
+        f"component_failed:{component}",
+    )
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        config_path: Optional[str] = None,
+        state_dir: Optional[str] = None,
+        journal_dir: Optional[str] = None,
+        root: str = "/",
+        once: bool = False,
+        runner: Any = None,
+    ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.state_dir = state_dir or config.state.directory
+        self.journal_dir = journal_dir or config.journal.directory
+        self.root = Root(root)
+        self.once = once
+        self.runner = runner
+        self.stopping = False
+        self.reload_requested = False
+        self.source: Any = None
+        self.source_key = ""
+        self.source_note = ""
+        self.resumed_from = ""
+        self.records_read = 0
+        self.last_record: Optional[KernelRecord] = None
+        self.caught_up = False
+        self.position_dirty = False
+        self.jobs_status: Dict[str, Dict[str, Any]] = {}
+        self.started = time.time()
+        self.following_since: Optional[float] = None
+        self.stopped_at: Optional[float] = None
+        self._status_written = 0.0
+        self._status_key: Any = None
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def _boot_id(self) -> Optional[str]:
+        value = self.root.read_value("/proc/sys/kernel/random/boot_id")
+        return value.replace("-", "") if value else None
+
+    def _boot_time(self) -> Optional[float]:
+        for line in (self.root.read_optional("/proc/stat") or "").splitlines():
+            if line.startswith("btime "):
+                return float(line.split()[1])
+        return None
+
+    def _open_source(self) -> None:
+        """Pick and open the kernel log source: the journal, else /dev/kmsg, else none."""
+        cfg = self.config.journal
+        self.source = None
+        if (
+            self.journal_dir
+            or cfg.source == "journal"
+            or (cfg.source == "auto" and journal_available())
+        ):
+            from kcrashd.sources.journal import JournalFollower
+
+            source: Any = JournalFollower(self.journal_dir)
+            self.source_key = (
+                f"journal:{os.path.abspath(self.journal_dir)}" if self.journal_dir else "journal"
+            )
+            saved = load_position(self.state, self.source_key)
+            self.resumed_from = source.open(
+                saved.value if saved else None, bool(saved and saved.inclusive)
+            )
+            self.source = source
+        elif os.path.exists("/dev/kmsg"):
+            from kcrashd.sources.kmsg import KmsgSource
+
+            source = KmsgSource(self.boot_id, self._boot_time())
+            self.source_key = "kmsg"
+            saved = load_position(self.state, "kmsg")
+            same_boot = saved is not None and saved.boot_id == self.boot_id
+            self.resumed_from = source.open(
+                int(saved.value) if same_boot and saved else None,
+                bool(same_boot and saved and saved.inclusive),
+            )
+            self.source = source
+        else:
+            self.source_key = ""
+            self.source_note = (
+                "no kernel log source: no journal and no /dev/kmsg (a container?); "
+                "jobs keep running"
+            )
+            log.warning("%s", self.source_note)
+        if self.source is not None:
+            log.info("following %s from %s", self.source_key, self.resumed_from)
+            self.following_since = time.time()
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        if signum == signal.SIGHUP:
+            self.reload_requested = True
+        else:
+            self.stopping = True
+
+    def wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass  # the pipe is full: the main loop is awake anyway
+
+    # -- main loop --------------------------------------------------------------------------
+
+    def run(self) -> int:
+        from kcrashd.parse import Assembler
+        from kcrashd.sinks.hooks import HookRunner
+
+        self.state = StateDB(default_path(self.state_dir))
+        self.boot_id = self._boot_id()
+        cfg = self.config
+        self.hooks = HookRunner(cfg.hooks.directory, cfg.hooks.timeout_seconds)
+        self.pipeline = Pipeline(self.state, cfg, self.boot_id, hooks=self.hooks)
+        self.assembler = Assembler(cfg.journal.report_gap_seconds, cfg.journal.max_report_lines)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+        signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
+        self._open_source()
+        self.job_results: queue.Queue = queue.Queue()
+        self.job_thread = self._start_jobs()
+        sdnotify.notify("READY=1\nSTATUS=" + self._summary())
+        watchdog = sdnotify.watchdog_interval()
+        last_ping = last_tick = last_commit = time.monotonic()
+        try:
+            while not self.stopping:
+                if self.reload_requested:
+                    self.reload_requested = False
+                    self.reload()
+                try:
+                    n = self._read_batch()
+                except Exception:  # boundary: bad input or a state error never kills us
+                    log.exception("processing kernel messages failed; resuming from the state")
+                    self._recover()
+                    n = 0
+                now = time.monotonic()
+                self.caught_up = n < BATCH
+                for report in self.assembler.expire(now):
+                    self._handle(report)
+                self._drain_jobs()
+                if self.once and self.caught_up and self._jobs_done():
+                    for report in self.assembler.flush():
+                        self._handle(report)
+                    break
+                if now - last_tick >= TICK_EVERY:
+                    self.pipeline.tick()
+                    last_tick = now
+                if self.position_dirty and (self.caught_up or now - last_commit >= COMMIT_EVERY):
+                    self._commit_position()
+                    last_commit = now
+                self._write_status()
+                if watchdog is not None and now - last_ping >= watchdog:
+                    sdnotify.notify("WATCHDOG=1")
+                    last_ping = now
+                if self.caught_up:
+                    self._sleep(watchdog)
+        finally:
+            self._shutdown()
+        return EX_OK
+
+    def _read_batch(self) -> int:
+        if self.source is None:
+            return 0
+        records = self.source.read(BATCH)
+        for record in records:
+            self.last_record = record
+            for report in self.assembler.feed(record):
+                self._handle(report)
+        if records:
+            self.records_read += len(records)
+            self.position_dirty = True
+        return len(records)
+
+    def _position(self) -> Optional[Tuple[str, Position]]:
+        """Where to resume: after the last record, or AT the first record of an open report."""
+        if self.last_record is None or not self.source_key:
+            return None
+        boot = self.last_record.boot_id
+        pending = self.assembler.pending_start_position
+        if pending is not None:
+            return self.source_key, Position(pending, boot, inclusive=True)
+        if self.last_record.position is None:
+            return None
+        return self.source_key, Position(self.last_record.position, boot)
+
+    def _handle(self, report: CrashReport) -> None:
+        self.pipeline.on_report(report, self._position())
+        self.position_dirty = False
+
+    def _commit_position(self) -> None:
+        self.pipeline.commit(self._position())
+        self.position_dirty = False
+
+    def _recover(self) -> None:
+        """Start again from the last committed position with a fresh parser."""
+        from kcrashd.parse import Assembler
+
+        time.sleep(1.0)
+        cfg = self.config.journal
+        self.assembler = Assembler(cfg.report_gap_seconds, cfg.max_report_lines)
+        self.last_record = None
+        self.position_dirty = False
+        if self.source is not None:
+            self.source.close()
+        self._open_source()
+
+    def _sleep(self, watchdog: Optional[float]) -> None:
+        timeout = 30.0
+        if watchdog is not None:
+            timeout = min(timeout, watchdog)
+        if self.assembler.pending_start_position is not None:
+            timeout = min(timeout, 0.25)  # a report waits for its gap timeout
+        if self.position_dirty:
+            timeout = min(timeout, COMMIT_EVERY)
+        if self.pipeline._repeats_open:
+            timeout = min(timeout, TICK_EVERY)
+        fds = [self._wake_r]
+        if self.source is not None:
+            fds.append(self.source.fileno())
+        try:
+            readable, _, _ = select.select(fds, [], [], timeout)
+        except InterruptedError:
+            readable = []
+        if self._wake_r in readable:
+            try:
+                while os.read(self._wake_r, 4096):
+                    pass
+            except OSError:
+                pass
+        if self.source is not None:
+            self.source.process()
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def _start_jobs(self) -> Optional[JobThread]:
+        try:
+            jobs = tuple(load_jobs())
+        except Exception as exc:  # boundary: a broken job module never stops crash alerting
+            log.exception("loading jobs failed")
+            self.pipeline.on_alert(component_failed("jobs", f"{type(exc).__name__}: {exc}"))
+            return None
+        if not jobs:
+            return None
+        from kcrashd.host.runner import CommandRunner
+
+        ctx = DaemonContext(
+            config=self.config,
+            root=self.root,
+            runner=self.runner or CommandRunner(),
+            state=StateDB(default_path(self.state_dir)),
+            boot_id=self.boot_id,
+        )
+        thread = JobThread(jobs, ctx, self.job_results, self.wake)
+        thread.start()
+        return thread
+
+    def _drain_jobs(self) -> None:
+        while True:
+            try:
+                name, alerts, error, seconds, when = self.job_results.get_nowait()
+            except queue.Empty:
+                return
+            entry = self.jobs_status.setdefault(name, {"runs": 0, "failures": 0})
+            entry.update(
+                {
+                    "last_run": when,
+                    "ok": error is None,
+                    "error": error,
+                    "seconds": round(seconds, 3),
+                }
+            )
+            entry["runs"] += 1
+            entry["failures"] += error is not None
+            for alert in alerts:
+                try:
+                    self.pipeline.on_alert(alert)
+                except Exception:  # boundary: one bad alert from a job must not stop the rest
+                    log.exception("sending an alert of job %s failed", name)
+
+    def _jobs_done(self) -> bool:
+        """--once: every job has had its start-up run."""
+        return self.job_thread is None or self.job_thread.start_pass_done.is_set()
+
+    # -- reload, status, stop -----------------------------------------------------------------
+
+    def reload(self) -> bool:
+        """Load the config again; a config with errors is refused and the old one stays."""
+        sdnotify.notify("RELOADING=1")
+        try:
+            new = config_mod.load(self.config_path or config_mod.DEFAULT_CONFIG_PATH)
+        except ConfigError as exc:
+            log.error(
+                "config reload refused, keeping the running config:\n  %s",
+                "\n  ".join(exc.errors),
+            )
+            sdnotify.notify("READY=1\nSTATUS=config reload refused: " + exc.errors[0][:200])
+            return False
+        changes = config_changes(self.config, new)
+        log.info("config reloaded: %s", "; ".join(changes) if changes else "no changes")
+        for change in changes:
+            if change.startswith(("journal.source", "journal.directory", "state.directory")):
+                log.warning("%s takes effect at the next restart", change.split(":")[0])
+        self.config = new
+        self.pipeline.config = new
+        self.hooks.configure(new.hooks.directory, new.hooks.timeout_seconds)
+        self.assembler.gap_seconds = new.journal.report_gap_seconds
+        if self.job_thread is not None:
+            self.job_thread.ctx.config = new
+        sdnotify.notify("READY=1\nSTATUS=" + self._summary())
+        return True
+
+    def status(self) -> Dict[str, Any]:
+        last = self.last_record
+        lag = 0.0
+        if not self.caught_up and last is not None and last.realtime is not None:
+            lag = max(0.0, time.time() - last.realtime)
+        position = self._position()
+        note = self.source_note or getattr(self.source, "note", "")
+        if self.source is not None and self.records_read == 0 and self.caught_up:
+            note = note or "no kernel messages seen yet (a container's journal has none)"
+        return {
+            "schema": 1,
+            "version": __version__,
+            "pid": os.getpid(),
+            "started": self.started,
+            "following_since": self.following_since,
+            "source": self.source_key or None,
+            "resumed_from": self.resumed_from,
+            "note": note or None,
+            "boot_id": self.boot_id,
+            "position": position[1].encode() if position else None,
+            "caught_up": self.caught_up,
+            "lag_seconds": round(lag, 3),
+            "records_read": self.records_read,
+            "reports_this_boot": report_store.count_reports(self.state, self.boot_id),
+            "alerts_this_boot": alert_store.count_alerts(self.state, self.boot_id),
+            "last_alert": self.pipeline.last_alert,
+            "jobs": self.jobs_status,
+            "config": self.config_path,
+            "updated": time.time(),
+            "stopped": self.stopped_at,
+        }
+
+    def _summary(self) -> str:
+        if self.source is None:
+            return self.source_note or "starting"
+        return (
+            f"following {self.source_key}: {self.records_read} kernel records, "
+            f"{self.pipeline.reports_handled} reports, {self.pipeline.alerts_sent} alerts"
+        )
+
+    def _write_status(self, force: bool = False) -> None:
+        now = time.monotonic()
+        key = (self.records_read, self.pipeline.alerts_sent, len(self.jobs_status), self.caught_up)
+        changed = key != self._status_key
+        if not force and now - self._status_written < (
+            STATUS_EVERY if changed else STATUS_HEARTBEAT
+        ):
+            return
+        doc = self.status()
+        with self.state.transaction():
+            self.state.set_meta("status", json.dumps(doc, sort_keys=True))
+        if changed:
+            sdnotify.notify("STATUS=" + self._summary())
+        self._status_written = now
+        self._status_key = key
+
+    def _shutdown(self) -> None:
+        sdnotify.notify("STOPPING=1")
+        if self.job_thread is not None:
+            self.job_thread.stopping.set()
+            self.job_thread.join(5.0)
+            self._drain_jobs()
+        try:
+            if self.position_dirty:
+                self._commit_position()
+            self.stopped_at = time.time()
+            self._write_status(force=True)
+        except Exception:  # boundary: stopping must finish
+            log.exception("final commit failed")
+        self.hooks.stop(wait=min(5.0, self.config.hooks.timeout_seconds))
+        if self.source is not None:
+            self.source.close()
+        signal.set_wakeup_fd(-1)
+        self.state.close()
+        log.info("stopped")
+
+
+def main(
+    config_path: str,
+    state_dir: Optional[str] = None,
+    journal_dir: Optional[str] = None,
+    root: str = "/",
+    once: bool = False,
+) -> int:
+    try:
+        cfg = config_mod.load(config_path)
+    except ConfigError as exc:
+        for error in exc.errors:
+            log.error("%s", error)
+        log.error("kcrashd not started: fix the configuration ('kcrashd config check')")
+        return EX_CONFIG
+    daemon = Daemon(cfg, config_path, state_dir, journal_dir, root, once)
+    return daemon.run()
