@@ -1,0 +1,32 @@
+"""Kernel health counters: taint mask, oops/warn counts (6.2+), lockup and stall counts
+(6.16+, only with their detectors), hung task detections (6.13+). A counter the kernel
+does not have is absent from the result, not zero."""
+
+from __future__ import annotations
+
+from typing import Dict
+
+from kcrashd.host.root import Root
+from kcrashd.host.thermal import read_int
+
+COUNTER_FILES = (
+    ("oops", "/sys/kernel/oops_count"),
+    ("warn", "/sys/kernel/warn_count"),
+    ("softlockup", "/sys/kernel/softlockup_count"),
+    ("hardlockup", "/sys/kernel/hardlockup_count"),
+    ("rcu_stall", "/sys/kernel/rcu_stall_count"),
+    ("hung_task", "/proc/sys/kernel/hung_task_detect_count"),
+)
+
+
+def read_counters(root: Root) -> Dict[str, int]:
+    out: Dict[str, int] = {}
+    for name, path in COUNTER_FILES:
+        value = read_int(root, path)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def read_taint(root: Root) -> int:
+    return read_int(root, "/proc/sys/kernel/tainted") or 0
