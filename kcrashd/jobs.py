@@ -38,4 +38,8 @@ def load_jobs() -> tuple:
 
     Each entry is added by the module that owns it.
     """
-    return ()
+    from kcrashd.postmortem_job import PostmortemJob
+
+    return (
+        PostmortemJob(),  # first: the previous boot's crash before anything else
+    )

@@ -1,0 +1,179 @@
+"""Next steps for an incident: the commands to run, with this host's real paths filled in.
+
+`crash VMLINUX VMCORE` with the matching debug vmlinux (Debian linux-image-<rel>-dbg:
+/usr/lib/debug/boot/vmlinux-<rel>; RHEL kernel-debuginfo: /usr/lib/debug/lib/modules/<rel>/
+vmlinux). For a fault inside a module: the offset inside the module, from the module's load
+address in /proc/modules of the crashed boot when known (absolute address - load address),
+else from the symbol's value in the .ko (nm) + the offset in the report; then the
+`addr2line -e module.ko OFFSET` line, which is run (CommandRunner, with a timeout) when the
+module file is present, to show the source line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from kcrashd.host.root import Root
+from kcrashd.model import Frame, Incident
+
+TOOL_TIMEOUT = 15.0
+_MODULE_LINE = re.compile(r"^(?P<name>\S+) \d+ \d+ \S+ \S+ 0x(?P<addr>[0-9a-fA-F]+)")
+
+
+@dataclass
+class NextSteps:
+    commands: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    module_offset: Optional[int] = None
+    source_lines: List[str] = field(default_factory=list)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "commands": self.commands,
+            "notes": self.notes,
+            "module_offset": None if self.module_offset is None else hex(self.module_offset),
+            "source_lines": self.source_lines,
+        }
+
+
+def vmlinux_candidates(release: str) -> List[str]:
+    return [
+        f"/usr/lib/debug/boot/vmlinux-{release}",
+        f"/usr/lib/debug/lib/modules/{release}/vmlinux",
+    ]
+
+
+def module_load_addresses(proc_modules: str) -> Dict[str, int]:
+    """name -> load address from /proc/modules text (addresses shown to root only)."""
+    found = {}
+    for line in proc_modules.splitlines():
+        m = _MODULE_LINE.match(line)
+        if m and int(m.group("addr"), 16):
+            found[m.group("name")] = int(m.group("addr"), 16)
+    return found
+
+
+def find_module_file(root: Root, release: Optional[str], module: str) -> Optional[str]:
+    """The module's .ko with debug info if installed, else the shipped .ko (uncompressed)."""
+    names = {module, module.replace("_", "-"), module.replace("-", "_")}
+    bases = []
+    if release:
+        bases = [f"/usr/lib/debug/lib/modules/{release}", f"/lib/modules/{release}"]
+    for base in bases:
+        for name in sorted(names):
+            for pattern in (f"{base}/**/{name}.ko.debug", f"{base}/**/{name}.ko"):
+                hits = _glob(root, pattern)
+                if hits:
+                    return hits[0]
+    return None
+
+
+def _glob(root: Root, pattern: str) -> List[str]:
+    import glob
+
+    found = sorted(glob.glob(root.path(pattern), recursive=True))
+    if root.is_live:
+        return found
+    return [p[len(root.base) :] for p in found]
+
+
+def _fault_frame(incident: Incident) -> Optional[Frame]:
+    report = incident.report
+    if report is None:
+        return None
+    if report.rip is not None and report.rip.function:
+        return report.rip
+    reliable = [f for f in report.frames if f.function and f.reliable]
+    return reliable[0] if reliable else None
+
+
+def _symbol_value(runner: Any, path: str, symbol: str) -> Optional[int]:
+    result = runner.run(["nm", "--defined-only", path], timeout=TOOL_TIMEOUT)
+    if not result.ok:
+        return None
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == symbol:
+            return int(parts[0], 16)
+    return None
+
+
+def build_next_steps(
+    root: Root,
+    runner: Any,
+    incident: Incident,
+    proc_modules: Optional[str] = None,
+) -> NextSteps:
+    steps = NextSteps()
+    report = incident.report
+    release = report.kernel if report else None
+    vmlinux = None
+    if release:
+        vmlinux = next((p for p in vmlinux_candidates(release) if root.exists(p)), None)
+    if incident.vmcore:
+        shown = (
+            root.path(vmlinux)
+            if vmlinux
+            else root.path(vmlinux_candidates(release or "RELEASE")[0])
+        )
+        steps.commands.append(f"crash {shown} {root.path(incident.vmcore)}")
+    if release and not vmlinux:
+        steps.notes.append(
+            f"no debug vmlinux for {release}: install it (Debian: apt install "
+            f"linux-image-{release}-dbg; RHEL: dnf debuginfo-install kernel-{release})"
+        )
+    if not release:
+        steps.notes.append("the report does not name the kernel release")
+    frame = _fault_frame(incident)
+    if frame is None:
+        return steps
+    where = f"{frame.function}+{hex(frame.offset or 0)}"
+    module = frame.module or (report.module if report else None)
+    if not module:
+        target = root.path(vmlinux) if vmlinux else "VMLINUX"
+        steps.commands.append(f"gdb -batch -ex 'list *({where})' {target}")
+        return steps
+    ko = find_module_file(root, release, module)
+    offset = None
+    if proc_modules and frame.address:
+        load = module_load_addresses(proc_modules).get(module)
+        if load is not None and frame.address >= load:
+            offset = frame.address - load
+            steps.notes.append(
+                f"{module} was loaded at {hex(load)} (/proc/modules of the crashed boot); "
+                f"{hex(frame.address)} is {hex(offset)} into it"
+            )
+    if offset is None and ko and frame.function:
+        value = _symbol_value(runner, root.path(ko), frame.function)
+        if value is not None:
+            offset = value + (frame.offset or 0)
+            steps.notes.append(
+                f"{frame.function} is at {hex(value)} in {module}.ko; "
+                f"+{hex(frame.offset or 0)} from the report"
+            )
+    steps.module_offset = offset
+    ko_shown = root.path(ko) if ko else f"{module}.ko"
+    if offset is not None:
+        steps.commands.append(f"addr2line -e {ko_shown} -f -i {hex(offset)}")
+    else:
+        steps.commands.append(
+            f"addr2line -e {ko_shown} -f -i <address of {frame.function} in {module}.ko "
+            f"(nm {ko_shown}) + {hex(frame.offset or 0)}>"
+        )
+    steps.commands.append(f"gdb -batch -ex 'list *({where})' {ko_shown}")
+    if not ko:
+        steps.notes.append(
+            f"{module}.ko for {release or 'that kernel'} is not installed here: addr2line "
+            "needs the module built with debug info"
+        )
+    elif offset is not None:
+        result = runner.run(
+            ["addr2line", "-e", root.path(ko), "-f", "-i", hex(offset)], timeout=TOOL_TIMEOUT
+        )
+        if result.ok and result.stdout.strip():
+            steps.source_lines = result.stdout.strip().splitlines()
+        else:
+            steps.notes.append(f"addr2line gave nothing: {result.error or result.stderr.strip()}")
+    return steps

@@ -1,0 +1,532 @@
+"""Post-mortem: what the previous boot left behind, as incidents and alerts.
+
+Sources (pstore records, systemd-pstore's archive, kdump dumps, the previous boot's kernel
+log in the journal) are read, each new artifact once (the `artifacts` table remembers path +
+fingerprint). Every text goes through the same parser. Artifacts are matched to a boot (the
+journal's boot time ranges; what has no better home belongs to the previous boot), and the
+evidence of one boot becomes ONE incident: the report that caused the crash (the report
+before the panic, preferring a kdump dmesg, then pstore, then the journal), every source that
+saw it, the vmcore, the boot's last snapshot and the watcher alerts raised before it.
+A `previous_boot_crashed` alert is returned once per incident; a previous boot whose journal
+stops without a shutdown and that left no crash evidence gives `unexplained_reset`.
+Nothing is deleted from pstore unless postmortem.delete_pstore_after_store, and then only
+after the transaction that stored the incident committed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from kcrashd.config import Config
+from kcrashd.host.root import Root
+from kcrashd.model import Alert, CrashReport, Evidence, Severity
+from kcrashd.store import incidents as incident_store
+
+log = logging.getLogger(__name__)
+
+# Kinds that end a boot (or mean it may have ended): the crash a post-mortem looks for.
+FATAL_KINDS = frozenset(
+    ("oops", "page_fault", "gpf", "bug", "panic", "exception", "hard_lockup", "mce")
+)
+# The report that caused a panic sits at most this many lines before the panic line.
+CAUSE_WINDOW_LINES = 80
+_SOURCE_RANK = {"kdump": 0, "pstore": 1, "journal": 2}
+UNREADABLE_SIGNATURE = "unreadable-crash"
+
+
+@dataclass
+class Found:
+    """One new artifact: where it is, its text for the parser, and its boot."""
+
+    source: str  # pstore, kdump, journal
+    path: str
+    key: str  # artifacts.key
+    kind: str  # artifacts.kind
+    fingerprint: str
+    time: Optional[float]
+    text: Optional[str]
+    detail: str
+    boot_id: Optional[str] = None
+    vmcore: Optional[str] = None
+    crashed: bool = False  # the artifact itself says the kernel crashed (kdump, Panic dump)
+    live_pstore: bool = False  # a file in /sys/fs/pstore (deletable)
+    delete_paths: Tuple[str, ...] = ()
+    reports: List[CrashReport] = field(default_factory=list)
+    error: Optional[str] = None
+
+
+@dataclass
+class Outcome:
+    """What one post-mortem run found and did."""
+
+    alerts: List[Alert] = field(default_factory=list)
+    incidents: List[Tuple[str, bool]] = field(default_factory=list)  # (id, created)
+    artifacts: List[Dict[str, Any]] = field(default_factory=list)
+    previous_boot: Optional[str] = None
+    previous_boot_clean: Optional[bool] = None
+    notes: List[str] = field(default_factory=list)
+    deleted: List[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "schema": 1,
+            "previous_boot": self.previous_boot,
+            "previous_boot_clean": self.previous_boot_clean,
+            "incidents": [{"incident_id": i, "created": c} for i, c in self.incidents],
+            "alerts": [a.to_dict() for a in self.alerts],
+            "artifacts": self.artifacts,
+            "deleted": self.deleted,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# --- picking the crash out of a log ------------------------------------------------------------
+
+
+def crash_report(reports: Sequence[CrashReport]) -> Optional[CrashReport]:
+    """The report that ended the boot: the cause of the first panic, else the first
+    report that panicked, else the first fatal report; None when nothing was fatal."""
+    for i, r in enumerate(reports):
+        if r.kind != "panic":
+            continue
+        for cause in reversed(reports[:i]):
+            if cause.kind == "panic":
+                continue
+            if _near(cause, r):
+                return cause
+            break
+        return r
+    for r in reports:
+        if r.panicked:
+            return r
+    for r in reports:
+        if r.kind in FATAL_KINDS:
+            return r
+    return None
+
+
+def _near(cause: CrashReport, panic: CrashReport) -> bool:
+    if cause.last_line is None or panic.first_line is None:
+        return True
+    return panic.first_line - cause.last_line <= CAUSE_WINDOW_LINES
+
+
+def unreadable_report(found: Sequence[Found]) -> CrashReport:
+    """A stand-in when the crash left artifacts but no report the parser can read."""
+    why = "; ".join(f.detail for f in found)
+    return CrashReport(
+        kind="panic",
+        title="kernel crash with no readable report",
+        signature=UNREADABLE_SIGNATURE,
+        details={"why": why},
+        panicked=True,
+    )
+
+
+# --- reading the sources -----------------------------------------------------------------------
+
+
+def _seen(conn: Any, key: str, fingerprint: str) -> bool:
+    row = conn.execute("SELECT fingerprint FROM artifacts WHERE key=?", (key,)).fetchone()
+    return row is not None and row[0] == fingerprint
+
+
+def _pstore_found(root: Root, config: Config, notes: List[str]) -> List[Found]:
+    from kcrashd.sources import pstore
+
+    pm = config.postmortem
+    records = []
+    for reader, directory in (
+        (pstore.read_pstore, pm.pstore_directory),
+        (pstore.read_archive, pm.systemd_pstore_directory),
+    ):
+        try:
+            records += reader(root, directory)
+        except OSError as exc:
+            notes.append(f"pstore: cannot read {directory}: {exc}")
+    found = []
+    for rec in records:
+        what = f"{rec.type} record ({rec.backend}"
+        what += f", {rec.reason}#{rec.count}" if rec.reason else ""
+        what += f", {rec.parts} parts)" if rec.parts > 1 else ")"
+        if rec.type == "pmsg" and rec.text:
+            what += ": " + " | ".join(rec.text.strip().splitlines()[-3:])[:300]
+        if rec.error:
+            what += f": {rec.error}"
+            notes.append(f"pstore: {rec.path}: {rec.error}")
+        found.append(
+            Found(
+                source="pstore",
+                path=rec.path,
+                key=f"pstore:{rec.path}",
+                kind=f"pstore-{rec.type}",
+                fingerprint=rec.fingerprint,
+                time=rec.mtime,
+                text=rec.text if rec.has_kernel_log else None,
+                detail=what,
+                crashed=(rec.reason or "").lower() == "panic",
+                live_pstore=not rec.archived,
+                delete_paths=rec.paths if not rec.archived else (),
+                error=rec.error,
+            )
+        )
+    return found
+
+
+def _kdump_found(root: Root, config: Config, notes: List[str]) -> List[Found]:
+    from kcrashd.sources import kdump
+
+    found = []
+    for dump in kdump.read_dumps(root, list(config.postmortem.kdump_directories)):
+        state = "complete" if dump.complete else "; ".join(dump.problems)
+        found.append(
+            Found(
+                source="kdump",
+                path=dump.path,
+                key=f"kdump:{dump.path}",
+                kind=f"kdump-{dump.layout}",
+                fingerprint=dump.fingerprint,
+                time=dump.created,
+                text=dump.dmesg,
+                detail=f"{dump.layout} kdump dump: {state}",
+                vmcore=dump.vmcore if dump.vmcore_bytes else None,
+                crashed=True,
+                error=None if dump.complete else state,
+            )
+        )
+        if not dump.complete:
+            notes.append(f"kdump: {dump.path}: {state}")
+    return found
+
+
+def _boot_for_time(
+    t: Optional[float],
+    boots: Sequence[Any],
+    current: Optional[str],
+    previous: Optional[str],
+    keep_current: bool = False,
+) -> Optional[str]:
+    """The boot an artifact written at time t belongs to: the last boot started by then.
+    Undated, older than the journal, or dated in the current boot (unless keep_current)
+    means the previous boot's."""
+    if not t or not boots:
+        return previous
+    candidate = None
+    for b in boots:
+        if b.first <= t + 1:
+            candidate = b.boot_id
+    if candidate is None or (candidate == current and not keep_current):
+        return previous
+    return candidate
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run_postmortem(
+    root: Root,
+    config: Config,
+    state: Any,
+    current_boot_id: Optional[str],
+    journal_dir: Optional[str] = None,
+    now: Optional[float] = None,
+) -> Outcome:
+    """Collect, parse, store incidents (one transaction) and return the alerts to send."""
+    from kcrashd.parse import parse_text
+
+    start = time.monotonic()
+    now = time.time() if now is None else now
+    out = Outcome()
+    conn = state.conn
+    pm = config.postmortem
+
+    boots: List[Any] = []
+    prev = None
+    if pm.previous_boot_journal:
+        try:
+            from kcrashd.sources import previous_boot
+
+            boots = previous_boot.list_boots(journal_dir)
+            prev = previous_boot.previous_boot(boots, current_boot_id)
+        except (ImportError, OSError) as exc:
+            out.notes.append(f"journal: cannot read the previous boot: {exc}")
+    prev_id = prev.boot_id if prev else None
+    if prev_id is None and current_boot_id:
+        prev_id = f"before-{current_boot_id}"  # no journal: "the boot before this one"
+    out.previous_boot = prev_id
+
+    found = [
+        f
+        for f in _pstore_found(root, config, out.notes) + _kdump_found(root, config, out.notes)
+        if not _seen(conn, f.key, f.fingerprint)
+    ]
+    for f in found:
+        # pstore dates its records itself: one dated in this boot is a live oops dump of
+        # this boot. Archive copies and kdump dirs are written while this boot starts.
+        f.boot_id = _boot_for_time(f.time, boots, current_boot_id, prev_id, f.live_pstore)
+
+    end = None
+    if prev is not None:
+        journal_key = f"journal-boot:{prev.boot_id}"
+        if not _seen(conn, journal_key, prev.last_cursor or ""):
+            from kcrashd.sources import previous_boot
+
+            try:
+                records = previous_boot.kernel_records(journal_dir, prev.boot_id)
+                end = previous_boot.boot_end(journal_dir, prev.boot_id)
+            except OSError as exc:
+                out.notes.append(f"journal: {exc}")
+                records = []
+            out.previous_boot_clean = end.clean if end else None
+            detail = f"kernel log of boot {prev.boot_id} ({len(records)} messages)"
+            if end and not end.clean:
+                detail += f"; ended without a shutdown, last message: {end.last_message}"
+            found.append(
+                Found(
+                    source="journal",
+                    path=journal_dir or "system journal",
+                    key=journal_key,
+                    kind="journal-boot",
+                    fingerprint=prev.last_cursor or "",
+                    time=prev.last,
+                    text=previous_boot.records_to_text(records),
+                    detail=detail,
+                    boot_id=prev.boot_id,
+                    crashed=bool(end and not end.clean),
+                )
+            )
+
+    for f in found:
+        if f.text:
+            try:
+                f.reports = parse_text(f.text)
+            except Exception as exc:  # boundary: one bad artifact must not stop the rest
+                log.exception("post-mortem: parsing %s failed", f.path)
+                out.notes.append(f"{f.source}: {f.path}: parser failed: {exc}")
+
+    by_boot: Dict[Optional[str], List[Found]] = {}
+    for f in found:
+        by_boot.setdefault(f.boot_id, []).append(f)
+
+    stored: List[Found] = []
+    with state.transaction() as tx:
+        for boot_id, items in by_boot.items():
+            _store_boot(tx, boot_id, items, current_boot_id, end, out, now)
+        for f in found:
+            incident_id = next(
+                (i for i, _ in out.incidents if f.boot_id and _belongs(tx, i, f.boot_id)), None
+            )
+            tx.execute(
+                "INSERT OR REPLACE INTO artifacts(key, kind, fingerprint, incident_id, seen) "
+                "VALUES (?,?,?,?,?)",
+                (f.key, f.kind, f.fingerprint, incident_id, now),
+            )
+            out.artifacts.append(
+                {
+                    "source": f.source,
+                    "path": f.path,
+                    "boot_id": f.boot_id,
+                    "detail": f.detail,
+                    "reports": len(f.reports),
+                    "incident_id": incident_id,
+                }
+            )
+            stored.append(f)
+
+    if pm.delete_pstore_after_store:
+        out.deleted = _delete_pstore(root, stored, out.notes)
+    out.seconds = time.monotonic() - start
+    return out
+
+
+def _belongs(conn: Any, incident_id: str, boot_id: str) -> bool:
+    row = conn.execute("SELECT boot_id FROM incidents WHERE incident_id=?", (incident_id,))
+    r = row.fetchone()
+    return r is not None and r[0] == boot_id
+
+
+def _store_boot(
+    conn: Any,
+    boot_id: Optional[str],
+    items: List[Found],
+    current_boot_id: Optional[str],
+    end: Any,
+    out: Outcome,
+    now: float,
+) -> None:
+    journal = next((f for f in items if f.source == "journal"), None)
+    artifacts = [f for f in items if f.source != "journal"]
+    journal_ended_clean = journal is not None and not journal.crashed
+    candidates = []
+    for f in items:
+        report = crash_report(f.reports)
+        if report is None:
+            continue
+        if f.source == "journal" and journal_ended_clean and not artifacts:
+            continue  # a boot that shut down cleanly: its reports were live alerts
+        candidates.append((report.corrupted, _SOURCE_RANK[f.source], report, f))
+    crash_evidence = [f for f in artifacts if f.text or f.crashed or f.error]
+    if candidates:
+        report = min(candidates, key=lambda c: (c[0], c[1]))[2]
+    elif crash_evidence and any(f.crashed or f.error for f in crash_evidence):
+        report = unreadable_report(crash_evidence)
+    else:
+        if journal is not None and journal.crashed and boot_id != current_boot_id:
+            out.alerts.append(_reset_alert(boot_id, end))
+        return
+
+    signature = incident_store.report_signature(report)
+    evidence = []
+    for f in items:
+        sees = any(incident_store.report_signature(r) == signature for r in f.reports)
+        if f.source == "journal" and not (sees or f.crashed):
+            continue
+        evidence.append(Evidence(f.source, f.path, f.detail))
+    evidence += _watcher_evidence(conn, boot_id)
+    vmcore = next((f.vmcore for f in items if f.vmcore), None)
+    snapshot_id = _last_snapshot(conn, boot_id)
+    incident_id, created = incident_store.upsert_incident(
+        conn, report, boot_id, evidence, vmcore=vmcore, snapshot_id=snapshot_id, now=now
+    )
+    out.incidents.append((incident_id, created))
+    crashed = (
+        any(f.crashed for f in items)
+        or report.panicked
+        or report.kind == "panic"
+        or (journal is None and report.kind in FATAL_KINDS)
+    )
+    if boot_id == current_boot_id or not crashed:
+        return
+    alert_key = f"alert:previous_boot_crashed:{incident_id}"
+    if conn.execute("SELECT 1 FROM artifacts WHERE key=?", (alert_key,)).fetchone():
+        return
+    conn.execute(
+        "INSERT INTO artifacts(key, kind, fingerprint, incident_id, seen) VALUES (?,?,?,?,?)",
+        (alert_key, "alert", "", incident_id, now),
+    )
+    inc = incident_store.get_incident(conn, incident_id)
+    if inc is not None:
+        out.alerts.append(_crash_alert(conn, inc))
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _crash_alert(conn: Any, inc: Any) -> Alert:
+    recent = incident_store.recurrence(conn, inc.signature, within_days=30)
+    sources = sorted({e.source for e in inc.evidence if e.source not in ("watcher",)})
+    report = inc.report
+    fields = {
+        "boot_id": inc.boot_id or "unknown",
+        "incident": inc.incident_id,
+        "kind": inc.kind,
+        "title": inc.title,
+        "signature": inc.signature,
+        "sources": ", ".join(sources),
+        "recurrence": str(inc.recurrence),
+        "recurrence_30d": str(recent),
+        "recurrence_text": f"{_ordinal(recent)} time this crash in 30 days",
+    }
+    if report is not None:
+        for key in ("function", "module", "kernel"):
+            value = getattr(report, key)
+            if value:
+                fields[key] = str(value)
+        if report.taint:
+            fields["taint"] = "".join(letter for letter, _ in report.taint)
+    if inc.vmcore:
+        fields["vmcore"] = inc.vmcore
+    if inc.snapshot_id:
+        fields["snapshot"] = inc.snapshot_id
+    return Alert(
+        type="previous_boot_crashed",
+        severity=Severity.CRIT,
+        summary=f"previous boot crashed: {inc.title} ({fields['recurrence_text']})",
+        fields=fields,
+        dedup_key=f"previous_boot_crashed:{inc.incident_id}",
+    )
+
+
+def _reset_alert(boot_id: Optional[str], end: Any) -> Alert:
+    last = (end.last_message if end else None) or "(nothing)"
+    fields = {"boot_id": boot_id or "unknown", "last_message": last}
+    if end is not None and end.last_realtime:
+        fields["last_time"] = time.strftime(
+            "%Y-%m-%d %H:%M:%S %z", time.localtime(end.last_realtime)
+        )
+    if end is not None and end.last_identifier:
+        fields["last_identifier"] = end.last_identifier
+    return Alert(
+        type="unexplained_reset",
+        severity=Severity.ERR,
+        summary=f"previous boot ended without a clean shutdown and left no crash report; "
+        f"last message: {last}",
+        fields=fields,
+        dedup_key=f"unexplained_reset:{boot_id}",
+    )
+
+
+def _watcher_evidence(conn: Any, boot_id: Optional[str]) -> List[Evidence]:
+    """Watcher alerts raised during the crashed boot (warning signs before the crash)."""
+    if boot_id is None:
+        return []
+    rows = conn.execute(
+        "SELECT type, summary, created FROM alerts WHERE boot_id=? AND type LIKE '%\\_raised' "
+        "ESCAPE '\\' ORDER BY created",
+        (boot_id,),
+    ).fetchall()
+    return [
+        Evidence(
+            "watcher", None, f"{r[0]} at {time.strftime('%H:%M:%S', time.localtime(r[2]))}: {r[1]}"
+        )
+        for r in rows
+    ]
+
+
+def _last_snapshot(conn: Any, boot_id: Optional[str]) -> Optional[str]:
+    """The last pre-crash snapshot of that boot: alerts name the snapshot they took
+    (the `snapshot` field), so the newest such alert of the boot gives it."""
+    if boot_id is None:
+        return None
+    rows = conn.execute(
+        "SELECT fields_json FROM alerts WHERE boot_id=? ORDER BY created DESC", (boot_id,)
+    ).fetchall()
+    for (fields_json,) in rows:
+        try:
+            snapshot = json.loads(fields_json).get("snapshot")
+        except (ValueError, AttributeError):
+            continue
+        if snapshot:
+            return str(snapshot)
+    return None
+
+
+def _delete_pstore(root: Root, stored: Sequence[Found], notes: List[str]) -> List[str]:
+    deleted = []
+    for f in stored:
+        for host_path in f.delete_paths:
+            try:
+                os.remove(root.path(host_path))
+                deleted.append(host_path)
+            except OSError as exc:
+                notes.append(f"pstore: cannot delete {host_path}: {exc}")
+    return deleted
+
+
+def current_boot_id(root: Root) -> Optional[str]:
+    """This boot's id (journal style: 32 hex digits), or None when unknown."""
+    value = root.read_value("/proc/sys/kernel/random/boot_id")
+    return value.replace("-", "") if value else None
+
+
+def outcome_json(out: Outcome) -> str:
+    return json.dumps(out.to_dict(), indent=2, sort_keys=True)
