@@ -79,8 +79,11 @@ def _flatten(d: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
 class JobThread(threading.Thread):
     """Runs each job at start and then on its interval; results go to the main thread."""
 
-    def __init__(self, jobs: tuple, ctx: DaemonContext, results: queue.Queue, wake: Any):
+    def __init__(
+        self, jobs: tuple, ctx: DaemonContext, state_path: str, results: queue.Queue, wake: Any
+    ) -> None:
         super().__init__(name="kcrashd-jobs", daemon=True)
+        self.state_path = state_path
         self.jobs = jobs
         self.ctx = ctx
         self.results = results
@@ -90,6 +93,14 @@ class JobThread(threading.Thread):
         self.failing: Dict[str, bool] = {}
 
     def run(self) -> None:
+        # SQLite connections belong to the thread that made them: jobs get their own.
+        self.ctx.state = StateDB(self.state_path)
+        try:
+            self._loop()
+        finally:
+            self.ctx.state.close()
+
+    def _loop(self) -> None:
         due: Dict[str, Optional[float]] = {}
         now = time.monotonic()
         for job in self.jobs:  # at start, in registry order
@@ -404,10 +415,10 @@ class Daemon:
             config=self.config,
             root=self.root,
             runner=self.runner or CommandRunner(),
-            state=StateDB(default_path(self.state_dir)),
+            state=None,  # opened by the job thread
             boot_id=self.boot_id,
         )
-        thread = JobThread(jobs, ctx, self.job_results, self.wake)
+        thread = JobThread(jobs, ctx, default_path(self.state_dir), self.job_results, self.wake)
         thread.start()
         return thread
 
