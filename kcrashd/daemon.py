@@ -279,7 +279,19 @@ class Daemon:
         self.boot_id = self._boot_id()
         cfg = self.config
         self.hooks = HookRunner(cfg.hooks.directory, cfg.hooks.timeout_seconds)
-        self.pipeline = Pipeline(self.state, cfg, self.boot_id, hooks=self.hooks)
+        from kcrashd.store.snapshots import SnapshotTaker
+
+        self.snapshots = SnapshotTaker(
+            self.root,
+            self.runner,
+            lambda: self.config,
+            self.state_dir,
+            self._snapshot_failed,
+            self.journal_dir,
+        )
+        self.pipeline = Pipeline(
+            self.state, cfg, self.boot_id, hooks=self.hooks, take_snapshot=self.snapshots.take
+        )
         self.assembler = Assembler(cfg.journal.report_gap_seconds, cfg.journal.max_report_lines)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
@@ -417,10 +429,17 @@ class Daemon:
             runner=self.runner or CommandRunner(),
             state=None,  # opened by the job thread
             boot_id=self.boot_id,
+            take_snapshot=self.snapshots.take,
         )
+        self.snapshots.memory = ctx.memory  # the disk watcher's last SMART results
         thread = JobThread(jobs, ctx, default_path(self.state_dir), self.job_results, self.wake)
         thread.start()
         return thread
+
+    def _snapshot_failed(self, alert: Alert) -> None:
+        """From any thread: the snapshot_failed alert goes down the main thread's pipeline."""
+        self.job_results.put(("snapshots", [alert], alert.fields.get("error"), 0.0, time.time()))
+        self.wake()
 
     def _drain_jobs(self) -> None:
         while True:
