@@ -1,17 +1,111 @@
-"""Placeholder: this subcommand is being built (see the issue that owns it)."""
+"""`kcrashd parse [--json] FILE... | -`: crash reports found in kernel logs.
+
+Exit 0 when no crash was found, 1 when one was, 2 when an input could not be read.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from typing import List, TextIO
 
-NOT_BUILT = 3
+from kcrashd.model import CrashReport
+
+SCHEMA = 1
+MAX_TEXT_FRAMES = 24
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    parser.add_argument("--json", action="store_true", help="one JSON object per input file")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="kernel log file, or - for stdin")
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
+    # Garbage and NUL bytes must not stop the parse.
+    return data.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
+def _fmt_frame(f) -> str:
+    where = f.function or (f"{f.address:#x}" if f.address is not None else "?")
+    if f.offset is not None and f.size is not None:
+        where += f"+{f.offset:#x}/{f.size:#x}"
+    if f.module:
+        where += f" [{f.module}]"
+    return where if f.reliable else "? " + where
+
+
+def render_text(source: str, reports: List[CrashReport], out: TextIO) -> None:
+    if not reports:
+        print(f"{source}: no crash report found", file=out)
+        return
+    for i, r in enumerate(reports, 1):
+        flags = [flag for flag, on in (("corrupted", r.corrupted), ("panicked", r.panicked)) if on]
+        print(f"{source}: report {i}/{len(reports)}: {r.title}", file=out)
+        print(f"  kind:      {r.kind}" + (f" ({', '.join(flags)})" if flags else ""), file=out)
+        where = r.function or "unknown"
+        if r.module:
+            where += f" [{r.module}]"
+        print(f"  where:     {where}", file=out)
+        if r.rip is not None:
+            print(f"  rip:       {_fmt_frame(r.rip)}", file=out)
+        who = [
+            f"{k} {v}"
+            for k, v in (("CPU", r.cpu), ("PID", r.pid), ("Comm", r.comm))
+            if v is not None
+        ]
+        if who:
+            print(f"  who:       {', '.join(who)}", file=out)
+        if r.kernel:
+            print(f"  kernel:    {r.kernel}", file=out)
+        if r.hardware:
+            print(f"  hardware:  {r.hardware}", file=out)
+        if r.taint:
+            print("  taint:     " + "; ".join(f"{k}: {m}" for k, m in r.taint), file=out)
+        for key, value in r.details.items():
+            print(f"  {key + ':':<10} {value}", file=out)
+        print(f"  lines:     {r.first_line}-{r.last_line}", file=out)
+        print(f"  signature: {r.signature}", file=out)
+        if r.frames:
+            print("  trace:", file=out)
+            for f in r.frames[:MAX_TEXT_FRAMES]:
+                print(f"    {_fmt_frame(f)}", file=out)
+            if len(r.frames) > MAX_TEXT_FRAMES:
+                print(f"    ... {len(r.frames) - MAX_TEXT_FRAMES} more", file=out)
+        print(file=out)
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"kcrashd {args.command}: not built yet", file=sys.stderr)
-    return NOT_BUILT
+    from kcrashd.parse import parse_text
+
+    found = False
+    failed = False
+    out = sys.stdout
+    for path in args.files:
+        try:
+            text = _read(path)
+        except OSError as e:
+            failed = True
+            msg = f"cannot read {path}: {e.strerror or e}"
+            if args.json:
+                print(
+                    json.dumps({"schema": SCHEMA, "source": path, "error": msg, "reports": []}),
+                    file=out,
+                )
+            print(f"kcrashd parse: {msg}", file=sys.stderr)
+            continue
+        reports = parse_text(text)
+        found = found or bool(reports)
+        if args.json:
+            doc = {"schema": SCHEMA, "source": path, "reports": [r.to_dict() for r in reports]}
+            print(json.dumps(doc), file=out)
+        else:
+            render_text(path, reports, out)
+    if failed:
+        return 2
+    return 1 if found else 0

@@ -1,0 +1,250 @@
+"""Incremental report assembly: one kernel line at a time, interleaving-aware and bounded.
+
+A report opens on a header line (headers.py) and collects the following lines of the same
+printk context (`[T123]`/`[C1]`; all lines when the log carries none). It ends on an end
+marker (`---[ end trace`, the closing `=====` of sanitizers) plus its panic tail, on a new
+header in the same context, on a gap in kernel time, at max_report_lines, or by
+expire()/flush(). The no-crash path is a single regex search per line.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any, Dict, List, Optional
+
+from kcrashd.model import CrashReport, KernelRecord
+from kcrashd.parse.headers import PREFILTER, Header, classify
+from kcrashd.parse.prefix import strip_prefix
+from kcrashd.parse.report import build
+
+MAX_LINE = 4096  # longer lines are cut: no kernel report line is anywhere near this
+MAX_OPEN = 8  # reports open at once (one per CPU/task context); the oldest is closed first
+TAIL_LINES = 12  # lines after an end marker that may still belong to it (the panic echo)
+
+_END = re.compile(r"^-+\[ end (?:trace|Kernel panic)")
+_SANITIZER_END = re.compile(r"^={20,}\s*$")
+_TAIL = re.compile(
+    r"^(?:Kernel Offset:|Rebooting in|-+\[ end Kernel panic|note: |Fixing recursive fault"
+    r"|Shutting down cpus|Dumping ftrace buffer|\s*\(ftrace buffer empty\)|Memory Limit:"
+    r"|Disabling lock debugging|PHYSICAL_START|---\[ end|CR2: |RIP  \[<| RSP <|\s*$)"
+)
+_NMI = re.compile(r"Sending NMI from CPU|NMI backtrace for cpu")
+_INTERLEAVED = re.compile(r"\[ *\d+\.\d{3,}\]|printk messages dropped")
+_OOM_DONE = re.compile(r"Killed process \d+")
+_SANITIZERS = ("kasan", "kfence", "kmsan", "kcsan", "ubsan")
+# One-line kinds: a run of their lines is one report; any other line ends it.
+_RUN_KINDS = ("io_error", "mce")
+
+
+class _Open:
+    """A report being assembled."""
+
+    __slots__ = (
+        "header",
+        "col",
+        "lines",
+        "ctx",
+        "first_line",
+        "last_line",
+        "meta",
+        "last_ts",
+        "last_mono",
+        "corrupted",
+        "panicked",
+        "ended",
+        "tail",
+        "nmi",
+    )
+
+    def __init__(self, header: Header, col: int, ctx: Optional[str], lineno: int) -> None:
+        self.header = header
+        self.col = col
+        self.lines: List[str] = []
+        self.ctx = ctx
+        self.first_line = lineno
+        self.last_line = lineno
+        self.meta: Dict[str, Any] = {}
+        self.last_ts: Optional[float] = None
+        self.last_mono = 0.0
+        self.corrupted = False
+        self.panicked = header.kind == "panic"
+        self.ended = False
+        self.tail = 0
+        self.nmi = False
+
+
+class Assembler:
+    """Feed KernelRecords; get CrashReports as they complete."""
+
+    def __init__(
+        self, gap_seconds: float = 5.0, max_report_lines: int = 500, max_open: int = MAX_OPEN
+    ) -> None:
+        self.gap_seconds = gap_seconds
+        self.max_report_lines = max(8, max_report_lines)
+        self.max_open = max(1, max_open)
+        self._open: List[_Open] = []
+        self._n = 0
+
+    # -- the agreed interface -------------------------------------------------------------
+
+    def feed(self, record: KernelRecord) -> List[CrashReport]:
+        """Reports completed by this record (usually none)."""
+        self._n += 1
+        msg = record.message
+        if not self._open and not PREFILTER.search(msg):
+            return []
+        return self._feed(msg, self._n, record)
+
+    def expire(self, now: float) -> List[CrashReport]:
+        """Reports quiet for gap_seconds of time.monotonic() time."""
+        done = [r for r in self._open if now - r.last_mono >= self.gap_seconds]
+        return [self._close(r) for r in done]
+
+    def flush(self) -> List[CrashReport]:
+        """Every open report, as it is now (end of input)."""
+        done = list(self._open)
+        return [self._close(r) for r in done]
+
+    @property
+    def pending_start_position(self) -> Optional[str]:
+        """Position of the first record of the oldest report still open."""
+        for r in self._open:
+            if r.meta.get("start_position") is not None:
+                return r.meta["start_position"]
+        return None
+
+    # -- the work -------------------------------------------------------------------------
+
+    def _feed(self, msg: str, lineno: int, record: Optional[KernelRecord]) -> List[CrashReport]:
+        if len(msg) > MAX_LINE:
+            msg = msg[:MAX_LINE]
+        st = strip_prefix(msg)
+        if st.foreign:
+            return []
+        text = st.text
+        ts = st.timestamp
+        if ts is None and record is not None and record.monotonic_us is not None:
+            ts = record.monotonic_us / 1e6
+        out: List[CrashReport] = []
+        if ts is not None and self._open:
+            stale = [
+                r for r in self._open if r.last_ts is not None and ts - r.last_ts > self.gap_seconds
+            ]
+            out.extend(self._close(r) for r in stale)
+        hit = classify(text) if PREFILTER.search(text) else None
+        target = self._route(st.context)
+        if hit is not None:
+            header, col = hit
+            if target is not None and self._absorbs(target, header):
+                self._append(target, text, lineno, record, ts)
+                if header.kind == "panic":
+                    target.panicked = True
+            else:
+                if target is not None and (st.context is None or target.ctx == st.context):
+                    out.append(self._close(target))
+                out.extend(self._open_report(header, col, text, st.context, lineno, record, ts))
+        elif target is not None:
+            if target.ended:
+                if _TAIL.match(text) and target.tail < TAIL_LINES:
+                    target.tail += 1
+                    self._append(target, text, lineno, record, ts)
+                else:
+                    out.append(self._close(target))
+            elif target.header.kind in _RUN_KINDS:
+                out.append(self._close(target))
+            else:
+                self._append(target, text, lineno, record, ts)
+                self._check_end(target, text)
+        if (
+            target is not None
+            and target in self._open
+            and len(target.lines) >= self.max_report_lines
+        ):
+            out.append(self._close(target))
+        return out
+
+    def _route(self, ctx: Optional[str]) -> Optional[_Open]:
+        """The open report a line of printk context `ctx` belongs to, if any."""
+        if not self._open:
+            return None
+        if ctx is None:
+            return self._open[-1]
+        for r in reversed(self._open):
+            if r.ctx == ctx or r.ctx is None:
+                return r
+        if ctx.startswith("C"):
+            for r in reversed(self._open):
+                if r.nmi:
+                    return r
+        return None
+
+    @staticmethod
+    def _absorbs(target: _Open, header: Header) -> bool:
+        """Whether a header line belongs inside the open report rather than starting one."""
+        if header.inner:
+            return True
+        kind = target.header.kind
+        return kind == header.kind and kind in ("oom_kill", "io_error", "mce", "rcu_stall")
+
+    def _open_report(
+        self,
+        header: Header,
+        col: int,
+        text: str,
+        ctx: Optional[str],
+        lineno: int,
+        record: Optional[KernelRecord],
+        ts: Optional[float],
+    ) -> List[CrashReport]:
+        out = []
+        if len(self._open) >= self.max_open:
+            out.append(self._close(self._open[0]))
+        r = _Open(header, col, ctx, lineno)
+        if _INTERLEAVED.search(text):
+            r.corrupted = True
+        if record is not None:
+            r.meta = {
+                "boot_id": record.boot_id,
+                "start_position": record.position,
+                "realtime": record.realtime,
+            }
+        self._open.append(r)
+        self._append(r, text, lineno, record, ts)
+        return out
+
+    def _append(
+        self, r: _Open, text: str, lineno: int, record: Optional[KernelRecord], ts: Optional[float]
+    ) -> None:
+        r.lines.append(text)
+        r.last_line = lineno
+        r.last_mono = time.monotonic()
+        if ts is not None:
+            r.last_ts = ts
+        if record is not None:
+            r.meta["end_position"] = record.position
+        if not r.nmi and _NMI.search(text):
+            r.nmi = True
+
+    def _check_end(self, r: _Open, text: str) -> None:
+        name = r.header.name
+        if (
+            _END.match(text)
+            or (name in _SANITIZERS and len(r.lines) > 2 and _SANITIZER_END.match(text))
+            or (name.startswith("oom") and _OOM_DONE.search(text))
+        ):
+            r.ended = True
+
+    def _close(self, r: _Open) -> CrashReport:
+        self._open.remove(r)
+        lines = r.lines
+        return build(
+            r.header,
+            r.col,
+            lines,
+            first_line=r.first_line,
+            last_line=r.last_line,
+            corrupted=r.corrupted,
+            panicked=r.panicked,
+            meta=r.meta,
+        )
