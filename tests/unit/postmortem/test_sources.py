@@ -1,0 +1,94 @@
+"""pstore and kdump readers against fixture roots in the real formats."""
+
+from __future__ import annotations
+
+import time
+
+from kcrashd.host.root import Root
+from kcrashd.sources import kdump, pstore
+
+from .fixtures import roots
+
+T = time.time() - 3600
+
+
+def test_multipart_dmesg_is_joined_oldest_first(tmp_path):
+    roots.ramoops(tmp_path, T, parts=3)
+    records = pstore.read_pstore(Root(str(tmp_path)))
+    dmesg = [r for r in records if r.type == "dmesg"]
+    assert len(dmesg) == 1
+    rec = dmesg[0]
+    assert (rec.parts, rec.reason, rec.count, rec.backend) == (3, "Panic", 1, "ramoops")
+    lines = [line.split("]", 1)[1].strip() for line in rec.text.splitlines()]
+    expected = [line.split("]", 1)[1].strip() for line in roots.crash_lines()]
+    assert lines == expected  # every line, in the order the kernel printed them
+    assert "Part" not in rec.text
+    assert abs(rec.mtime - T) < 1
+    assert {r.type for r in records} == {"dmesg", "console", "pmsg"}
+
+
+def test_compressed_part_is_inflated(tmp_path):
+    roots.ramoops(tmp_path, T, parts=2, compress_part=1, extra=False)
+    (rec,) = pstore.read_pstore(Root(str(tmp_path)))
+    assert rec.error is None
+    assert "Kernel panic - not syncing" in rec.text
+    assert rec.paths[-1].endswith(".enc.z")
+
+
+def test_undecompressable_record_is_reported_not_raised(tmp_path):
+    roots.ramoops(tmp_path, T, parts=2, corrupt_part=1, extra=False)
+    records = pstore.read_pstore(Root(str(tmp_path)))
+    bad = [r for r in records if r.error]
+    good = [r for r in records if not r.error]
+    assert len(bad) == 1 and "cannot decompress" in bad[0].error and bad[0].text is None
+    assert "BUG: kernel NULL pointer dereference" in good[0].text  # Part2 still read
+
+
+def test_two_dumps_with_the_same_part_numbers_stay_apart(tmp_path):
+    d = tmp_path / "sys/fs/pstore"
+    d.mkdir(parents=True)
+    (d / "dmesg-ramoops-0").write_text("Oops#1 Part1\n<4>[ 1.0] first\n")
+    (d / "dmesg-ramoops-1").write_text("Oops#1 Part1\n<4>[ 2.0] second\n")
+    records = pstore.read_pstore(Root(str(tmp_path)))
+    assert sorted(r.text.strip() for r in records) == ["<4>[ 1.0] first", "<4>[ 2.0] second"]
+
+
+def test_systemd_pstore_archive(tmp_path):
+    roots.systemd_pstore_archive(tmp_path, T)
+    (rec,) = pstore.read_archive(Root(str(tmp_path)))
+    assert rec.archived and rec.backend == "systemd-pstore" and rec.reason == "Panic"
+    assert rec.text.index("BUG: kernel NULL") < rec.text.index("Kernel panic")
+    assert "dmesg-efi-" not in rec.text
+
+
+def test_missing_pstore_is_empty(tmp_path):
+    assert pstore.read_pstore(Root(str(tmp_path))) == []
+    assert pstore.read_archive(Root(str(tmp_path))) == []
+
+
+def test_kdump_layouts_and_incomplete_dumps(tmp_path):
+    roots.debian_dump(tmp_path, T)
+    roots.debian_dump(tmp_path, T, stamp="202403020800", dump_bytes=b"", dmesg=False)
+    roots.rhel_dump(tmp_path, T)
+    roots.rhel_dump(tmp_path, T, name="127.0.0.1-2024-03-03-09:00:00", complete=False)
+    (tmp_path / "var/crash/linux-image-6.1.0-18-amd64-1709.crash").write_text("apport")
+    dumps = {
+        d.path.rsplit("/", 1)[-1]: d for d in kdump.read_dumps(Root(str(tmp_path)), ["/var/crash"])
+    }
+    assert len(dumps) == 4
+    deb = dumps["202403011230"]
+    assert deb.layout == "debian" and deb.complete and deb.vmcore.endswith("dump.202403011230")
+    assert "Kernel panic" in deb.dmesg
+    empty = dumps["202403020800"]
+    assert not empty.complete
+    assert any("0 bytes" in p for p in empty.problems) and "no dmesg file" in empty.problems
+    rhel = dumps["127.0.0.1-2024-03-01-12:30:45"]
+    assert rhel.layout == "rhel" and rhel.complete and rhel.vmcore.endswith("/vmcore")
+    inc = dumps["127.0.0.1-2024-03-03-09:00:00"]
+    assert not inc.complete and any("did not finish" in p for p in inc.problems)
+
+
+def test_dump_with_garbage_is_not_complete(tmp_path):
+    roots.debian_dump(tmp_path, T, dump_bytes=b"oops, not a dump")
+    (d,) = kdump.read_dumps(Root(str(tmp_path)), ["/var/crash"])
+    assert not d.complete and "not a makedumpfile" in d.problems[0]
