@@ -20,6 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-dir", metavar="DIR", help="state directory (default: state.directory)"
     )
+    parser.add_argument(
+        "--current-boot",
+        metavar="ID",
+        help="the boot to treat as the running one (default: this boot with the live root; "
+        "with --root, the journal's last boot is analysed)",
+    )
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.add_argument(
         "--no-alerts", action="store_true", help="store incidents but send no journal alerts"
@@ -51,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     journal_dir = args.journal_dir
     if journal_dir is None and not root.is_live and os.path.isdir(root.path("/var/log/journal")):
         journal_dir = root.path("/var/log/journal")
-    boot = current_boot_id(Root("/")) if root.is_live else None
+    boot = args.current_boot or (current_boot_id(Root("/")) if root.is_live else None)
+    if boot:
+        boot = boot.replace("-", "")
     try:
         state = StateDB(default_path(state_dir))
     except (OSError, RuntimeError) as exc:
