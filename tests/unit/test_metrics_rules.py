@@ -1,0 +1,82 @@
+"""The example alerting rules: valid for promtool, and they fire on kcrashd's metrics."""
+
+from __future__ import annotations
+
+import subprocess
+
+import yaml
+
+from tests.conftest import PROJECT, require_tool
+
+RULES = PROJECT / "etc" / "prometheus" / "kcrashd-rules.yml"
+
+
+def _promtool(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [require_tool("promtool"), *args], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
+
+
+def test_promtool_check_rules():
+    out = _promtool("check", "rules", str(RULES))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "SUCCESS" in out.stdout
+
+
+def _alert(labels: dict, summary: str, description: str = "") -> dict:
+    annotations = {"summary": summary}
+    if description:
+        annotations["description"] = description
+    return {"exp_labels": labels, "exp_annotations": annotations}
+
+
+def _case(at: str, name: str, *alerts: dict) -> dict:
+    return {"eval_time": at, "alertname": name, "exp_alerts": list(alerts)}
+
+
+def test_rules_fire_on_kcrashd_series(tmp_path):
+    # promtool's rule unit tests, on series shaped like the ones kcrashd exports.
+    status = 'kcrashd_readiness_check_status{instance="h1",check="crashkernel",status="CRIT"}'
+    series = [
+        {"series": 'kcrashd_crash_reports_total{instance="h1",kind="oops"}', "values": "0 0 0 1x5"},
+        {"series": 'kcrashd_crash_reports_total{instance="h1",kind="panic"}', "values": "0x8"},
+        {"series": 'kcrashd_crash_reports_total{instance="h1",kind="warning"}', "values": "0+1x8"},
+        {"series": status, "values": "1x90"},
+        {"series": 'kcrashd_metrics_updated_timestamp_seconds{instance="h2"}', "values": "0x20"},
+    ]
+    oops = _alert(
+        {"severity": "critical", "instance": "h1", "kind": "oops"},
+        "h1: kernel oops report",
+        "The kernel printed a oops report. "
+        "Run 'journalctl -t kcrashd -x' and 'kcrashd incidents' on the host.",
+    )
+    not_ready = _alert(
+        {"severity": "warning", "instance": "h1", "check": "crashkernel"},
+        "h1: crash readiness check crashkernel is CRIT",
+        "A kernel crash on this host would not be captured. Run 'kcrashd check' for the fix.",
+    )
+    stale = _alert(
+        {"severity": "warning", "instance": "h2"},
+        "h2: kcrashd metrics not updated for 10 minutes (is kcrashd.service running?)",
+    )
+    doc = {
+        "rule_files": [str(RULES)],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": series,
+                "alert_rule_test": [
+                    # warnings are not crash reports for this rule; panic never increased
+                    _case("5m", "KcrashdKernelCrashReport", oops),
+                    _case("30m", "KcrashdNotReadyToCaptureCrash"),
+                    _case("61m", "KcrashdNotReadyToCaptureCrash", not_ready),
+                    _case("15m", "KcrashdMetricsStale", stale),
+                ],
+            }
+        ],
+    }
+    tests = tmp_path / "tests.yml"
+    tests.write_text(yaml.safe_dump(doc))
+    out = _promtool("test", "rules", str(tests), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
