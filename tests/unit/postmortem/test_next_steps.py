@@ -1,0 +1,81 @@
+"""Next steps: crash command line, module offset, and addr2line run on a real ELF object."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from kcrashd.host.root import Root
+from kcrashd.host.runner import CommandRunner
+from kcrashd.model import CrashReport, Frame, Incident
+from kcrashd.next_steps import build_next_steps, module_load_addresses
+from tests.conftest import PROJECT, require_tool
+
+REL = "6.1.0-18-amd64"
+SOURCE = PROJECT / "tests/fixtures/postmortem/foo_drv.c"
+
+
+def _incident(vmcore="/var/crash/202403011230/dump.202403011230", address=None) -> Incident:
+    rip = Frame("foo_ioctl", 0x25, 0x50, "foo_drv", address)
+    report = CrashReport(
+        kind="page_fault",
+        title="BUG: unable to handle kernel NULL pointer dereference in foo_ioctl",
+        function="foo_ioctl",
+        module="foo_drv",
+        kernel=REL,
+        rip=rip,
+        frames=(rip,),
+        signature="page_fault:foo_ioctl:x",
+    )
+    return Incident("abc", "boot", report.kind, report.title, report.signature, report, (), vmcore)
+
+
+def _build_module(root: Path) -> Path:
+    require_tool("gcc")
+    ko = root / f"lib/modules/{REL}/updates/dkms/foo_drv.ko"
+    ko.parent.mkdir(parents=True)
+    subprocess.run(["gcc", "-g", "-O0", "-c", str(SOURCE), "-o", str(ko)], check=True, timeout=60)
+    return ko
+
+
+def test_crash_line_without_debug_files(tmp_path):
+    steps = build_next_steps(Root(str(tmp_path)), CommandRunner(), _incident())
+    crash = f"crash {tmp_path}/usr/lib/debug/boot/vmlinux-{REL} "
+    assert steps.commands[0] == crash + f"{tmp_path}/var/crash/202403011230/dump.202403011230"
+    assert any(f"linux-image-{REL}-dbg" in n for n in steps.notes)
+    assert any(c.startswith("addr2line -e foo_drv.ko") for c in steps.commands)
+
+
+def test_rhel_debug_vmlinux_is_found(tmp_path):
+    vmlinux = tmp_path / f"usr/lib/debug/lib/modules/{REL}/vmlinux"
+    vmlinux.parent.mkdir(parents=True)
+    vmlinux.write_bytes(b"\x7fELF")
+    steps = build_next_steps(Root(str(tmp_path)), CommandRunner(), _incident())
+    assert steps.commands[0].startswith(f"crash {vmlinux} ")
+
+
+def test_module_offset_from_symbol_and_addr2line_source_line(tmp_path):
+    require_tool("addr2line")
+    ko = _build_module(tmp_path)
+    steps = build_next_steps(Root(str(tmp_path)), CommandRunner(), _incident())
+    nm = subprocess.run(["nm", str(ko)], capture_output=True, text=True, timeout=30).stdout
+    value = next(
+        int(line.split()[0], 16) for line in nm.splitlines() if line.endswith(" foo_ioctl")
+    )
+    assert steps.module_offset == value + 0x25
+    assert f"addr2line -e {ko} -f -i {hex(value + 0x25)}" in steps.commands
+    assert steps.source_lines[0] == "foo_ioctl"
+    assert "foo_drv.c:" in steps.source_lines[1]
+
+
+def test_module_offset_from_proc_modules_of_the_crashed_boot(tmp_path):
+    _build_module(tmp_path)
+    modules = (
+        "foo_drv 16384 1 - Live 0xffffffffc0a00000 (OE)\n"
+        "nft_chain_nat 16384 3 - Live 0xffffffffc09f4000\n"
+    )
+    assert module_load_addresses(modules)["foo_drv"] == 0xFFFFFFFFC0A00000
+    inc = _incident(address=0xFFFFFFFFC0A00035)
+    steps = build_next_steps(Root(str(tmp_path)), CommandRunner(), inc, proc_modules=modules)
+    assert steps.module_offset == 0x35
+    assert any("/proc/modules of the crashed boot" in n for n in steps.notes)
