@@ -1,0 +1,67 @@
+"""Disk discovery filtering against udev data from a real host, and a real pyudev Context."""
+
+from __future__ import annotations
+
+from kcrashd.host.disks import discover, is_smart_candidate
+from kcrashd.host.root import Root
+from tests.conftest import SHARED
+
+# Kernel names by major number (Documentation/admin-guide/devices.txt; 252-254 and 259 are
+# dynamic: device-mapper, virtio-blk and NVMe on the host the data came from).
+NAMES = {8: "sd{}", 11: "sr{}", 179: "mmcblk{}", 252: "dm-{}", 254: "vd{}", 259: "nvme0n{}"}
+
+
+def _udev(name: str):
+    props = {}
+    for line in (SHARED / "fixtures" / "udev" / "run-udev-data" / name).read_text().splitlines():
+        if line.startswith("E:"):
+            k, _, v = line[2:].partition("=")
+            props[k] = v
+    major, minor = (int(x) for x in name[1:].split(":"))
+    if major == 8:
+        kname = "sd" + "abcdefgh"[minor // 16]
+    elif major == 179:
+        kname = "mmcblk0" + (f"p{minor}" if minor else "")
+        props["DEVTYPE"] = "partition" if minor else "disk"
+    else:
+        kname = NAMES[major].format(minor if major != 259 else minor + 1)
+    return kname, props
+
+
+def test_filter_udev_data():
+    kept = set()
+    for f in (SHARED / "fixtures" / "udev" / "run-udev-data").iterdir():
+        name, props = _udev(f.name)
+        if is_smart_candidate(name, props)[0]:
+            kept.add(name)
+    assert kept == {"sda", "sdb", "sdc", "nvme0n1", "mmcblk0", "vd0"}
+
+
+def test_filter_reasons():
+    assert is_smart_candidate("sda1", {"DEVTYPE": "partition"}) == (False, "partition")
+    assert is_smart_candidate("loop0", {})[0] is False
+    assert is_smart_candidate("zram0", {"DEVTYPE": "disk"})[0] is False
+    assert is_smart_candidate("dm-0", {"DM_NAME": "x"})[0] is False
+    assert is_smart_candidate("sr0", {"ID_CDROM": "1"})[0] is False
+
+
+def test_live_pyudev_discovery_has_no_partitions_or_virtual_devices():
+    disks = discover(Root("/"))
+    for d in disks:
+        assert d.devnode.startswith("/dev/")
+        assert not d.name.startswith(("loop", "ram", "zram", "dm-", "md"))
+        assert is_smart_candidate(d.name, {})[0]
+
+
+def test_sysfs_discovery_under_another_root(tmp_path):
+    for name, real in (("sda", True), ("loop0", False), ("vdb", True), ("zram0", False)):
+        d = tmp_path / "sys" / "block" / name
+        d.mkdir(parents=True)
+        if real:
+            (d / "device").mkdir()
+            (d / "device" / "model").write_text("QEMU HARDDISK   \n")
+    found = discover(Root(str(tmp_path)))
+    assert [(d.name, d.devnode, d.model) for d in found] == [
+        ("sda", "/dev/sda", "QEMU HARDDISK"),
+        ("vdb", "/dev/vdb", "QEMU HARDDISK"),
+    ]

@@ -1,0 +1,151 @@
+"""Readers against the real fixture trees in ../shared/fixtures (not copied)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kcrashd.host import edac, fds, hwmon, kernel_counters, meminfo, procs, psi, thermal, vmstat
+from kcrashd.host.root import Root
+from tests.conftest import PROJECT, SHARED
+
+FX = SHARED / "fixtures"
+CAPTURED = Root(str(FX / "captured" / "linux-6.18-vm"))
+
+
+def test_meminfo_captured_vm():
+    m = meminfo.read_memory(CAPTURED)
+    assert m.total_kb == 24684084 and m.available_kb == 24302700
+    assert not m.available_estimated
+    assert m.swap_used_percent is None  # SwapTotal 0: never divided
+
+
+def test_meminfo_legacy_header_lines_are_skipped():
+    values = meminfo.read_meminfo(Root(str(FX / "procfs" / "gopsutil-issue1002")))
+    assert "Mem" not in values and values["MemTotal"] == 254472
+
+
+def test_meminfo_without_memavailable_is_estimated():
+    values = meminfo.parse_meminfo(
+        "MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 10 kB\nCached: 200 kB\n"
+        "SReclaimable: 20 kB\nShmem: 30 kB\n"
+    )
+    m = meminfo.memory_from(values)
+    assert m.available_estimated and m.available_kb == 300
+
+
+def test_meminfo_without_memtotal_is_an_error():
+    with pytest.raises(ValueError):
+        meminfo.memory_from({"MemFree": 1})
+
+
+def test_psi_shapes():
+    ne = Root(str(FX / "procfs" / "node-exporter"))
+    irq = psi.read_psi(ne, "irq")
+    assert list(irq) == ["full"]  # irq has only a full line (and no newline)
+    io = psi.read_psi(CAPTURED, "io")
+    assert io["some"]["avg60"] == 0.06 and io["full"]["total"] == 3034049
+    assert psi.read_psi(Root(str(FX / "procfs" / "gopsutil-intelcorei5")), "memory") is None
+    assert psi.parse_psi("some avg10=1.5 new=x\nweird line\n") == {"some": {"avg10": 1.5}}
+
+
+def test_vmstat_oom_kill():
+    assert vmstat.read_vmstat(CAPTURED)["oom_kill"] == 0
+
+
+def test_file_nr_and_limits():
+    nr = fds.read_file_nr(CAPTURED)
+    assert (nr.allocated, nr.maximum) == (492, 2466170)
+    ne = fds.read_file_nr(Root(str(FX / "procfs" / "node-exporter")))
+    assert ne.allocated == 1024
+    limits = (FX / "procfs" / "procfs-testdata" / "proc" / "26231" / "limits").read_text()
+    assert fds.parse_nofile_limit(limits) == 2048
+    assert fds.parse_nofile_limit("Max open files  unlimited  unlimited  files\n") is None
+    with pytest.raises(ValueError):
+        fds.parse_file_nr("12 0\n")
+
+
+def test_thermal_zones_doc_example():
+    zones = thermal.read_zones(Root(str(FX / "sysfs" / "CONSTRUCTED-thermal-doc-example")))
+    (z,) = zones
+    assert z.type == "acpitz" and z.celsius == 37.0 and z.enabled
+    assert [(t.type, t.celsius) for t in z.trips] == [
+        ("critical", 100.0),
+        ("passive", 80.0),
+        ("active", 70.0),
+        ("active", 60.0),
+    ]
+    cds = thermal.read_cooling_devices(Root(str(FX / "sysfs" / "CONSTRUCTED-thermal-doc-example")))
+    assert {(c.type, c.max_state) for c in cds} == {("Processor", 8), ("Fan", 2)}
+
+
+def test_thermal_invalid_trips_and_disabled_zone():
+    root = Root(str(FX / "sysfs" / "CONSTRUCTED-thermal-hwmon-edge-cases"))
+    by_type = {z.type: z for z in thermal.read_zones(root)}
+    assert by_type["x86_pkg_temp"].trips == ()  # -274000 trips are unset
+    assert not by_type["pch_cannonlake"].enabled
+
+
+def test_hwmon_edge_cases():
+    root = Root(str(FX / "sysfs" / "CONSTRUCTED-thermal-hwmon-edge-cases"))
+    sensors = {s.title: s for s in hwmon.read_sensors(root)}
+    core1 = sensors["coretemp Core 1"]
+    assert core1.celsius == 101.0 and core1.crit == 100.0 and core1.crit_alarm
+    assert sensors["nct6779 SYSTIN"].fault
+    assert sensors["acpitz temp1"].crit is None
+
+
+def test_hwmon_nvme_no_limit_sentinels(tmp_path):
+    # The fixture keeps hwmon3 under the nvme device; link it where the class dir would be.
+    hw = next(
+        (FX / "sysfs" / "procfs-nvme-hwmon" / "sys" / "devices").glob("*/*/*/nvme/nvme0/hwmon3")
+    )
+    (tmp_path / "sys" / "class" / "hwmon").mkdir(parents=True)
+    os.symlink(hw, tmp_path / "sys" / "class" / "hwmon" / "hwmon3")
+    sensors = {s.label: s for s in hwmon.read_sensors(Root(str(tmp_path)))}
+    comp = sensors["Composite"]
+    assert (comp.celsius, comp.max, comp.crit) == (43.85, 84.85, 94.85)
+    s1 = sensors["Sensor 1"]
+    assert s1.max is None  # 65261850 = 65535 K: no limit
+
+
+def test_edac_layouts():
+    dimm = edac.read_controllers(Root(str(FX / "sysfs" / "CONSTRUCTED-edac-dimm-layout")))
+    assert [(c.name, c.ce, c.ue) for c in dimm] == [("mc0", 14, 0), ("mc1", 3, 1)]
+    assert ("CPU_SrcID0_MC0_Chan1_DIMM0", 14, 0) in dimm[0].modules
+    rank = edac.read_controllers(Root(str(FX / "sysfs" / "CONSTRUCTED-edac-amd64-rank-layout")))
+    assert rank and all(m[0] for m in rank[0].modules)
+    legacy = edac.read_controllers(Root(str(FX / "sysfs" / "node-exporter")))
+    assert legacy[0].name == "mc0" and legacy[0].modules  # csrow channels
+    assert edac.read_controllers(CAPTURED) == []
+    assert not edac.edac_available(CAPTURED)
+
+
+def test_kernel_counters_captured_618():
+    counters = kernel_counters.read_counters(CAPTURED)
+    assert set(counters) == {"oops", "warn", "softlockup", "hardlockup", "rcu_stall", "hung_task"}
+    assert kernel_counters.read_taint(CAPTURED) == 0
+    ne = kernel_counters.read_counters(Root(str(FX / "procfs" / "node-exporter")))
+    assert ne == {"hung_task": 42}
+
+
+def test_procs_from_a_procfs_tree(tmp_path):
+    import shutil
+
+    root_dir = tmp_path / "root"
+    shutil.copytree(PROJECT / "tests" / "fixtures" / "watchers" / "low-memory", root_dir)
+    fd_dir = root_dir / "proc" / "977" / "fd"
+    fd_dir.mkdir()
+    for i in range(1000):
+        (fd_dir / str(i)).touch()
+    ps = {p.name: p for p in procs.read_processes(Root(str(root_dir)), with_fds=True)}
+    assert ps["java"].rss_kb == 6291456 and ps["java"].fds is None
+    assert ps["postgres"].fds == 1000 and ps["postgres"].fd_limit == 1024
+    assert ps["java"].cpu_seconds == pytest.approx((512300 + 40211) / os.sysconf("SC_CLK_TCK"))
+    assert procs.top(list(ps.values()), "rss_kb", 1)[0].name == "java"
+
+
+def test_procs_live_with_psutil():
+    me = {p.pid: p for p in procs.read_processes(Root("/"), with_fds=True)}[os.getpid()]
+    assert me.rss_kb > 1000 and me.fds and me.fd_limit
