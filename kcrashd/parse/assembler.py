@@ -35,6 +35,9 @@ _OOM_DONE = re.compile(r"Killed process \d+")
 _SANITIZERS = ("kasan", "kfence", "kmsan", "kcsan", "ubsan")
 # One-line kinds: a run of their lines is one report; any other line ends it.
 _RUN_KINDS = ("io_error", "mce")
+_GENERIC = ("bug", "warning", "info")
+_PRINTF = re.compile(r"%[-#0-9.]*[sdxuilpc]")
+_LOWER = re.compile(r"[a-z]")
 
 
 class _Open:
@@ -99,12 +102,12 @@ class Assembler:
     def expire(self, now: float) -> List[CrashReport]:
         """Reports quiet for gap_seconds of time.monotonic() time."""
         done = [r for r in self._open if now - r.last_mono >= self.gap_seconds]
-        return [self._close(r) for r in done]
+        return [rep for r in done for rep in self._close(r)]
 
     def flush(self) -> List[CrashReport]:
         """Every open report, as it is now (end of input)."""
         done = list(self._open)
-        return [self._close(r) for r in done]
+        return [rep for r in done for rep in self._close(r)]
 
     @property
     def pending_start_position(self) -> Optional[str]:
@@ -131,7 +134,8 @@ class Assembler:
             stale = [
                 r for r in self._open if r.last_ts is not None and ts - r.last_ts > self.gap_seconds
             ]
-            out.extend(self._close(r) for r in stale)
+            for r in stale:
+                out.extend(self._close(r))
         hit = classify(text) if PREFILTER.search(text) else None
         target = self._route(st.context)
         if hit is not None:
@@ -142,7 +146,7 @@ class Assembler:
                     target.panicked = True
             else:
                 if target is not None and (st.context is None or target.ctx == st.context):
-                    out.append(self._close(target))
+                    out.extend(self._close(target))
                 out.extend(self._open_report(header, col, text, st.context, lineno, record, ts))
         elif target is not None:
             if target.ended:
@@ -150,9 +154,9 @@ class Assembler:
                     target.tail += 1
                     self._append(target, text, lineno, record, ts)
                 else:
-                    out.append(self._close(target))
+                    out.extend(self._close(target))
             elif target.header.kind in _RUN_KINDS:
-                out.append(self._close(target))
+                out.extend(self._close(target))
             else:
                 self._append(target, text, lineno, record, ts)
                 self._check_end(target, text)
@@ -161,7 +165,7 @@ class Assembler:
             and target in self._open
             and len(target.lines) >= self.max_report_lines
         ):
-            out.append(self._close(target))
+            out.extend(self._close(target))
         return out
 
     def _route(self, ctx: Optional[str]) -> Optional[_Open]:
@@ -199,7 +203,7 @@ class Assembler:
     ) -> List[CrashReport]:
         out = []
         if len(self._open) >= self.max_open:
-            out.append(self._close(self._open[0]))
+            out.extend(self._close(self._open[0]))
         r = _Open(header, col, ctx, lineno)
         if _INTERLEAVED.search(text):
             r.corrupted = True
@@ -235,10 +239,10 @@ class Assembler:
         ):
             r.ended = True
 
-    def _close(self, r: _Open) -> CrashReport:
+    def _close(self, r: _Open) -> List[CrashReport]:
         self._open.remove(r)
         lines = r.lines
-        return build(
+        rep = build(
             r.header,
             r.col,
             lines,
@@ -248,3 +252,10 @@ class Assembler:
             panicked=r.panicked,
             meta=r.meta,
         )
+        # A bare "BUG:"/"WARNING:" line with no trace, RIP or CPU/PID line that reads like an
+        # unformatted printf or a shouted (all-caps) copy is another program's console noise.
+        if r.header.name in _GENERIC and not (rep.frames or rep.rip or rep.pid is not None):
+            head = lines[0][r.col :] if lines else ""
+            if _PRINTF.search(head) or not _LOWER.search(head):
+                return []
+        return [rep]

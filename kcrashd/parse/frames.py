@@ -79,7 +79,10 @@ def parse_frame(line: str) -> Optional[Frame]:
     if s.startswith("[<") and ") from [<" in s or s.startswith("[<") and s.endswith(")"):
         m = _ARM32.match(s)
         if m:
-            pf = parse_frame_text(m.group("inner"))
+            inner = m.group("inner").strip()
+            pf = parse_frame_text(inner)
+            if pf is None and re.match(r"^[A-Za-z_][\w.]*$", inner):
+                pf = (inner, None, None, None)
             if pf:
                 return Frame(pf[0], pf[1], pf[2], pf[3], int(m.group("addr"), 16), True)
     m = _FRAME_LINE.match(s)

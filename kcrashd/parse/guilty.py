@@ -33,7 +33,9 @@ _SKIP = (
     r"|__free_pages|free_pages|free_unref|free_pcp|put_page|__put_page|^__folio_put"
     # locking, rcu, refcounts, atomics, bitops
     r"|lockdep|lock_acquire|lock_release|lock_is_held|lock_sock|release_sock|spin_lock"
-    r"|spin_trylock|spin_unlock|_raw_|do_raw_|read_lock|read_unlock|write_lock|write_unlock"
+    r"|spin_trylock|spin_unlock|spin_dump|spin_bug|rwlock_bug|register_lock_class|__lock_acquire"
+    r"|look_up_lock_class|lock_class|check_preemption_disabled|debug_smp_processor_id"
+    r"|__this_cpu_preempt_check|debug_print_object|__debug_object|_raw_|do_raw_|read_lock|read_unlock|write_lock|write_unlock"
     r"|mutex_|down_read|down_write|up_read|up_write|^down$|^up$|down_trylock|down_interruptible"
     r"|down_killable|osq_lock|rt_mutex|rwsem|percpu_down|percpu_up|queued_spin|queued_read"
     r"|queued_write|native_queued|pv_queued|__pv_queued|_mutex_lock|_mutex_unlock|bit_spin"
@@ -66,6 +68,15 @@ _SKIP = (
     r"|die_kernel_fault|do_user_addr_fault|exc_page_fault|^page_fault$|do_alignment"
     r"|arm64_notify_die|do_undefinstr|do_el0|el0_|^trace_|perf_trace_|__traceiter"
     r"|^sysvec_|^asm_sysvec|^__sysvec|apic_timer_interrupt|^irq_exit|^__irq_exit"
+    # thunks, work/timer/device plumbing, kobjects, sysfs
+    r"|__x86_indirect_thunk|__indirect_thunk|^__pfx_|^__flush_work|^flush_work|__cancel_work"
+    r"|cancel_work_sync|cancel_delayed_work|init_timer_key|usb_kill_urb|usb_unlink_urb"
+    r"|^kthread_stop|wait_for_completion|^__call_rcu|^call_rcu|^__vunmap|^vunmap"
+    r"|rollback_registered|va_format|check_zeroed_user|seqprop_assert|debug_check_no_locks"
+    r"|do_tag_check_fault|walk_stackframe|reacquire_held_locks|^__wake_up|task_rq_lock"
+    r"|^kobject_|^sysfs_remove|^sysfs_create|^proc_register|^kill_fasync|^__fput|^____fput"
+    r"|^fput_many|^task_work_run|^exit_to_user|^__prepare_exit_to_user|^prepare_exit_to_user"
+    r"|^syscall_exit|^context_switch|^finish_task_switch|^__schedule|^schedule$"
 )
 SKIP: Pattern[str] = re.compile(_SKIP)
 
@@ -86,14 +97,14 @@ EXTRA_SKIP = {
 # Anchors for stalls: the guilty frame is the one just above the first anchor.
 STALL_ANCHORS: Pattern[str] = re.compile(
     r"^(?:ret_from_fork|entry_SYSCALL|do_syscall_|__do_fast_syscall|do_fast_syscall"
-    r"|sysenter_dispatch|tracesys|el0_svc|el0t_|invoke_syscall|do_el0_svc|system_call"
+    r"|sysenter_dispatch|tracesys|ret_fast_syscall|vector_swi|__sys_trace|el0_svc|el0t_|invoke_syscall|do_el0_svc|system_call"
     r"|process_one_work|worker_thread|vfs_read|vfs_write|vfs_readv|vfs_writev|do_iter_read"
     r"|do_iter_write|vfs_iter_read|vfs_iter_write|__vfs_read|__vfs_write|vfs_ioctl|do_vfs_ioctl"
     r"|sock_sendmsg|sock_recvmsg|____sys_sendmsg|___sys_sendmsg|____sys_recvmsg|___sys_recvmsg"
     r"|netif_receive_skb|__netif_receive_skb|process_backlog|net_rx_action|call_timer_fn"
     r"|expire_timers|__run_timers|run_timer_softirq|run_ksoftirqd|smpboot_thread_fn"
     r"|__do_softirq|handle_softirqs|tasklet_action|rcu_do_batch|rcu_core|exc_page_fault"
-    r"|do_page_fault|handle_mm_fault|kthread$)"
+    r"|do_page_fault|handle_mm_fault|kthread$|task_work_run|mmap_region|do_mmap)"
 )
 
 _SYSCALL_ARCH = re.compile(r"^__(?:x64|ia32|arm64|riscv|s390x|s390|x32|powerpc)_(?=\w)")

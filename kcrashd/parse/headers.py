@@ -49,14 +49,13 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "lockdep_bug",
         "lockdep",
         r"BUG: (?:bad unlock balance|held lock freed|MAX_\w+ too low|lock held when"
-        r"|still has locks held|looking up invalid subclass|key \S+ has not been registered"
-        r"|workqueue leaked lock)",
+        r"|still has locks held|looking up invalid subclass|key \S+ has not been registered)",
         None,
         False,
     ),
     ("kernel_bug", "bug", r"[Kk]ernel BUG(?: at)?", None, False),
     ("slub", "bug", r"BUG [\w.:-]+ \((?:Not t|T)ainted[^)]*\): ", r": kasan: bad access", False),
-    ("bug", "bug", r"BUG: ", r"ODEBUG|_BUG: |BUG: KASAN|sanity check failed", False),
+    ("bug", "bug", r"(?<!\w)BUG: ", r"ODEBUG|_BUG: |BUG: KASAN|sanity check failed", False),
     (
         "lockdep_warning",
         "lockdep",
@@ -72,8 +71,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     (
         "warning",
         "warning",
-        r"WARNING: ",
-        r"_WARNING: |WARNING: /etc/ssh|mand mount option|Unprivileged eBPF"
+        r"(?<!\w)WARNING: ",
+        r"WARNING: /etc/ssh|mand mount option|Unprivileged eBPF"
         r"|Speculative|WARNING: See https?:|kernel not compiled with|ath10k USB support",
         False,
     ),

@@ -20,7 +20,7 @@ _IRQ_TAGS = _IRQ_END + ("<IRQ>", "<NMI>", "<TASK>", "</TASK>", "<SOFTIRQ>", "</S
 _RIP_START = re.compile(r"^(?:RIP|EIP|IP|NIP|pc|PC|epc)\s*(?::|is at)")
 _AT_SITE = re.compile(r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\] )?(?P<rest>\S.*)$")
 _PLAIN_FUNC = re.compile(r"^([A-Za-z_][\w.]*)(?: [\w./-]+\.\w+:\d+|\s*$)")
-_IN_FUNC = re.compile(r" in (?P<rest>[A-Za-z_][\w.]*(?:\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)?)")
+_IN_FUNC = re.compile(r" in:? (?P<rest>[A-Za-z_][\w.]*(?:\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)?)")
 
 
 class Section:
@@ -52,6 +52,7 @@ class Scan:
 def scan(lines: Sequence[str]) -> Scan:
     sc = Scan()
     cur: Optional[Section] = None
+    site_next = False  # "... is trying to release lock (x) at:" + the frame on the next line
     for raw in lines:
         st = raw.strip()
         if not st:
@@ -104,7 +105,15 @@ def scan(lines: Sequence[str]) -> Scan:
                 if name and len(sc.sites) < 32:
                     sc.sites.append(name)
                 continue
+        if st.endswith(" at:"):
+            site_next = True
+            continue
         f = fr.parse_frame(raw)
+        if site_next and f is not None and f.function:
+            sc.sites.append(f.function)
+            site_next = False
+            continue
+        site_next = False
         if f is not None and sc.nframes < MAX_FRAMES:
             if cur is None:
                 cur = Section("")
@@ -133,19 +142,23 @@ def _all_names(sc: Scan) -> List[str]:
     return [n for sec in sc.sections for n in gu.reliable_names(sec.frames)]
 
 
+_IRQ_ENTRY = re.compile(r"interrupt|^__irq_svc|^__irq_usr|^el1_irq|^el1h_64_irq|^gic_handle_irq")
+
+
 def _stall_names(sc: Scan, rcu: bool) -> List[str]:
-    """Frames of the stalled context: after the interrupt exit when there is one."""
-    for sec in sc.sections:
-        if not sec.frames:
-            continue
+    """Frames of the stalled context: the interrupted trace, after the interrupt exit."""
+    secs = [sec for sec in sc.sections if sec.frames]
+    irq = [sec for sec in secs if sec.irq_end > 0]
+    if not irq:
+        irq = [sec for sec in secs if any(_IRQ_ENTRY.search(f.function or "") for f in sec.frames)]
+    for sec in irq + secs:
         frames = sec.frames
-        if rcu or sec.irq_end > 0:
-            if sec.irq_end > 0:
-                frames = frames[sec.irq_end :]
-            else:
-                idx = [i for i, f in enumerate(frames) if f.function and "interrupt" in f.function]
-                if idx:
-                    frames = frames[idx[0] + 1 :]
+        if sec.irq_end > 0:
+            frames = frames[sec.irq_end :]
+        else:
+            idx = [i for i, f in enumerate(frames) if _IRQ_ENTRY.search(f.function or "")]
+            if idx:
+                frames = frames[idx[-1] + 1 :]
         names = gu.reliable_names(frames)
         if names:
             return names
@@ -187,7 +200,7 @@ def guilty(header: Header, text: str, lines: Sequence[str], sc: Scan) -> Optiona
     if name == "rcu_stall":
         return gu.stall_frame(_stall_names(sc, True), gu.EXTRA_SKIP["rcu_stall"])
     if name == "soft_lockup":
-        return gu.stall_frame(_stall_names(sc, False))
+        return gu.stall_frame(_rip_names(sc)[:1] + _first_trace(sc))
     if name in ("lockdep_bug", "lockdep_warning"):
         if any(form in text for form in _LOCK_SITE_FORMS):
             found = gu.first_usable(sc.sites)
@@ -195,11 +208,17 @@ def guilty(header: Header, text: str, lines: Sequence[str], sc: Scan) -> Optiona
                 return found
         return gu.first_usable(_rip_names(sc) + _first_trace(sc))
     if name in ("panic", "trusty", "rust_panic"):
+        head = _header_function(text)
+        if head:
+            return gu.first_usable([head])
         if "stack" in text:
             return gu.stall_frame(_first_trace(sc))
         return gu.first_usable(_rip_names(sc) + _first_trace(sc))
     if name in ("oom", "oom_killed", "mce", "io_error", "syz", "go_fatal"):
         return None
+    if name in ("warning", "lockdep_at"):
+        head = fr.frame_function_in(text)
+        return gu.first_usable([head] + _rip_names(sc) + _first_trace(sc))
     if name == "bug" and re.search(r"scheduling while atomic|can't die", text):
         extra = gu.EXTRA_SKIP["schedule"]
     if name == "kernel_bug":
