@@ -215,7 +215,11 @@ def _cap(value: Any, cap: int) -> Tuple[Any, bool]:
     if size <= cap:
         return value, False
     if isinstance(value, str):
-        return value[: max(0, cap - 64)], True
+        # JSON escapes grow the text (newlines, quotes): cut until the encoded form fits.
+        cut = value[: max(0, cap - 2)]
+        while len(json.dumps(cut)) > cap:
+            cut = cut[: len(cut) - (len(json.dumps(cut)) - cap) - 1]
+        return cut, True
     if isinstance(value, list):
         while value and len(json.dumps(value)) > cap:
             value = value[: len(value) * 3 // 4]

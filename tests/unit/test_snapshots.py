@@ -1,0 +1,113 @@
+"""Snapshots on fixture roots and real files: items, caps, modes, retention, breadcrumb."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import time
+
+from kcrashd.config import SnapshotsConfig
+from kcrashd.host.root import Root
+from kcrashd.store import snapshots
+from tests.conftest import PROJECT
+
+FX = PROJECT / "tests" / "fixtures" / "watchers" / "low-memory"
+
+
+def test_every_item_present_or_missing_with_a_reason(tmp_path):
+    res = snapshots.take_snapshot(
+        Root(str(FX)), None, SnapshotsConfig(), str(tmp_path), "test: low memory"
+    )
+    assert res.ok and res.error is None
+    doc = snapshots.load_snapshot(str(tmp_path), res.id)
+    assert tuple(doc["items"]) == snapshots.ITEM_NAMES
+    for name, item in doc["items"].items():
+        assert ("value" in item) != ("missing" in item), name
+        if "missing" in item:
+            assert item["missing"], name
+    items = doc["items"]
+    assert items["reason"]["value"] == "test: low memory"
+    assert items["boot_id"]["value"] == "4f6a2c3e-8d1b-4b6f-9a47-2b8e1f0c5d21"
+    assert items["processes"]["value"]["by_rss"][0]["name"] == "java"
+    assert "slabinfo" in items["slabinfo_top"]["missing"]
+    assert "journal" in items["kernel_log"]["missing"] or items["kernel_log"]["missing"]
+    assert set(res.missing) == {k for k, v in items.items() if "missing" in v}
+
+
+def test_modes_and_no_temp_files_left(tmp_path):
+    res = snapshots.take_snapshot(Root(str(FX)), None, SnapshotsConfig(), str(tmp_path), "m")
+    d = snapshots.snapshot_dir(str(tmp_path))
+    assert stat.S_IMODE(os.stat(d).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(res.path).st_mode) == 0o600
+    assert [n for n in os.listdir(d) if n.startswith(".")] == []
+
+
+def test_item_cap(tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(FX, root)
+    (root / "proc" / "interrupts").write_text("CPU0\n" + "  0: 12 IO-APIC timer\n" * 10000)
+    cfg = SnapshotsConfig(max_item_bytes=4096)
+    res = snapshots.take_snapshot(Root(str(root)), None, cfg, str(tmp_path / "s"), "cap")
+    item = snapshots.load_snapshot(str(tmp_path / "s"), res.id)["items"]["interrupts"]
+    assert item["truncated"] and len(json.dumps(item["value"])) <= 4096
+
+
+def test_time_budget_marks_the_rest_missing():
+    items = snapshots.collect(
+        Root(str(FX)), SnapshotsConfig(), "late", deadline=time.monotonic() - 1
+    )
+    assert all(v == {"missing": "time budget exceeded"} for v in items.values())
+
+
+def test_retention_by_count_age_and_size(tmp_path):
+    state = str(tmp_path)
+    ids = []
+    for i in range(6):
+        r = snapshots.take_snapshot(
+            Root(str(FX)), None, SnapshotsConfig(keep_count=100), state, f"r{i}", now=1e9 + i
+        )
+        ids.append(r.id)
+    old = snapshots.list_snapshots(state)[0]
+    os.utime(old.path, (time.time() - 40 * 86400,) * 2)
+    deleted = snapshots.prune(state, SnapshotsConfig(keep_count=4, keep_days=30))
+    assert len(deleted) == 2 and ids[0] in deleted
+    size = snapshots.list_snapshots(state)[0].bytes
+    snapshots.prune(state, SnapshotsConfig(max_total_bytes=size * 2 + 10), keep=ids[-1])
+    left = [s.id for s in snapshots.list_snapshots(state)]
+    assert left == ids[-2:]
+
+
+def test_pmsg_breadcrumb(tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(FX, root)
+    (root / "dev").mkdir()
+    (root / "dev" / "pmsg0").write_text("")
+    res = snapshots.take_snapshot(Root(str(root)), None, SnapshotsConfig(), str(tmp_path), "oops x")
+    line = (root / "dev" / "pmsg0").read_text()
+    assert line.startswith(f"kcrashd snapshot {res.id} ") and line.endswith("reason=oops x\n")
+
+
+def test_taker_rate_limits_automatic_snapshots(tmp_path):
+    from kcrashd.config import Config
+
+    failures = []
+    taker = snapshots.SnapshotTaker(Root(str(FX)), None, Config, str(tmp_path), failures.append)
+    taker.kernel_log = lambda n: ["line"]
+    first = taker.take("a")
+    assert first and taker.take("b") == first  # within min_interval: the recent one
+    assert len(snapshots.list_snapshots(str(tmp_path))) == 1 and failures == []
+
+
+def test_cli_take_list_show(tmp_path, capsys):
+    from kcrashd.cli import main
+
+    assert main(["snapshot", "--state-dir", str(tmp_path), "--root", str(FX), "take"]) == 0
+    sid = capsys.readouterr().out.split()[0]
+    assert main(["snapshot", "--state-dir", str(tmp_path), "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [s["id"] for s in listed["snapshots"]] == [sid]
+    assert main(["snapshot", "--state-dir", str(tmp_path), "show", sid, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"]["reason"]["value"] == "manual"
+    assert main(["snapshot", "--state-dir", str(tmp_path), "show", "nope"]) == 1
