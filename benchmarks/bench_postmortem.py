@@ -98,7 +98,8 @@ def main() -> int:
             prev, cur = build(journal, args.entries)
             print(
                 f"built {args.entries} entries in {time.monotonic() - t0:.1f} s "
-                f"({os.path.getsize(journal / 'system.journal') / 1e6:.0f} MB)"
+                f"({sum(f.stat().st_size for f in journal.iterdir()) / 1e6:.0f} MB in "
+                f"{len(list(journal.iterdir()))} journal files)"
             )
             (work / "boots").write_text(f"{prev} {cur}\n")
         prev, cur = (work / "boots").read_text().split()
