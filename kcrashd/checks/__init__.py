@@ -1,0 +1,25 @@
+"""Readiness checks: is this host ready to capture a kernel crash?
+
+`run_checks(root, runner, config, only=None) -> List[Result]`; one module per check in
+`checklist/`, listed in `registry.CHECKS`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, List, Optional, Sequence
+
+if TYPE_CHECKING:
+    from kcrashd.config import Config
+    from kcrashd.host.root import Root
+    from kcrashd.model import Result
+
+
+def run_checks(
+    root: Root, runner, config: Config, only: Optional[Sequence[str]] = None
+) -> List[Result]:
+    from kcrashd.checks.engine import run_checks as _run
+
+    return _run(root, runner, config, only)
+
+
+__all__ = ["run_checks"]

@@ -1,0 +1,110 @@
+"""Runs the registered checks: policy (skip, severity overrides) and the error boundary."""
+
+from __future__ import annotations
+
+import logging
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from kcrashd.checks.context import HostView
+from kcrashd.checks.registry import BY_ID, CHECKS
+from kcrashd.config import Config
+from kcrashd.host.root import Root
+from kcrashd.model import Result, Status
+
+log = logging.getLogger(__name__)
+
+OVERRIDABLE = (Status.WARN, Status.CRIT)
+OVERRIDE_TO = ("OK", "INFO", "WARN", "CRIT", "SKIP")
+
+
+def policy_errors(config: Config) -> List[str]:
+    """Problems with checks.skip / checks.severity (unknown ids, unknown statuses)."""
+    errors = []
+    for cid in config.checks.skip:
+        if cid not in BY_ID:
+            errors.append(f"checks.skip: unknown check id {cid!r}")
+    for cid, status in config.checks.severity.items():
+        if cid not in BY_ID:
+            errors.append(f"checks.severity: unknown check id {cid!r}")
+        if status.upper() not in OVERRIDE_TO:
+            errors.append(
+                f"checks.severity.{cid}: {status!r} is not one of {', '.join(OVERRIDE_TO)}"
+            )
+    return errors
+
+
+def unknown_ids(ids: Sequence[str]) -> List[str]:
+    return [i for i in ids if i not in BY_ID]
+
+
+def apply_override(result: Result, severity: Mapping[str, str]) -> Result:
+    """checks.severity turns a WARN or CRIT into the status the site chose."""
+    wanted = severity.get(result.check_id, "").upper()
+    if result.status not in OVERRIDABLE or wanted not in OVERRIDE_TO:
+        return result
+    new = Status(wanted)
+    if new is result.status:
+        return result
+    return Result(
+        result.check_id,
+        new,
+        f"{result.summary} (policy: {result.status.value} reported as {new.value})",
+        result.fix,
+        result.facts,
+    )
+
+
+def run_one(module, host: HostView) -> Result:
+    """One check inside the error boundary: a broken check is ERROR, never a traceback."""
+    cid = module.CHECK_ID
+    try:
+        result = module.run(host)
+    except PermissionError as exc:
+        where = exc.filename or "a file"
+        return Result(cid, Status.SKIP, f"cannot read {where}: run as root")
+    except Exception as exc:  # the boundary: any failure of one check is its ERROR result
+        log.debug("check %s failed", cid, exc_info=True)
+        return Result(cid, Status.ERROR, f"check failed: {type(exc).__name__}: {exc}")
+    if result.check_id != cid:
+        return Result(cid, Status.ERROR, f"check returned a result for {result.check_id}")
+    return result
+
+
+def run_checks_on(host: HostView, only: Optional[Sequence[str]] = None) -> List[Result]:
+    policy = host.config.checks
+    selected = [BY_ID[i] for i in only] if only else list(CHECKS)
+    results = []
+    for module in selected:
+        if module.CHECK_ID in policy.skip and not only:
+            results.append(Result(module.CHECK_ID, Status.SKIP, "skipped by policy (checks.skip)"))
+            continue
+        results.append(apply_override(run_one(module, host), policy.severity))
+    return results
+
+
+def run_checks(
+    root: Root, runner, config: Config, only: Optional[Sequence[str]] = None
+) -> List[Result]:
+    """Every registered check (or `only` those ids) against `root`, in registry order."""
+    return run_checks_on(HostView(root, runner, config), only)
+
+
+def host_info(host: HostView) -> Dict[str, Optional[str]]:
+    """What the report says about the host; a failure to read it is not fatal."""
+    info: Dict[str, Optional[str]] = {}
+    for key, getter in (
+        ("host", lambda: host.hostname),
+        ("distro_family", lambda: host.family),
+        ("kernel", lambda: host.release),
+    ):
+        try:
+            info[key] = getter()
+        except Exception as exc:  # boundary: the header must never stop the report
+            log.debug("cannot read %s: %s", key, exc)
+            info[key] = None
+    return info
+
+
+def area_of(check_id: str) -> Tuple[str, str]:
+    module = BY_ID.get(check_id)
+    return (module.AREA, module.TITLE) if module else ("unknown", check_id)

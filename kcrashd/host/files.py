@@ -1,0 +1,56 @@
+"""File metadata under a root: symlink targets, mtimes, writability, mount of a path."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional, Tuple
+
+from kcrashd.host.root import Root
+
+
+def read_link(root: Root, host_path: str) -> Optional[str]:
+    """The symlink's target as written (None when not a link or missing)."""
+    try:
+        return os.readlink(root.path(host_path))
+    except OSError:
+        return None
+
+
+def mtime(root: Root, host_path: str) -> Optional[float]:
+    try:
+        return root.stat(host_path).st_mtime
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def writable(root: Root, host_path: str) -> bool:
+    return os.access(root.path(host_path), os.W_OK)
+
+
+def existing_parent(root: Root, host_path: str) -> str:
+    """The path itself or its nearest existing ancestor (where a new dir would be made)."""
+    path = host_path.rstrip("/") or "/"
+    while path != "/" and not root.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def free_and_size(root: Root, host_path: str) -> Tuple[int, int]:
+    """(bytes available to unprivileged writers ... as f_bavail, filesystem size) at a path."""
+    st = root.statvfs(existing_parent(root, host_path))
+    return st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize
+
+
+def mount_of(mounts_text: str, host_path: str) -> Optional[Tuple[str, str]]:
+    """(mount point, fstype) of the longest /proc/mounts entry containing host_path."""
+    best = None
+    for line in mounts_text.splitlines():
+        f = line.split()
+        if len(f) < 3:
+            continue
+        mp = f[1].replace("\\040", " ")
+        if (host_path == mp or host_path.startswith(mp.rstrip("/") + "/")) and (
+            best is None or len(mp) > len(best[0])
+        ):
+            best = (mp, f[2])
+    return best
