@@ -12,7 +12,6 @@ beside the baseline `journalctl -k -b -1 -o cat --directory DIR` in the same run
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
