@@ -55,7 +55,8 @@ CRIT_KINDS = frozenset(
 WARNING_KINDS = frozenset(
     ("warning", "lockdep", "hung_task", "rcu_stall", "soft_lockup", "oom_kill", "memory_leak")
 )
-KILL_ENV = "KCRASHD_TEST_KILL_BEFORE_COMMIT"  # test-only: SIGKILL self right after sending
+# Test-only: SIGKILL ourselves right after sending an alert of this type ("1": crash_report).
+KILL_ENV = "KCRASHD_TEST_KILL_BEFORE_COMMIT"
 
 
 def severity_for(report: CrashReport) -> Severity:
@@ -183,7 +184,8 @@ class Pipeline:
         self.already_sent = already_sent
         self.started_at = time.time() if started_at is None else started_at
         self.take_snapshot = take_snapshot
-        self.kill_before_commit = os.environ.get(KILL_ENV) == "1"
+        kill = os.environ.get(KILL_ENV, "")
+        self.kill_before_commit = "crash_report" if kill == "1" else kill  # an alert type
         self.alerts_sent = 0
         self.reports_handled = 0
         self.last_alert: Optional[Dict[str, Any]] = None
@@ -333,7 +335,7 @@ class Pipeline:
             "summary": alert.summary,
             "time": time.time(),
         }
-        if self.kill_before_commit:
+        if self.kill_before_commit == alert.type:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def _sent_before(self, alert_id: str) -> bool:

@@ -1,0 +1,364 @@
+"""`kcrashd run` against a real systemd-journald, kernel lines written to /dev/kmsg.
+
+Each test uses its own state directory and a unique tag in its oops (the guilty function
+and the Comm), and starts the daemon at the journal's current end so that it does not
+alert the oopses of earlier runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+
+from kcrashd.alert_types import message_id
+from kcrashd.store.positions import Position, save_position
+from kcrashd.store.state import StateDB
+from tests.conftest import PROJECT, journal_entries, write_kmsg
+
+pytestmark = [pytest.mark.journald, pytest.mark.root]
+
+CRASH = message_id("crash_report")
+WATCHERS = ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
+
+
+def oops_lines(tag: str, address: str = "0000000000000000") -> List[str]:
+    fn = f"kct_{tag}_read"
+    return [
+        f"BUG: kernel NULL pointer dereference, address: {address}",
+        "#PF: supervisor read access in kernel mode",
+        "#PF: error_code(0x0000) - not-present page",
+        "PGD 0 P4D 0",
+        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
+        f"CPU: 1 PID: 4242 Comm: kct{tag[:8]} Tainted: G           O       6.1.0-13-amd64 #1"
+        "  Debian 6.1.55-1",
+        "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1"
+        " 04/01/2014",
+        f"RIP: 0010:{fn}+0x15/0x30 [kct_mod]",
+        "Code: 48 89 e5 41 54 53 48 8b 47 10 <48> 8b 00 5b 41 5c 5d c3 cc cc cc cc 00 00 00 00",
+        "RSP: 0018:ffffb4c1c0d3fe08 EFLAGS: 00010246",
+        "RAX: 0000000000000000 RBX: ffff9a0c4b1e2000 RCX: 0000000000000000",
+        "Call Trace:",
+        " <TASK>",
+        f" {fn}+0x15/0x30 [kct_mod]",
+        " vfs_read+0xb0/0x2c0",
+        " ksys_read+0x5f/0xe0",
+        " do_syscall_64+0x3b/0x90",
+        " entry_SYSCALL_64_after_hwframe+0x64/0xce",
+        " </TASK>",
+        "Modules linked in: kct_mod(O) nft_chain_nat xt_MASQUERADE nf_nat",
+        "CR2: 0000000000000000",
+        "---[ end trace 0000000000000000 ]---",
+    ]
+
+
+def journal_tail_cursor() -> Optional[str]:
+    from systemd import journal
+
+    reader = journal.Reader()
+    reader.add_match("_TRANSPORT=kernel")
+    reader.this_boot()
+    reader.seek_tail()
+    found = reader._previous()
+    cursor = reader._get_cursor() if found else None
+    reader.close()
+    return cursor
+
+
+def start_at_journal_end(state_dir: Path) -> None:
+    """Commit the journal's last kernel entry as the daemon's position (as if it had run)."""
+    # Give journald a moment to store what earlier tests wrote to /dev/kmsg.
+    time.sleep(0.3)
+    cursor = journal_tail_cursor()
+    if cursor is None:
+        return
+    db = StateDB(str(state_dir / "state.db"))
+    with db.transaction() as c:
+        boot = cursor.split("b=")[1].split(";")[0]
+        save_position(c, "journal", Position(cursor, boot))
+    db.close()
+
+
+class Notify:
+    """A NOTIFY_SOCKET like systemd's, to see READY=1 / STATUS= / WATCHDOG=1."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.messages: List[str] = []
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while not any(text in m for m in self.messages):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.sock.settimeout(left)
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                return False
+        return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class Daemon:
+    def __init__(self, tmp: Path, config_text: str = "", env: Optional[dict] = None) -> None:
+        self.tmp = tmp
+        self.state = tmp / "state"
+        self.config = tmp / "etc" / "kcrashd.yaml"
+        if not self.config.exists():
+            self.config.parent.mkdir(parents=True, exist_ok=True)
+            self.config.write_text(config_text or default_config(tmp))
+        self.env = dict(os.environ, **(env or {}))
+        self.proc: Optional[subprocess.Popen] = None
+        self.notify: Optional[Notify] = None
+        self.log = tmp / "daemon.log"
+
+    def start(self, wait_ready: bool = True, extra: tuple = ()) -> Daemon:
+        sock = self.tmp / f"notify-{time.monotonic_ns()}"
+        self.notify = Notify(sock)
+        env = dict(self.env, NOTIFY_SOCKET=str(sock), WATCHDOG_USEC="2000000")
+        env["WATCHDOG_PID"] = ""  # the daemon's pid is not known before it starts
+        with open(self.log, "a") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "kcrashd", "--config", str(self.config), "run"]
+                + ["--state-dir", str(self.state), *extra],
+                cwd=PROJECT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        if wait_ready:
+            assert self.notify.wait_for("READY=1"), self.logs()
+        return self
+
+    def logs(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(30)
+        if self.notify:
+            self.notify.close()
+        return code
+
+    def db(self, sql: str, *params) -> list:
+        conn = sqlite3.connect(str(self.state / "state.db"), timeout=10)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def wait_db(self, sql: str, *params, want=lambda rows: bool(rows), timeout=20.0) -> list:
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.db(sql, *params)
+            if want(rows) or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.1)
+
+
+def default_config(tmp: Path) -> str:
+    hooks = tmp / "hooks.d"
+    hooks.mkdir(exist_ok=True)
+    # Other parts' jobs are off: these tests are about following the kernel log.
+    return (
+        f"hooks:\n  directory: {hooks}\n"
+        "journal:\n  report_gap_seconds: 1.0\n"
+        "checks:\n  interval_hours: 0\n"
+        "postmortem:\n  enabled: false\n"
+        "metrics:\n  textfile_directory: null\n"
+        "watchers:\n" + "".join(f"  {w}:\n    enabled: false\n" for w in WATCHERS)
+    )
+
+
+DEVKMSG = Path("/proc/sys/kernel/printk_devkmsg")
+
+
+@pytest.fixture(scope="module")
+def unlimited_kmsg():
+    """The kernel rate-limits writes to /dev/kmsg (10 lines per 5 s by default), which cuts
+    an injected oops short: lift the limit while these tests run."""
+    old = DEVKMSG.read_text().strip()
+    DEVKMSG.write_text("on\n")
+    yield
+    DEVKMSG.write_text(old + "\n")
+
+
+@pytest.fixture
+def daemon(journald, unlimited_kmsg, tmp_path):
+    d = Daemon(tmp_path)
+    d.state.mkdir()
+    start_at_journal_end(d.state)
+    yield d
+    if d.proc is not None and d.proc.poll() is None:
+        d.stop()
+
+
+def crash_alerts(tag: str, want: int = 1, timeout: float = 15.0) -> List[dict]:
+    return journal_entries(
+        f"MESSAGE_ID={CRASH}", f"KCRASHD_FUNCTION=kct_{tag}_read", want=want, timeout=timeout
+    )
+
+
+def test_oops_alerts_through_journald_with_fields(daemon, unique_tag):
+    hook_out = daemon.tmp / "hook.json"
+    hook = daemon.tmp / "hooks.d" / "50-capture"
+    hook.write_text(f'#!/bin/sh\ncat > "{hook_out}.tmp" && mv "{hook_out}.tmp" "{hook_out}"\n')
+    hook.chmod(0o755)
+    daemon.start()
+    write_kmsg(oops_lines(unique_tag))
+    (entry,) = crash_alerts(unique_tag)
+    assert entry["SYSLOG_IDENTIFIER"] == "kcrashd"
+    assert entry["PRIORITY"] == "2"
+    assert entry["KCRASHD_KIND"] == "page_fault"
+    assert entry["KCRASHD_MODULE"] == "kct_mod"
+    assert entry["KCRASHD_TAINT"] == "GO"
+    assert entry["KCRASHD_REPEAT_COUNT"] == "1"
+    assert f"kct_{unique_tag}_read" in entry["KCRASHD_SIGNATURE"]
+    assert entry["KCRASHD_SOURCE_POSITION"].startswith("s=")
+    incident = entry["KCRASHD_INCIDENT"]
+    assert daemon.db("SELECT alerted FROM incidents WHERE incident_id=?", incident) == [(1,)]
+    assert daemon.db("SELECT 1 FROM alerts WHERE alert_id=?", entry["KCRASHD_ALERT_ID"])
+    # the hook ran with the same alert on stdin
+    deadline = time.monotonic() + 10
+    while not hook_out.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert json.loads(hook_out.read_text())["alert_id"] == entry["KCRASHD_ALERT_ID"]
+    # status document
+    status = json.loads(daemon.db("SELECT value FROM meta WHERE key='status'")[0][0])
+    assert status["source"] == "journal" and status["pid"] == daemon.proc.pid
+    assert daemon.notify.wait_for("WATCHDOG=1", 5)  # WATCHDOG_USEC=2 s: a ping every 1 s
+    assert daemon.stop() == 0
+
+
+def test_same_oops_twice_is_one_alert_and_a_repeat_count(daemon, unique_tag):
+    daemon.start()
+    write_kmsg(oops_lines(unique_tag))
+    crash_alerts(unique_tag)
+    write_kmsg(oops_lines(unique_tag, address="0000000000000008"))
+    rows = daemon.wait_db(
+        "SELECT count FROM reports WHERE signature LIKE ?",
+        f"%kct_{unique_tag}_read%",
+        want=lambda r: r and r[0][0] == 2,
+    )
+    assert rows == [(2,)]
+    assert daemon.stop() == 0
+    time.sleep(0.5)
+    assert len(crash_alerts(unique_tag, want=2, timeout=1)) == 1
+
+
+def test_sigkill_between_send_and_commit_gives_exactly_one_alert(daemon, unique_tag):
+    daemon.env["KCRASHD_TEST_KILL_BEFORE_COMMIT"] = "1"
+    daemon.start()
+    write_kmsg(oops_lines(unique_tag))
+    assert daemon.proc.wait(20) == -signal.SIGKILL
+    (first,) = crash_alerts(unique_tag)
+    assert daemon.db("SELECT COUNT(*) FROM alerts") == [(0,)]  # nothing was committed
+    del daemon.env["KCRASHD_TEST_KILL_BEFORE_COMMIT"]
+    daemon.start()
+    rows = daemon.wait_db("SELECT alert_id FROM alerts WHERE type='crash_report'")
+    assert rows == [(first["KCRASHD_ALERT_ID"],)]
+    assert daemon.stop() == 0
+    assert len(crash_alerts(unique_tag, want=2, timeout=1)) == 1
+
+
+def test_rotation_during_the_run_loses_nothing(daemon, unique_tag):
+    daemon.start()
+    lines = oops_lines(unique_tag + "a")
+    write_kmsg(lines[:10])
+    subprocess.run(["journalctl", "--rotate"], check=True, timeout=30)
+    write_kmsg(lines[10:])
+    (a,) = crash_alerts(unique_tag + "a")
+    subprocess.run(["journalctl", "--rotate"], check=True, timeout=30)
+    write_kmsg(oops_lines(unique_tag + "b"))
+    (b,) = crash_alerts(unique_tag + "b")
+    assert "KCRASHD_CORRUPTED" not in a and b["KCRASHD_REPEAT_COUNT"] == "1"
+    assert "Call Trace" in a["KCRASHD_REPORT"] and "end trace" in a["KCRASHD_REPORT"]
+    assert daemon.stop() == 0
+    assert "journal files changed" in json.dumps(
+        json.loads(daemon.db("SELECT value FROM meta WHERE key='status'")[0][0])
+    )
+
+
+def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
+    daemon.start()
+    good = daemon.config.read_text()
+    daemon.config.write_text(good + "alerts:\n  storm_windw: 5\n  storm_summary_every: 0\n")
+    daemon.proc.send_signal(signal.SIGHUP)
+    assert daemon.notify.wait_for("config reload refused", 10), daemon.logs()
+    logs = daemon.logs()
+    assert "keeping the running config" in logs
+    assert "alerts.storm_windw: unknown key" in logs
+    assert "alerts.storm_summary_every: must be at least 1" in logs
+    # still alerting with the old config
+    write_kmsg(oops_lines(unique_tag))
+    crash_alerts(unique_tag)
+    daemon.config.write_text(good + "alerts:\n  storm_summary_every: 7\n")
+    daemon.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "config reloaded" not in daemon.logs() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "alerts.storm_summary_every: 100 -> 7" in daemon.logs()
+    assert daemon.stop() == 0
+
+
+def test_bad_config_at_start_exits_78_listing_every_error(tmp_path):
+    d = Daemon(tmp_path, config_text="journal:\n  source: tape\nnope: 1\n")
+    d.start(wait_ready=False)
+    assert d.proc.wait(30) == 78
+    logs = d.logs()
+    assert "journal.source: must be one of" in logs and "nope: unknown key" in logs
+
+
+def test_status_command(daemon, unique_tag):
+    daemon.start()
+    write_kmsg(oops_lines(unique_tag))
+    crash_alerts(unique_tag)
+    time.sleep(2.5)  # the status document is rewritten at most every 2 s
+    out = subprocess.run(
+        [sys.executable, "-m", "kcrashd", "status", "--json", "--state-dir", str(daemon.state)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    doc = json.loads(out.stdout)
+    assert out.returncode == 0 and doc["running"] is True
+    assert doc["alerts_this_boot"] >= 1 and doc["last_alert"]["type"] == "crash_report"
+    assert doc["position"].startswith("s=")
+    daemon.stop()
+    out = subprocess.run(
+        [sys.executable, "-m", "kcrashd", "status", "--state-dir", str(daemon.state)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 3 and "not running" in out.stdout
+
+
+def test_status_without_state(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "kcrashd", "status", "--state-dir", str(tmp_path)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 3 and "has not run" in out.stderr
