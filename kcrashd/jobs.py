@@ -38,12 +38,14 @@ def load_jobs() -> tuple:
 
     Each entry is added by the module that owns it.
     """
+    from kcrashd.checks.job import ReadinessJob
     from kcrashd.metrics_job import MetricsJob
     from kcrashd.postmortem_job import PostmortemJob
     from kcrashd.watchers.job import watcher_jobs
 
     return (
         PostmortemJob(),  # first: the previous boot's crash before anything else
+        ReadinessJob(),  # readiness summary at start, then on checks.interval_hours
         *watcher_jobs(),  # one per watcher, each on its own interval
         MetricsJob(),  # last: exports what the jobs before it found
     )

@@ -33,7 +33,7 @@ def judge(value: Optional[int]) -> Result:
     return Result(
         CHECK_ID,
         Status.WARN,
-        "an oops is only logged: no dump, and the kernel runs on damaged",
+        "an oops is only logged: no dump, and the kernel keeps running damaged",
         sysctl_fix("kernel.panic_on_oops", 1),
         facts,
     )

@@ -1,0 +1,120 @@
+"""The readiness job: run the checks in the daemon, alert on the verdict and its changes.
+
+At start it sends one readiness_summary ("kcrashd started: 2 critical, 3 warnings: ...").
+Every run compares each check with its last stored status (the check_results table, which
+survives restarts and reboots: a kernel update that leaves kdump unloaded shows up at the
+next start) and sends readiness_degraded or readiness_improved per check that changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Dict, List, Optional, Sequence
+
+from kcrashd.config import Config
+from kcrashd.model import Alert, Result, Severity, Status
+
+log = logging.getLogger(__name__)
+
+NAME = "readiness"
+# ERROR says the check broke, not that readiness changed: it never alerts here.
+_RANK = {Status.OK: 0, Status.INFO: 0, Status.SKIP: 0, Status.WARN: 1, Status.CRIT: 2}
+
+
+def load_previous(conn) -> Dict[str, str]:
+    return {row[0]: row[1] for row in conn.execute("SELECT check_id, status FROM check_results")}
+
+
+def store(conn, results: Sequence[Result], now: float) -> None:
+    for r in results:
+        conn.execute(
+            "INSERT INTO check_results(check_id, status, summary, updated) VALUES(?, ?, ?, ?) "
+            "ON CONFLICT(check_id) DO UPDATE SET status=excluded.status, "
+            "summary=excluded.summary, updated=excluded.updated",
+            (r.check_id, r.status.value, r.summary, now),
+        )
+
+
+def summary_alert(results: Sequence[Result]) -> Alert:
+    from kcrashd.checks.verdict import counts, exit_code, summary_sentence
+
+    c = counts(results)
+    severity = Severity.ERR if c["CRIT"] else Severity.WARNING if c["WARN"] else Severity.INFO
+    sentence = summary_sentence(results)
+    return Alert(
+        type="readiness_summary",
+        severity=severity,
+        summary=f"kcrashd started: {sentence}",
+        fields={
+            "summary": sentence,
+            "critical": str(c["CRIT"]),
+            "warnings": str(c["WARN"]),
+            "errors": str(c["ERROR"]),
+            "exit_code": str(exit_code(results)),
+        },
+        dedup_key="readiness_summary",
+    )
+
+
+def change_alerts(results: Sequence[Result], previous: Dict[str, str]) -> List[Alert]:
+    alerts = []
+    for r in results:
+        before = previous.get(r.check_id)
+        if before is None or before == r.status.value:
+            continue
+        try:
+            old = Status(before)
+        except ValueError:
+            continue
+        if old not in _RANK or r.status not in _RANK or _RANK[old] == _RANK[r.status]:
+            continue
+        worse = _RANK[r.status] > _RANK[old]
+        kind = "readiness_degraded" if worse else "readiness_improved"
+        if worse:
+            severity = Severity.ERR if r.status is Status.CRIT else Severity.WARNING
+        else:
+            severity = Severity.NOTICE
+        alerts.append(
+            Alert(
+                type=kind,
+                severity=severity,
+                summary=f"readiness {r.check_id}: {old.value} -> {r.status.value}: {r.summary}",
+                fields={
+                    "check": r.check_id,
+                    "status": r.status.value,
+                    "previous_status": old.value,
+                    "summary": r.summary,
+                    "fix": r.fix or "",
+                },
+                dedup_key=f"{kind}:{r.check_id}:{r.status.value}",
+            )
+        )
+    return alerts
+
+
+class ReadinessJob:
+    name = NAME
+
+    def interval(self, config: Config) -> Optional[float]:
+        hours = config.checks.interval_hours
+        return hours * 3600.0 if hours > 0 else None  # 0: only the run at start
+
+    def run(self, ctx) -> List[Alert]:
+        from kcrashd.checks.engine import policy_errors, run_checks
+
+        memory = ctx.memory.setdefault(NAME, {})
+        for problem in policy_errors(ctx.config):
+            log.warning("%s (ignored)", problem)
+        results = run_checks(ctx.root, ctx.runner, ctx.config)
+        conn = ctx.state.conn
+        previous = load_previous(conn)
+        alerts: List[Alert] = []
+        if not memory.get("started"):
+            alerts.append(summary_alert(results))
+        alerts += change_alerts(results, previous)
+        with ctx.state.transaction() as tx:
+            store(tx, results, time.time())
+        memory["started"] = True
+        memory["last"] = {r.check_id: r.status.value for r in results}
+        return alerts
