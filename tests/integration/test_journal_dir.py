@@ -1,0 +1,122 @@
+"""`kcrashd run --once --journal-dir DIR` on journal files made by systemd-journal-remote."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from kcrashd.alert_types import message_id
+from kcrashd.sources.journal import JournalFollower
+from tests.conftest import PROJECT, journal_entries, require_tool
+from tests.integration.test_daemon_journal import default_config, oops_lines
+
+pytestmark = [pytest.mark.journald]
+REMOTE = "/lib/systemd/systemd-journal-remote"
+
+
+def export_entry(boot: str, mono_us: int, real_us: int, message: str, transport="kernel") -> str:
+    return (
+        f"__REALTIME_TIMESTAMP={real_us}\n__MONOTONIC_TIMESTAMP={mono_us}\n_BOOT_ID={boot}\n"
+        f"_TRANSPORT={transport}\nPRIORITY=4\nSYSLOG_IDENTIFIER=kernel\n"
+        f"_SOURCE_MONOTONIC_TIMESTAMP={mono_us}\nMESSAGE={message}\n\n"
+    )
+
+
+def build_journal(directory: Path, boots: List[Tuple[str, List[str]]]) -> Path:
+    """Real journal files from export format (what journal-remote receives over HTTP)."""
+    require_tool("journalctl")
+    directory.mkdir(parents=True, exist_ok=True)
+    export = directory.parent / "export.txt"
+    real = int(time.time() * 1e6) - 3600 * 1_000_000
+    with open(export, "w") as f:
+        for boot, lines in boots:
+            for i, line in enumerate(lines):
+                real += 1000
+                f.write(export_entry(boot, 1_000_000 + i * 1000, real, line))
+            # userspace noise must not be read as kernel messages
+            f.write(export_entry(boot, 9_000_000, real + 1, "BUG: forged", transport="syslog"))
+    subprocess.run(
+        [REMOTE, "-o", str(directory / "remote.journal"), str(export)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return directory
+
+
+def run_once(tmp: Path, journal_dir: Path) -> subprocess.CompletedProcess:
+    config = tmp / "kcrashd.yaml"
+    if not config.exists():
+        config.write_text(default_config(tmp))
+    return subprocess.run(
+        [sys.executable, "-m", "kcrashd", "--config", str(config), "run", "--once"]
+        + ["--journal-dir", str(journal_dir), "--state-dir", str(tmp / "state")],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_journal_dir_reads_every_boot_and_resumes(journald, tmp_path, unique_tag):
+    boot1, boot2 = uuid.uuid4().hex, uuid.uuid4().hex
+    noise = [f"eth0: link up {i}" for i in range(50)]
+    jdir = build_journal(
+        tmp_path / "journal",
+        [
+            (boot1, noise + oops_lines(unique_tag + "x") + noise + oops_lines(unique_tag + "x")),
+            (boot2, oops_lines(unique_tag + "x") + noise),
+        ],
+    )
+    out = run_once(tmp_path, jdir)
+    assert out.returncode == 0, out.stderr
+    crash = message_id("crash_report")
+    fn = f"kct_{unique_tag}x_read"
+    entries = journal_entries(f"MESSAGE_ID={crash}", f"KCRASHD_FUNCTION={fn}", want=2)
+    assert sorted(e["KCRASHD_BOOT_ID"] for e in entries) == sorted([boot1, boot2])
+    conn = sqlite3.connect(str(tmp_path / "state" / "state.db"))
+    counts = dict(conn.execute("SELECT boot_id, count FROM reports").fetchall())
+    assert counts == {boot1: 2, boot2: 1}
+    (source,) = conn.execute("SELECT source FROM positions").fetchall()
+    assert source[0] == f"journal:{jdir}"
+    conn.close()
+    # the forged userspace "BUG:" line was never read
+    assert not journal_entries("KCRASHD_TITLE=BUG: forged", timeout=0)
+
+    again = run_once(tmp_path, jdir)
+    assert again.returncode == 0, again.stderr
+    assert "saved position" in again.stderr
+    time.sleep(0.5)
+    assert (
+        len(journal_entries(f"MESSAGE_ID={crash}", f"KCRASHD_FUNCTION={fn}", want=3, timeout=1))
+        == 2
+    )
+
+
+def test_follower_resumes_after_a_saved_cursor_and_at_an_inclusive_one(tmp_path):
+    boot = uuid.uuid4().hex
+    jdir = build_journal(tmp_path / "j", [(boot, [f"line {i}" for i in range(10)])])
+    f = JournalFollower(str(jdir))
+    assert f.open() == "start of the journal"
+    records = f.read(4)
+    assert [r.message for r in records] == ["line 0", "line 1", "line 2", "line 3"]
+    assert records[0].boot_id == boot and records[0].monotonic_us == 1_000_000
+    cursor = records[2].position
+    f.close()
+
+    g = JournalFollower(str(jdir))
+    assert g.open(cursor) == "saved position"
+    assert g.read(1)[0].message == "line 3"
+    assert g.open(cursor, inclusive=True) == "saved position"
+    assert g.read(1)[0].message == "line 2"
+    gone = cursor.replace("i=", "i=9999")  # a cursor that is not in these files
+    assert "gone" in g.open(gone + "x")
+    assert g.read(1)[0].message == "line 0"
+    g.close()
