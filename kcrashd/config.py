@@ -104,8 +104,12 @@ class MemoryWatcherConfig(WatcherConfig):
     available_crit_percent: float = opt(5.0, "CRIT when MemAvailable is below this % of MemTotal.")
     swap_warn_percent: float = opt(80.0, "WARN when swap use is above this %.")
     swap_crit_percent: float = opt(95.0, "CRIT when swap use is above this %.")
-    psi_some_avg10_warn: float = opt(20.0, "WARN when PSI memory some avg10 is above this.")
-    psi_full_avg10_crit: float = opt(10.0, "CRIT when PSI memory full avg10 is above this.")
+    psi_some_avg10_warn: float = opt(
+        20.0, "WARN when PSI memory some avg10 (or avg60) is at or above this."
+    )
+    psi_full_avg10_crit: float = opt(
+        10.0, "CRIT when PSI memory full avg10 (or avg60) is at or above this."
+    )
     hysteresis_percent: float = opt(
         2.0, "A raised level clears only this many points past its threshold."
     )
