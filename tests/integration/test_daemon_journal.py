@@ -362,3 +362,33 @@ def test_status_without_state(tmp_path):
         timeout=30,
     )
     assert out.returncode == 3 and "has not run" in out.stderr
+
+
+def test_kmsg_source_alerts_and_resumes_by_sequence(daemon, unique_tag):
+    from kcrashd.sources.kmsg import KmsgSource
+
+    d = daemon
+    d.config.write_text(d.config.read_text().replace("journal:\n", "journal:\n  source: kmsg\n"))
+    probe = KmsgSource(None, None)
+    probe.open()
+    last = probe.read(1_000_000)[-1]
+    probe.close()
+    boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip().replace("-", "")
+    db = StateDB(str(d.state / "state.db"))
+    with db.transaction() as c:
+        save_position(c, "kmsg", Position(last.position, boot))  # skip the old ring buffer
+    db.close()
+    d.start()
+    # Read straight from /dev/kmsg the lines carry no "kernel: " tag (journald strips it).
+    with open("/dev/kmsg", "w") as kmsg:
+        for line in oops_lines(unique_tag):
+            kmsg.write(f"<4>{line}\n")
+            kmsg.flush()
+    (entry,) = crash_alerts(unique_tag)
+    assert entry["KCRASHD_SOURCE_POSITION"].isdigit()  # a kmsg sequence number
+    assert d.stop() == 0
+    d.start()
+    time.sleep(2)
+    assert d.stop() == 0
+    assert len(crash_alerts(unique_tag, want=2, timeout=1)) == 1
+    assert d.db("SELECT count FROM reports") == [(1,)]
