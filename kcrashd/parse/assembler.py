@@ -188,6 +188,8 @@ class Assembler:
         """Whether a header line belongs inside the open report rather than starting one."""
         if header.inner:
             return True
+        if header.name == "leak" and target.header.name == "leak" and len(target.lines) <= 1:
+            return True  # "kmemleak: N new suspected" / "BUG: memory leak" / "unreferenced object"
         kind = target.header.kind
         return kind == header.kind and kind in ("oom_kill", "io_error", "mce", "rcu_stall")
 

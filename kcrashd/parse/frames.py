@@ -149,7 +149,8 @@ def parse_modules(line: str) -> Optional[List[str]]:
     m = _MODULES.match(line.strip())
     if not m:
         return None
-    return [tok for tok in m.group("mods").split() if not tok.startswith("[")][:512]
+    # "nvidia(POE)": the flags in brackets are the module's taint, not its name
+    return [tok.split("(")[0] for tok in m.group("mods").split() if not tok.startswith("[")][:512]
 
 
 def parse_code(line: str) -> Optional[str]:

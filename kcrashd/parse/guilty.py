@@ -104,7 +104,9 @@ STALL_ANCHORS: Pattern[str] = re.compile(
     r"|netif_receive_skb|__netif_receive_skb|process_backlog|net_rx_action|call_timer_fn"
     r"|expire_timers|__run_timers|run_timer_softirq|run_ksoftirqd|smpboot_thread_fn"
     r"|__do_softirq|handle_softirqs|tasklet_action|rcu_do_batch|rcu_core|exc_page_fault"
-    r"|do_page_fault|handle_mm_fault|kthread$|task_work_run|mmap_region|do_mmap)"
+    r"|do_page_fault|handle_mm_fault|kthread$|task_work_run|mmap_region|do_mmap"
+    r"|(?:__x64_|__ia32_|__arm64_|__se_|__do_|compat_)*(?:sys|SyS|ksys)_ioctl$"
+    r"|(?:compat_)?blkdev_ioctl$|block_ioctl$)"
 )
 
 _SYSCALL_ARCH = re.compile(r"^__(?:x64|ia32|arm64|riscv|s390x|s390|x32|powerpc)_(?=\w)")

@@ -34,7 +34,13 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     ("kfence", "kfence", r"BUG: KFENCE: ", None, False),
     ("kmsan", "kmsan", r"BUG: KMSAN: ", None, False),
     ("kcsan", "kcsan", r"BUG: KCSAN: ", None, False),
-    ("leak", "memory_leak", r"BUG: memory leak|suspected memory leaks", None, False),
+    (
+        "leak",
+        "memory_leak",
+        r"BUG: memory leak|^unreferenced object 0x|new suspected memory leaks",
+        None,
+        False,
+    ),
     ("soft_lockup", "soft_lockup", r"BUG: soft lockup", None, False),
     ("hard_lockup", "hard_lockup", r"Watchdog detected hard LOCKUP", None, False),
     (
