@@ -1,3 +1,4 @@
+# ruff: noqa: E501, W291  (real kernel log lines are long and may end in a blank)
 """Small crash logs in the kernel's real printk formats, one per kind (written for the tests)."""
 
 from __future__ import annotations
