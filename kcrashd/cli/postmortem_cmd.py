@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     for a in out.artifacts:
         print(f"  {a['source']:8} {a['path']}: {a['detail']}")
     if not out.artifacts:
-        print("  nothing new (every artifact was handled before)")
+        print("  nothing new: no pstore record, dump or journal boot that was not handled before")
     for incident_id, created in out.incidents:
         print(f"incident {incident_id} ({'new' if created else 'updated'})")
     for alert in out.alerts:
