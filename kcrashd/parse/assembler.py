@@ -130,14 +130,13 @@ class Assembler:
         if ts is None and record is not None and record.monotonic_us is not None:
             ts = record.monotonic_us / 1e6
         out: List[CrashReport] = []
-        if ts is not None and self._open:
-            stale = [
-                r for r in self._open if r.last_ts is not None and ts - r.last_ts > self.gap_seconds
-            ]
-            for r in stale:
-                out.extend(self._close(r))
         hit = classify(text) if PREFILTER.search(text) else None
         target = self._route(st.context)
+        if target is not None and ts is not None and target.last_ts is not None:
+            # a long silence in kernel time: whatever comes now is not part of that report
+            if ts - target.last_ts > self.gap_seconds:
+                out.extend(self._close(target))
+                target = self._route(st.context)
         if hit is not None:
             header, col = hit
             if target is not None and self._absorbs(target, header):
@@ -145,7 +144,7 @@ class Assembler:
                 if header.kind == "panic":
                     target.panicked = True
             else:
-                if target is not None and (st.context is None or target.ctx == st.context):
+                if target is not None and (st.context is None or target.ctx in (None, st.context)):
                     out.extend(self._close(target))
                 out.extend(self._open_report(header, col, text, st.context, lineno, record, ts))
         elif target is not None:

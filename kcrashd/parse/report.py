@@ -62,6 +62,9 @@ def scan(lines: Sequence[str]) -> Scan:
                 cur.irq_end = len(cur.frames)
             continue
         if fr.MARKERS.match(st):
+            if cur is not None and cur.frames and all(f in sc.rips for f in cur.frames):
+                cur.marker = st[:48]  # "NMI backtrace" + RIP, then its "Call Trace:"
+                continue
             cur = Section(st[:48])
             sc.sections.append(cur)
             continue
