@@ -132,11 +132,11 @@ class Assembler:
         out: List[CrashReport] = []
         hit = classify(text) if PREFILTER.search(text) else None
         target = self._route(st.context)
-        if target is not None and ts is not None and target.last_ts is not None:
-            # a long silence in kernel time: whatever comes now is not part of that report
-            if ts - target.last_ts > self.gap_seconds:
-                out.extend(self._close(target))
-                target = self._route(st.context)
+        # a long silence in kernel time: whatever comes now is not part of that report
+        last = target.last_ts if target is not None else None
+        if ts is not None and last is not None and ts - last > self.gap_seconds:
+            out.extend(self._close(target))
+            target = self._route(st.context)
         if hit is not None:
             header, col = hit
             if target is not None and self._absorbs(target, header):
