@@ -159,6 +159,10 @@ class HostView:
     def int_file(self, path: str) -> Optional[int]:
         return sysfs.read_int(self.root, path)
 
+    def exists(self, path: str) -> bool:
+        """Whether a path exists, following symlinks inside the root."""
+        return self.root.exists(files.resolve(self.root, path))
+
     def link(self, path: str) -> Optional[str]:
         return files.read_link(self.root, path)
 
@@ -226,7 +230,7 @@ class HostView:
         return debuginfo.find_vmlinux(self.root, self.release or "", self.kernel_build_id)
 
     def elf_info(self, path: str) -> debuginfo.ElfInfo:
-        return debuginfo.elf_info(self.root.path(path))
+        return debuginfo.elf_info(self.root.path(files.resolve(self.root, path)))
 
     @cached
     def vmcoreinfo(self) -> Optional[Tuple[int, int]]:

@@ -54,3 +54,17 @@ def mount_of(mounts_text: str, host_path: str) -> Optional[Tuple[str, str]]:
         ):
             best = (mp, f[2])
     return best
+
+
+def resolve(root: Root, host_path: str, max_hops: int = 20) -> str:
+    """Follow symlinks the way the root's own system would: absolute targets stay inside
+    the root (a fixture tree or a mounted image), not on the host running kcrashd."""
+    path = host_path
+    for _ in range(max_hops):
+        target = read_link(root, path)
+        if target is None:
+            return path
+        path = os.path.normpath(
+            target if target.startswith("/") else os.path.join(os.path.dirname(path), target)
+        )
+    return path

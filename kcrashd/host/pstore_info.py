@@ -48,7 +48,7 @@ def read_pstore(root: Root) -> Pstore:
         backend=None if backend in (None, "", "(null)") else backend,
         module_present=root.is_dir("/sys/module/pstore"),
         mounted=parse_mounts_has(root.read_optional("/proc/mounts") or "", "pstore"),
-        records=root.listdir(PSTORE_DIR),
+        records=[r for r in root.listdir(PSTORE_DIR) if not r.startswith(".")],
         efi=root.is_dir("/sys/firmware/efi"),
         efi_pstore_disabled=None if disabled is None else disabled.upper() in ("Y", "1"),
     )

@@ -32,7 +32,7 @@ FIX = (
 
 
 def run(host: HostView) -> Result:
-    rule = next((r for r in RULES if host.root.exists(r)), None)
+    rule = next((r for r in RULES if host.exists(r)), None)
     return judge(
         host.int_file(CPU), host.int_file(MEMORY), rule, host.kexec.crash_loaded, host.family
     )

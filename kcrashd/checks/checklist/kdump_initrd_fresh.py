@@ -38,7 +38,7 @@ def run(host: HostView) -> Result:
                     f"/boot/initramfs-{rel}kdump.img",
                     f"/var/lib/kdump/initramfs-{rel}kdump.img",
                 )
-                if host.root.exists(p)
+                if host.exists(p)
             ),
             None,
         )

@@ -31,10 +31,13 @@ def run(host: HostView) -> Result:
     if setup.family == RHEL:
         paths = [f"/boot/initramfs-{rel}kdump.img", f"/var/lib/kdump/initramfs-{rel}kdump.img"]
         links: Dict[str, Optional[str]] = {}
+    elif setup.initrd and setup.initrd not in DEB_LINKS:
+        paths, links = [setup.initrd], {}  # a custom KDUMP_INITRD
     else:
-        paths = [setup.initrd or f"/var/lib/kdump/initrd.img-{rel}"]
-        links = {p: host.link(p) for p in DEB_LINKS} if not setup.initrd else {}
-    found = [p for p in paths if host.root.exists(p)]
+        # The default config points KDUMP_INITRD at the link kdump-config keeps current.
+        paths = [f"/var/lib/kdump/initrd.img-{rel}"]
+        links = {p: host.link(p) for p in DEB_LINKS}
+    found = [p for p in paths if host.exists(p)]
     return judge(setup.family, rel, paths, found, links, host.kexec.crash_loaded, host.family)
 
 

@@ -23,6 +23,7 @@ def run(host: HostView) -> Result:
 
 
 def judge(k: KexecState, tooling: bool, family: str) -> Result:
+    """`tooling`: kdump-config or kdumpctl is installed (else the fix is installing it)."""
     if k.fadump_enabled == 1:
         facts = (Fact("/sys/kernel/fadump/registered", str(k.fadump_registered), "1"),)
         if k.fadump_registered == 1:
@@ -46,7 +47,9 @@ def judge(k: KexecState, tooling: bool, family: str) -> Result:
             facts,
         )
     fix = reload_kdump(family)
-    if not tooling:
+    if not k.crash_size:
+        fix = "reserve crash memory first (see crashkernel_cmdline), reboot, then " + fix
+    elif not tooling:
         fix = for_family(
             family,
             "apt install kdump-tools, then reboot",
