@@ -1,0 +1,69 @@
+"""The readiness job with a real StateDB: summary at start, alerts when a check changes."""
+
+from __future__ import annotations
+
+import shutil
+
+from kcrashd.checks.job import ReadinessJob
+from kcrashd.config import Config, from_dict
+from kcrashd.host.root import Root
+from kcrashd.host.runner import CommandRunner
+from kcrashd.jobs import DaemonContext, load_jobs
+from kcrashd.store.state import StateDB
+
+
+def _ctx(root: str, db: StateDB, config: Config = None) -> DaemonContext:
+    return DaemonContext(config or Config(), Root(root), CommandRunner(), db, "b" * 32)
+
+
+def test_job_is_registered_with_its_interval():
+    jobs = {j.name: j for j in load_jobs()}
+    assert isinstance(jobs["readiness"], ReadinessJob)
+    assert jobs["readiness"].interval(Config()) == 6 * 3600
+    assert jobs["readiness"].interval(from_dict({"checks": {"interval_hours": 0}})) is None
+
+
+def test_summary_then_degraded_then_improved(roots, tmp_path):
+    root = tmp_path / "host"
+    shutil.copytree(roots / "debian12-kdump-ready", root, symlinks=True)
+    db = StateDB(str(tmp_path / "state.db"))
+    ctx = _ctx(str(root), db)
+    job = ReadinessJob()
+
+    first = job.run(ctx)
+    assert [a.type for a in first] == ["readiness_summary"]
+    assert first[0].summary.startswith("kcrashd started: 0 critical")
+    stored = dict(db.conn.execute("SELECT check_id, status FROM check_results").fetchall())
+    assert stored["kdump_loaded"] == "OK" and len(stored) == 47
+
+    assert job.run(ctx) == []  # nothing changed: no alert
+
+    # a kernel update left kdump unloaded
+    (root / "sys/kernel/kexec_crash_loaded").write_text("0\n")
+    degraded = job.run(ctx)
+    assert [(a.type, a.fields["check"]) for a in degraded] == [
+        ("readiness_degraded", "kdump_loaded")
+    ]
+    a = degraded[0]
+    assert a.fields["status"] == "CRIT" and a.fields["previous_status"] == "OK"
+    assert "kdump-config load" in a.fields["fix"]
+
+    (root / "sys/kernel/kexec_crash_loaded").write_text("1\n")
+    improved = job.run(ctx)
+    assert [(a.type, a.fields["status"]) for a in improved] == [("readiness_improved", "OK")]
+    db.close()
+
+
+def test_a_restart_compares_with_the_stored_results(roots, tmp_path):
+    root = tmp_path / "host"
+    shutil.copytree(roots / "debian12-kdump-ready", root, symlinks=True)
+    path = str(tmp_path / "state.db")
+    db = StateDB(path)
+    ReadinessJob().run(_ctx(str(root), db))
+    db.close()
+    (root / "sys/kernel/kexec_crash_loaded").write_text("0\n")  # after the reboot
+    db = StateDB(path)
+    alerts = ReadinessJob().run(_ctx(str(root), db))  # a new daemon: new memory
+    assert [a.type for a in alerts] == ["readiness_summary", "readiness_degraded"]
+    assert "kdump_loaded" in alerts[0].fields["summary"]
+    db.close()
