@@ -40,6 +40,8 @@ BATCH = 2000  # records read between housekeeping passes during a backlog
 COMMIT_EVERY = 1.0  # seconds between position commits while records keep coming
 STATUS_EVERY = 2.0  # the status document is rewritten at most this often ...
 STATUS_HEARTBEAT = 30.0  # ... and at least this often
+HURRY_SECONDS = 0.6  # after a kernel message, poll the journal this long ...
+HURRY_POLL = 0.02  # ... this often (journald coalesces its change notifications)
 TICK_EVERY = 5.0  # storm windows are looked at this often
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 JOURNAL_DIRS = ("/var/log/journal", "/run/log/journal")
@@ -200,6 +202,8 @@ class Daemon:
         self.stopped_at: Optional[float] = None
         self._status_written = 0.0
         self._status_key: Any = None
+        self._kmsg_wake: Optional[int] = None
+        self._hurry_until = 0.0
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     # -- set-up -----------------------------------------------------------------------------
@@ -297,6 +301,7 @@ class Daemon:
             signal.signal(sig, self._on_signal)
         signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
         self._open_source()
+        self._open_kmsg_wake()
         self.job_results: queue.Queue = queue.Queue()
         self.job_thread = self._start_jobs()
         sdnotify.notify("READY=1\nSTATUS=" + self._summary())
@@ -384,12 +389,40 @@ class Daemon:
             self.source.close()
         self._open_source()
 
+    def _open_kmsg_wake(self) -> None:
+        """journald tells readers about new entries at most every 250 ms. The kernel makes
+        /dev/kmsg readable at once: use it only as a wake-up, then poll the journal briefly
+        so an alert does not wait for journald's coalesced notification."""
+        self._kmsg_wake = None
+        if self.source is None or self.source.name != "journal" or self.journal_dir:
+            return
+        try:
+            fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return  # no /dev/kmsg or no CAP_SYSLOG: journald's notification is enough
+        os.lseek(fd, 0, os.SEEK_END)
+        self._kmsg_wake = fd
+
+    @staticmethod
+    def _drain(fd: int) -> None:
+        for _ in range(10000):
+            try:
+                if not os.read(fd, 8192):
+                    return
+            except BlockingIOError:
+                return
+            except OSError:
+                continue  # EPIPE: records overwritten, nothing to do for a wake-up
+
     def _sleep(self, watchdog: Optional[float]) -> None:
         timeout = 30.0
         if watchdog is not None:
             timeout = min(timeout, watchdog)
         if self.assembler.pending_start_position is not None:
-            timeout = min(timeout, 0.25)  # a report waits for its gap timeout
+            # an open report completes on its gap timeout: look again well within it
+            timeout = min(timeout, max(0.02, min(0.25, self.config.journal.report_gap_seconds / 4)))
+        if time.monotonic() < self._hurry_until:
+            timeout = min(timeout, HURRY_POLL)
         if self.position_dirty:
             timeout = min(timeout, COMMIT_EVERY)
         if self.pipeline._repeats_open:
@@ -397,10 +430,15 @@ class Daemon:
         fds = [self._wake_r]
         if self.source is not None:
             fds.append(self.source.fileno())
+        if self._kmsg_wake is not None:
+            fds.append(self._kmsg_wake)
         try:
             readable, _, _ = select.select(fds, [], [], timeout)
         except InterruptedError:
             readable = []
+        if self._kmsg_wake is not None and self._kmsg_wake in readable:
+            self._drain(self._kmsg_wake)
+            self._hurry_until = time.monotonic() + HURRY_SECONDS
         if self._wake_r in readable:
             try:
                 while os.read(self._wake_r, 4096):
@@ -568,6 +606,8 @@ class Daemon:
         self.hooks.stop(wait=min(5.0, self.config.hooks.timeout_seconds))
         if self.source is not None:
             self.source.close()
+        if self._kmsg_wake is not None:
+            os.close(self._kmsg_wake)
         signal.set_wakeup_fd(-1)
         self.state.close()
         log.info("stopped")

@@ -1,0 +1,179 @@
+"""Alert latency: an oops written to /dev/kmsg -> the kcrashd alert readable in the journal.
+
+Runs a real `kcrashd run` against the system journal (starting a journald when none runs)
+and writes N oopses, each with its own guilty function. Baseline in the same run: a plain
+entry sent with sd_journal_send -> readable in the journal (journald's own path).
+Root only. Usage: bench_daemon_latency.py [N]
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from kcrashd.alert_types import message_id  # noqa: E402
+from kcrashd.store.positions import Position, save_position  # noqa: E402
+from kcrashd.store.state import StateDB  # noqa: E402
+
+GAP = 0.1  # journal.report_gap_seconds: the parser waits this long for a panic tail
+
+
+def ensure_journald() -> subprocess.Popen | None:
+    path = "/run/systemd/journal/socket"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.connect(path)
+        return None
+    except OSError:
+        pass
+    finally:
+        s.close()
+    os.makedirs("/run/systemd/journal", exist_ok=True)
+    proc = subprocess.Popen(["/lib/systemd/systemd-journald"], start_new_session=True)
+    time.sleep(1.0)
+    return proc
+
+
+def oops(fn: str):
+    return [
+        "BUG: kernel NULL pointer dereference, address: 0000000000000000",
+        "#PF: supervisor read access in kernel mode",
+        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
+        "CPU: 1 PID: 4242 Comm: bench Tainted: G           O       6.1.0-13-amd64 #1",
+        f"RIP: 0010:{fn}+0x15/0x30 [kct_mod]",
+        "RSP: 0018:ffffb4c1c0d3fe08 EFLAGS: 00010246",
+        "Call Trace:",
+        " <TASK>",
+        f" {fn}+0x15/0x30 [kct_mod]",
+        " vfs_read+0xb0/0x2c0",
+        " ksys_read+0x5f/0xe0",
+        " do_syscall_64+0x3b/0x90",
+        " </TASK>",
+        "Modules linked in: kct_mod(O)",
+        "---[ end trace 0000000000000000 ]---",
+    ]
+
+
+def tail_reader(*matches: str):
+    from systemd import journal
+
+    r = journal.Reader()
+    for m in matches:
+        r.add_match(m)
+    r.seek_tail()
+    r.get_previous()
+    return r
+
+
+def wait_for(reader, field: str, value: str, timeout: float = 30.0) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        while reader._next():
+            if reader._get(field).decode() == value:
+                return time.monotonic()
+        reader.wait(0.005)
+        reader.process()
+    raise TimeoutError(value)
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> int:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    jd = ensure_journald()
+    devkmsg = Path("/proc/sys/kernel/printk_devkmsg")
+    old_limit = devkmsg.read_text().strip()
+    devkmsg.write_text("on\n")  # no rate limit on /dev/kmsg writes
+    tmp = Path(tempfile.mkdtemp(prefix="kcrashd-bench-"))
+    (tmp / "hooks.d").mkdir()
+    watchers = "".join(
+        f"  {w}:\n    enabled: false\n"
+        for w in ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
+    )
+    (tmp / "kcrashd.yaml").write_text(
+        f"hooks:\n  directory: {tmp / 'hooks.d'}\njournal:\n  report_gap_seconds: {GAP}\n"
+        "checks:\n  interval_hours: 0\npostmortem:\n  enabled: false\n"
+        "metrics:\n  textfile_directory: null\nsnapshots:\n  enabled: false\n"
+        f"watchers:\n{watchers}"
+    )
+    # start at the journal's end, as a daemon that has been running
+    r = tail_reader("_TRANSPORT=kernel")
+    r.this_boot()
+    r.seek_tail()
+    if r._previous():
+        db = StateDB(str(tmp / "state" / "state.db"))
+        with db.transaction() as c:
+            cur = r._get_cursor()
+            save_position(c, "journal", Position(cur, cur.split("b=")[1].split(";")[0]))
+        db.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kcrashd", "--config", str(tmp / "kcrashd.yaml"), "run"]
+        + ["--state-dir", str(tmp / "state")],
+        cwd=PROJECT,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(2.0)
+        # baseline: one kernel line written to /dev/kmsg -> readable in the journal
+        base = []
+        br = tail_reader("_TRANSPORT=kernel")
+        with open("/dev/kmsg", "w") as kmsg:
+            for _ in range(n):
+                mark = f"kcrashd-bench-mark {uuid.uuid4().hex}"
+                t0 = time.monotonic()
+                kmsg.write(f"<6>kernel: {mark}\n")
+                kmsg.flush()
+                base.append(wait_for(br, "MESSAGE", mark) - t0)
+        run = uuid.uuid4().hex[:8]
+        ar = tail_reader(f"MESSAGE_ID={message_id('crash_report')}", "SYSLOG_IDENTIFIER=kcrashd")
+        lat = []
+        with open("/dev/kmsg", "w") as kmsg:
+            for i in range(n):
+                fn = f"kbench_{run}_{i}_read"
+                lines = oops(fn)
+                t0 = time.monotonic()
+                for line in lines:
+                    kmsg.write(f"<4>kernel: {line}\n")
+                    kmsg.flush()
+                lat.append(wait_for(ar, "KCRASHD_FUNCTION", fn) - t0)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        devkmsg.write_text(old_limit + "\n")
+        if jd is not None:
+            jd.terminate()
+            jd.wait(10)
+
+    def ms(x):
+        return f"{x * 1000:7.1f} ms"
+
+    print(f"alert latency over {n} oopses (report_gap_seconds={GAP}):")
+    print(
+        f"  kcrashd  /dev/kmsg -> alert in journal: p50 {ms(pct(lat, 50))}  p99 {ms(pct(lat, 99))}"
+        f"  max {ms(max(lat))}  mean {ms(statistics.mean(lat))}"
+    )
+    print(
+        f"  baseline one line /dev/kmsg -> journal: p50 {ms(pct(base, 50))}"
+        f"  p99 {ms(pct(base, 99))}"
+        f"  max {ms(max(base))}"
+    )
+    print("  aim: p99 < 250 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
