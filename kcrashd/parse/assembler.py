@@ -14,7 +14,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from kcrashd.model import CrashReport, KernelRecord
-from kcrashd.parse.headers import PREFILTER, Header, classify
+from kcrashd.parse.headers import Header, classify, may_start_report
 from kcrashd.parse.prefix import strip_prefix
 from kcrashd.parse.report import build
 
@@ -95,7 +95,7 @@ class Assembler:
         """Reports completed by this record (usually none)."""
         self._n += 1
         msg = record.message
-        if not self._open and not PREFILTER.search(msg):
+        if not self._open and not may_start_report(msg):
             return []
         return self._feed(msg, self._n, record)
 
@@ -130,7 +130,7 @@ class Assembler:
         if ts is None and record is not None and record.monotonic_us is not None:
             ts = record.monotonic_us / 1e6
         out: List[CrashReport] = []
-        hit = classify(text) if PREFILTER.search(text) else None
+        hit = classify(text)
         target = self._route(st.context)
         # a long silence in kernel time: whatever comes now is not part of that report
         last = target.last_ts if target is not None else None
@@ -187,8 +187,10 @@ class Assembler:
         """Whether a header line belongs inside the open report rather than starting one."""
         if header.inner:
             return True
-        if header.name == "leak" and target.header.name == "leak" and len(target.lines) <= 1:
-            return True  # "kmemleak: N new suspected" / "BUG: memory leak" / "unreferenced object"
+        if header.name == "leak" and target.header.name == "leak":
+            # "kmemleak: N new suspected", "BUG: memory leak", "unreferenced object" are one
+            # report until its backtrace has been seen
+            return not any("backtrace:" in line for line in target.lines)
         kind = target.header.kind
         return kind == header.kind and kind in ("oom_kill", "io_error", "mce", "rcu_stall")
 

@@ -6,7 +6,7 @@ from typing import List
 
 from kcrashd.model import CrashReport
 from kcrashd.parse.assembler import Assembler
-from kcrashd.parse.headers import PREFILTER
+from kcrashd.parse.headers import HitScanner
 
 
 def parse_text(
@@ -14,20 +14,21 @@ def parse_text(
 ) -> List[CrashReport]:
     """Crash reports in `text`, in order; the same as feeding its lines to an Assembler.
 
-    Lines before the next header keyword are skipped with one regex search over the text
+    Lines before the next header keyword are skipped with one scan over the text
     (the Assembler would ignore them too while no report is open).
     """
     asm = Assembler(gap_seconds=gap_seconds, max_report_lines=max_report_lines)
+    scanner = HitScanner(text)
     out: List[CrashReport] = []
     n = len(text)
     pos = 0
     lineno = 1
     while pos < n:
         if not asm._open:
-            m = PREFILTER.search(text, pos)
-            if m is None:
+            hit = scanner.next_hit(pos)
+            if hit < 0:
                 break
-            start = text.rfind("\n", pos, m.start()) + 1
+            start = text.rfind("\n", pos, hit) + 1
             if start > pos:
                 lineno += text.count("\n", pos, start)
                 pos = start
