@@ -130,11 +130,10 @@ StandardOutput=journal+console
 
 
 def _log(request, line: str) -> None:
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
-    else:
-        print(line)
+    """Print past pytest's capture: the duration is a figure we report."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(line, flush=True)
 
 
 def _run(argv, timeout: float, **kw) -> subprocess.CompletedProcess:
