@@ -49,6 +49,6 @@ def judge(unit: UnitState) -> Result:
     return Result(
         CHECK_ID,
         Status.OK,
-        f"{UNIT} is enabled ({unit.active or 'active state unknown'})",
+        f"{UNIT} is enabled ({unit.active or 'active state unknown: not the live host or no systemd'})",
         facts=facts,
     )

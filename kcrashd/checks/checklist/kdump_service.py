@@ -88,5 +88,5 @@ def judge(unit: UnitState, use_kdump: Optional[bool], loaded: Optional[int], fam
             f"systemctl start {name}; journalctl -b -u {name}",
             facts,
         )
-    state = "active" if unit.active else "active state unknown off the live host"
+    state = "active" if unit.active else "active state unknown: not the live host or no systemd"
     return Result(CHECK_ID, Status.OK, f"{name} is enabled ({state})", facts=facts)
