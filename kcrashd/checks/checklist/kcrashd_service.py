@@ -15,6 +15,7 @@ EXPLAIN = (
     "crash; when it is not running none of that happens."
 )
 UNIT = "kcrashd.service"
+UNKNOWN = "active state unknown: not the live host or no systemd"
 
 
 def run(host: HostView) -> Result:
@@ -49,6 +50,6 @@ def judge(unit: UnitState) -> Result:
     return Result(
         CHECK_ID,
         Status.OK,
-        f"{UNIT} is enabled ({unit.active or 'active state unknown: not the live host or no systemd'})",
+        f"{UNIT} is enabled ({unit.active or UNKNOWN})",
         facts=facts,
     )
