@@ -75,8 +75,16 @@ _SKIP = (
     r"|rollback_registered|va_format|check_zeroed_user|seqprop_assert|debug_check_no_locks"
     r"|do_tag_check_fault|walk_stackframe|reacquire_held_locks|^__wake_up|task_rq_lock"
     r"|^kobject_|^sysfs_remove|^sysfs_create|^proc_register|^kill_fasync|^__fput|^____fput"
-    r"|^fput_many|^task_work_run|^exit_to_user|^__prepare_exit_to_user|^prepare_exit_to_user"
-    r"|^syscall_exit|^context_switch|^finish_task_switch|^__schedule|^schedule$"
+    r"|^fput_many|^task_work_run|^context_switch|^finish_task_switch|^__schedule|^schedule$"
+    # library code: checksums, crypto primitives, radix/xarray, hash tables, device model
+    r"|^crc|crc32|crc16|crc_itu|^aes_|^sha\d|^xas_|rhashtable|lock_timer_base|hex_dump"
+    r"|^device_(?:add|del|remove|create|for_each|unregister|register|release)"
+    r"|^get_device|^put_device|^dpm_|^ida_|^idr_|fast_dput|^klist_|assertfail|page_owner"
+    r"|notifier_call_chain|^netlink_ack|^unregister_netdevice|^kset_|^bus_(?:add|remove|for)"
+    r"|^driver_(?:register|unregister|attach|detach)|^__device_|^__mod_timer|^mod_timer"
+    r"|try_to_del_timer|^del_timer|^timer_delete|^__timer_delete|post_alloc_hook|prep_new_page"
+    r"|get_page_from_freelist|^aes|find_lock_entries|find_get_entries|truncate_inode_pages"
+    r"|^unregister_netdev|^i2c_del_adapter|__unregister_client"
 )
 SKIP: Pattern[str] = re.compile(_SKIP)
 
@@ -103,8 +111,9 @@ STALL_ANCHORS: Pattern[str] = re.compile(
     r"|sock_sendmsg|sock_recvmsg|____sys_sendmsg|___sys_sendmsg|____sys_recvmsg|___sys_recvmsg"
     r"|netif_receive_skb|__netif_receive_skb|process_backlog|net_rx_action|call_timer_fn"
     r"|expire_timers|__run_timers|run_timer_softirq|run_ksoftirqd|smpboot_thread_fn"
-    r"|__do_softirq|handle_softirqs|tasklet_action|rcu_do_batch|rcu_core|exc_page_fault"
-    r"|do_page_fault|handle_mm_fault|kthread$|task_work_run|mmap_region|do_mmap"
+    r"|__do_softirq|handle_softirqs|tasklet_action|rcu_do_batch|rcu_core"
+    r"|kthread$|task_work_run|mmap_region|do_mmap|__do_fault|do_dentry_open|vfs_open"
+    r"|sock_common_setsockopt|(?:__)?sys_setsockopt$"
     r"|(?:__x64_|__ia32_|__arm64_|__se_|__do_|compat_)*(?:sys|SyS|ksys)_ioctl$"
     r"|(?:compat_)?blkdev_ioctl$|block_ioctl$)"
 )

@@ -149,19 +149,16 @@ _IRQ_ENTRY = re.compile(r"interrupt|^__irq_svc|^__irq_usr|^el1_irq|^el1h_64_irq|
 
 
 def _stall_names(sc: Scan, rcu: bool) -> List[str]:
-    """Frames of the stalled context: the interrupted trace, after the interrupt exit."""
+    """Frames of the stalled code: below the timer interrupt that reported the stall."""
     secs = [sec for sec in sc.sections if sec.frames]
-    irq = [sec for sec in secs if sec.irq_end > 0]
-    if not irq:
-        irq = [sec for sec in secs if any(_IRQ_ENTRY.search(f.function or "") for f in sec.frames)]
-    for sec in irq + secs:
+    entry = [sec for sec in secs if any(_IRQ_ENTRY.search(f.function or "") for f in sec.frames)]
+    for sec in entry + [sec for sec in secs if sec not in entry]:
         frames = sec.frames
-        if sec.irq_end > 0:
+        idx = [i for i, f in enumerate(frames) if _IRQ_ENTRY.search(f.function or "")]
+        if idx:
+            frames = frames[idx[0] + 1 :]
+        elif sec.irq_end > 0:
             frames = frames[sec.irq_end :]
-        else:
-            idx = [i for i, f in enumerate(frames) if _IRQ_ENTRY.search(f.function or "")]
-            if idx:
-                frames = frames[idx[-1] + 1 :]
         names = gu.reliable_names(frames)
         if names:
             return names

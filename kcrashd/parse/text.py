@@ -12,7 +12,7 @@ from kcrashd.parse.headers import HitScanner
 def parse_text(
     text: str, gap_seconds: float = 5.0, max_report_lines: int = 500
 ) -> List[CrashReport]:
-    """Crash reports in `text`, in order; the same as feeding its lines to an Assembler.
+    """Crash reports in `text` by first line; the same as feeding its lines to an Assembler.
 
     Lines before the next header keyword are skipped with one scan over the text
     (the Assembler would ignore them too while no report is open).
@@ -39,4 +39,6 @@ def parse_text(
         pos = end + 1
         lineno += 1
     out.extend(asm.flush())
+    # reports complete in any order (several contexts at once); list them as they start
+    out.sort(key=lambda r: r.first_line or 0)
     return out

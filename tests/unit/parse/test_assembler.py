@@ -39,7 +39,7 @@ def feed_all(text: str, asm: Assembler) -> List:
         lines.pop()  # the text's last line ends with a newline; there is no line after it
     for line in lines:
         out.extend(asm.feed(KernelRecord(message=line)))
-    return out + asm.flush()
+    return sorted(out + asm.flush(), key=lambda r: r.first_line)
 
 
 def test_incremental_equals_whole_text() -> None:

@@ -58,7 +58,7 @@ def test_shuffled_report_pieces(lines) -> None:
     for line in lines:
         inc += asm.feed(KernelRecord(message=line))
         assert len(asm._open) <= 8
-    inc += asm.flush()
+    inc = sorted(inc + asm.flush(), key=lambda r: r.first_line)
     assert [r.to_dict() for r in inc] == [r.to_dict() for r in whole]
 
 
