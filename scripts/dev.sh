@@ -19,7 +19,7 @@ RUNTIME_APT=(python3 python3-venv python3-dev gcc pkg-config libsystemd-dev libu
 TEST_APT=(systemd systemd-journal-remote systemd-container debootstrap dpkg-dev debhelper
           dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian rpm rpmlint
           prometheus python3-systemd python3-pyudev python3-psutil python3-yaml
-          python3-prometheus-client kmod util-linux procps)
+          python3-prometheus-client kmod util-linux procps cpio man-db)
 
 apt_install() {
     local missing=()
