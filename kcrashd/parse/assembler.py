@@ -35,6 +35,8 @@ _OOM_DONE = re.compile(r"Killed process \d+")
 _SANITIZERS = ("kasan", "kfence", "kmsan", "kcsan", "ubsan")
 # One-line kinds: a run of their lines is one report; any other line ends it.
 _RUN_KINDS = ("io_error", "mce")
+YOUNG_LINES = 6
+_STACKISH = re.compile(r"\s*(?:Call Trace|RIP:|pc :|PC is at|\[<|backtrace:|Backtrace:|\S+\+0x)")
 _GENERIC = ("bug", "warning", "info")
 _PRINTF = re.compile(r"%[-#0-9.]*[sdxuilpc]")
 _LOWER = re.compile(r"[a-z]")
@@ -192,7 +194,15 @@ class Assembler:
             # report until its backtrace has been seen
             return not any("backtrace:" in line for line in target.lines)
         kind = target.header.kind
-        return kind == header.kind and kind in ("oom_kill", "io_error", "mce", "rcu_stall")
+        if kind == header.kind and kind in ("oom_kill", "io_error", "mce", "rcu_stall"):
+            return True
+        if kind in ("oom_kill", "io_error", "mce") or kind == header.kind:
+            return False
+        # a report that has shown no stack yet is still being told: a second header right
+        # after it (the WARNING an RCU stall trips over) is part of the same story
+        return len(target.lines) <= YOUNG_LINES and not any(
+            _STACKISH.match(x) for x in target.lines
+        )
 
     def _open_report(
         self,

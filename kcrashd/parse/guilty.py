@@ -26,7 +26,7 @@ _SKIP = (
     r"|check_noncircular|print_bad|check_prev_add|validate_chain|mark_lock"
     # allocators
     r"|alloc_page|alloc_pages|^k?v?[mzc]alloc|krealloc|kmem_cache|allocate_slab|slab_|kmalloc"
-    r"|kzalloc|kcalloc|__alloc_|folio_alloc|filemap_alloc_folio|__filemap_get_folio"
+    r"|kzalloc|kcalloc|__alloc_pages|folio_alloc|filemap_alloc_folio|__filemap_get_folio"
     r"|pagecache_get_page|find_or_create_page|grab_cache_page|vmalloc|vzalloc|kvmalloc|kmemdup"
     r"|kstrdup|memdup|__kmem|new_slab|___slab|__slab|slub_|^kfree|^kvfree|^vfree|kfree_sensitive"
     r"|kfree_skb|consume_skb|__kfree_skb|skb_release|debug_check_no_obj_freed|free_debug_processing"
@@ -84,7 +84,8 @@ _SKIP = (
     r"|^driver_(?:register|unregister|attach|detach)|^__device_|^__mod_timer|^mod_timer"
     r"|try_to_del_timer|^del_timer|^timer_delete|^__timer_delete|post_alloc_hook|prep_new_page"
     r"|get_page_from_freelist|^aes|find_lock_entries|find_get_entries|truncate_inode_pages"
-    r"|^unregister_netdev|^i2c_del_adapter|__unregister_client"
+    r"|^unregister_netdev|^i2c_del_adapter|__unregister_client|page_pool_alloc|alloc_netmem"
+    r"|^crypto_|sk_stop_timer|sk_reset_timer"
 )
 SKIP: Pattern[str] = re.compile(_SKIP)
 
@@ -108,7 +109,8 @@ STALL_ANCHORS: Pattern[str] = re.compile(
     r"|sysenter_dispatch|tracesys|ret_fast_syscall|vector_swi|__sys_trace|el0_svc|el0t_|invoke_syscall|do_el0_svc|system_call"
     r"|process_one_work|worker_thread|vfs_read|vfs_write|vfs_readv|vfs_writev|do_iter_read"
     r"|do_iter_write|vfs_iter_read|vfs_iter_write|__vfs_read|__vfs_write|vfs_ioctl|do_vfs_ioctl"
-    r"|sock_sendmsg|sock_recvmsg|____sys_sendmsg|___sys_sendmsg|____sys_recvmsg|___sys_recvmsg"
+    r"|sock_sendmsg|sock_recvmsg|netlink_dump$|(?:nf|g|rt)netlink_rcv_msg$|genl_rcv_msg$"
+    r"|new_sync_read|new_sync_write|call_read_iter|call_write_iter"
     r"|netif_receive_skb|__netif_receive_skb|process_backlog|net_rx_action|call_timer_fn"
     r"|expire_timers|__run_timers|run_timer_softirq|run_ksoftirqd|smpboot_thread_fn"
     r"|__do_softirq|handle_softirqs|tasklet_action|rcu_do_batch|rcu_core"
