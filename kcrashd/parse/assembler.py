@@ -36,6 +36,7 @@ _SANITIZERS = ("kasan", "kfence", "kmsan", "kcsan", "ubsan")
 # One-line kinds: a run of their lines is one report; any other line ends it.
 _RUN_KINDS = ("io_error", "mce")
 YOUNG_LINES = 6
+_REPLAYING = "** replaying previous printk message **"
 _STACKISH = re.compile(r"\s*(?:Call Trace|RIP:|pc :|PC is at|\[<|backtrace:|Backtrace:|\S+\+0x)")
 _GENERIC = ("bug", "warning", "info")
 _PRINTF = re.compile(r"%[-#0-9.]*[sdxuilpc]")
@@ -150,7 +151,10 @@ class Assembler:
                     out.extend(self._close(target))
                 out.extend(self._open_report(header, col, text, st.context, lineno, record, ts))
         elif target is not None:
-            if target.ended:
+            if _REPLAYING in text and len(target.lines) == 1:
+                # the header line was cut and is printed again: drop the cut one
+                self._open.remove(target)
+            elif target.ended:
                 if _TAIL.match(text) and target.tail < TAIL_LINES:
                     target.tail += 1
                     self._append(target, text, lineno, record, ts)

@@ -51,7 +51,7 @@ MARKERS = re.compile(
     r"Allocated by task|Freed by task|Last potentially related work creation|"
     r"Second to last potentially related|Uninit was (?:created|stored)|Local variable |"
     r"Memory state around|The buggy address|Allocated in |Freed in |"
-    r"-> #\d+|stack backtrace:|Exception stack|other info that might help|"
+    r"-> #\d+|stack backtrace:|other info that might help|"
     r"Chain exists of|Possible unsafe locking|\*\*\* DEADLOCK|NMI backtrace for cpu|"
     r"Sending NMI from CPU|(?:read|write)(?:-write)? (?:\(marked\) )?to 0x|"
     r"Showing all locks held|Showing busy workqueues)"
@@ -95,6 +95,23 @@ def parse_frame(line: str) -> Optional[Frame]:
     unreliable = bool(m.group("q")) or rest.endswith("(unreliable)")
     addr = int(m.group("addr"), 16) if m.group("addr") else None
     return Frame(pf[0], pf[1], pf[2], pf[3], addr, not unreliable)
+
+
+_ARM32_CALLER = re.compile(r"\) from \[<(?P<addr>[0-9a-fA-F]+)>\] \((?P<inner>[^)]*)\)")
+
+
+def parse_arm32_caller(line: str) -> Optional[Frame]:
+    """The caller half of an arm32 `[<a>] (f) from [<b>] (g+0x1/0x2)` line."""
+    m = _ARM32_CALLER.search(line)
+    if not m:
+        return None
+    inner = m.group("inner").strip()
+    pf = parse_frame_text(inner)
+    if pf is None and re.match(r"^[A-Za-z_][\w.]*$", inner):
+        pf = (inner, None, None, None)
+    if pf is None:
+        return None
+    return Frame(pf[0], pf[1], pf[2], pf[3], int(m.group("addr"), 16), True)
 
 
 def parse_rip(line: str) -> Optional[Frame]:

@@ -26,7 +26,7 @@ _SKIP = (
     r"|check_noncircular|print_bad|check_prev_add|validate_chain|mark_lock"
     # allocators
     r"|alloc_page|alloc_pages|^k?v?[mzc]alloc|krealloc|kmem_cache|allocate_slab|slab_|kmalloc"
-    r"|kzalloc|kcalloc|__alloc_pages|folio_alloc|filemap_alloc_folio|__filemap_get_folio"
+    r"|kzalloc|kcalloc|__alloc_pages|__alloc_frozen_pages|_noprof$|folio_alloc|filemap_alloc_folio|__filemap_get_folio"
     r"|pagecache_get_page|find_or_create_page|grab_cache_page|vmalloc|vzalloc|kvmalloc|kmemdup"
     r"|kstrdup|memdup|__kmem|new_slab|___slab|__slab|slub_|^kfree|^kvfree|^vfree|kfree_sensitive"
     r"|kfree_skb|consume_skb|__kfree_skb|skb_release|debug_check_no_obj_freed|free_debug_processing"
@@ -85,7 +85,8 @@ _SKIP = (
     r"|try_to_del_timer|^del_timer|^timer_delete|^__timer_delete|post_alloc_hook|prep_new_page"
     r"|get_page_from_freelist|^aes|find_lock_entries|find_get_entries|truncate_inode_pages"
     r"|^unregister_netdev|^i2c_del_adapter|__unregister_client|page_pool_alloc|alloc_netmem"
-    r"|^crypto_|sk_stop_timer|sk_reset_timer"
+    r"|^crypto_|sk_stop_timer|sk_reset_timer|^__irq_svc|^__irq_usr|gic_handle_irq|^el1_irq"
+    r"|print_tainted|get_taint|rust_helper_|do_read_cache_folio|do_read_cache_page"
 )
 SKIP: Pattern[str] = re.compile(_SKIP)
 

@@ -151,7 +151,13 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         r"|Speculative|WARNING: See https?:|kernel not compiled with|ath10k USB support",
         False,
     ),
-    ("hung_task", "hung_task", r"INFO: task .* (?:blocked for more than|can't die)", None, False),
+    (
+        "hung_task",
+        "hung_task",
+        r"INFO: task .* (?:blocked (?:in I/O wait )?for more than|can't die)",
+        None,
+        False,
+    ),
     (
         "rcu_stall",
         "rcu_stall",

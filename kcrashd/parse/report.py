@@ -112,6 +112,15 @@ def scan(lines: Sequence[str]) -> Scan:
             site_next = True
             continue
         f = fr.parse_frame(raw)
+        if f is not None and cur is not None and ") from [<" in st:
+            caller = fr.parse_arm32_caller(st)
+            if caller is not None and sc.nframes + 1 < MAX_FRAMES:
+                if not (cur.frames and cur.frames[-1].function == f.function):
+                    cur.frames.append(f)
+                    sc.nframes += 1
+                cur.frames.append(caller)
+                sc.nframes += 1
+                continue
         if site_next and f is not None and f.function:
             sc.sites.append(f.function)
             site_next = False
@@ -219,6 +228,11 @@ def guilty(header: Header, text: str, lines: Sequence[str], sc: Scan) -> Optiona
     if name in ("warning", "lockdep_at"):
         head = fr.frame_function_in(text)
         return gu.first_usable([head] + _rip_names(sc) + _first_trace(sc))
+    if name == "bug" and "workqueue leaked" in text:
+        for line in lines[1:8]:
+            m = re.search(r"last function: ([A-Za-z_][\w.]*)", line)
+            if m:
+                return m.group(1)
     if name == "bug" and re.search(r"scheduling while atomic|can't die", text):
         extra = gu.EXTRA_SKIP["schedule"]
     if name == "kernel_bug":
