@@ -78,6 +78,15 @@ def _flatten(d: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
     return out
 
 
+def _parser_prefilter() -> Any:
+    """The parser's pre-filter regex: a line it does not match cannot open a report."""
+    try:
+        from kcrashd.parse.headers import PREFILTER
+    except ImportError:  # another parser layout: feed every line
+        return None
+    return PREFILTER
+
+
 class JobThread(threading.Thread):
     """Runs each job at start and then on its interval; results go to the main thread."""
 
@@ -194,6 +203,9 @@ class Daemon:
         self.resumed_from = ""
         self.records_read = 0
         self.last_record: Optional[KernelRecord] = None
+        self.last_position: Optional[Tuple[Optional[str], Optional[str]]] = None
+        self._prefilter = _parser_prefilter()
+        self._batch_taking = False
         self.caught_up = False
         self.position_dirty = False
         self.jobs_status: Dict[str, Dict[str, Any]] = {}
@@ -346,27 +358,53 @@ class Daemon:
     def _read_batch(self) -> int:
         if self.source is None:
             return 0
-        records = self.source.read(BATCH)
+        before = self.source.entries_read
+        self._batch_taking = False
+        records = self.source.read(BATCH, self._wanted)
         for record in records:
             self.last_record = record
+            self.last_position = (record.position, record.boot_id)
             for report in self.assembler.feed(record):
                 self._handle(report)
-        if records:
-            self.records_read += len(records)
+        n = self.source.entries_read - before
+        if n:
+            position = self.source.position()
+            if position is not None and position != self.last_position[0]:
+                boot = self.last_record.boot_id if self.last_record else self.boot_id
+                if self.journal_dir is None and self.source.name == "journal":
+                    from kcrashd.sources.journal import cursor_boot
+
+                    boot = cursor_boot(position) or boot
+                self.last_position = (position, boot)
+            self.records_read += n
             self.position_dirty = True
-        return len(records)
+        return n
+
+    def _wanted(self, message: str) -> bool:
+        """Whether the parser may need this line: every line while a report is open, else
+        only lines its own pre-filter matches (what Assembler.feed checks first)."""
+        # The batch is read before it is fed: once one line is taken, take the rest too.
+        if (
+            self._batch_taking
+            or self._prefilter is None
+            or self.assembler.pending_start_position is not None
+            or self._prefilter.search(message) is not None
+        ):
+            self._batch_taking = True
+            return True
+        return False
 
     def _position(self) -> Optional[Tuple[str, Position]]:
         """Where to resume: after the last record, or AT the first record of an open report."""
-        if self.last_record is None or not self.source_key:
+        if self.last_position is None or not self.source_key:
             return None
-        boot = self.last_record.boot_id
+        value, boot = self.last_position
         pending = self.assembler.pending_start_position
         if pending is not None:
             return self.source_key, Position(pending, boot, inclusive=True)
-        if self.last_record.position is None:
+        if value is None:
             return None
-        return self.source_key, Position(self.last_record.position, boot)
+        return self.source_key, Position(value, boot)
 
     def _handle(self, report: CrashReport) -> None:
         self.pipeline.on_report(report, self._position())
@@ -384,6 +422,7 @@ class Daemon:
         cfg = self.config.journal
         self.assembler = Assembler(cfg.report_gap_seconds, cfg.max_report_lines)
         self.last_record = None
+        self.last_position = None
         self.position_dirty = False
         if self.source is not None:
             self.source.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any, List, Mapping, Optional
+from typing import Any, Callable, List, Mapping, Optional
 
 from kcrashd.model import KernelRecord
 
@@ -146,6 +146,8 @@ class JournalFollower:
         self.reader: Any = None
         self.last_cursor: Optional[str] = None
         self.invalidations = 0
+        self.entries_read = 0
+        self.skipped_last = False
         self.reopens = 0
         self.note = ""
 
@@ -197,14 +199,39 @@ class JournalFollower:
     def wait(self, timeout: float) -> None:
         self.reader.wait(timeout)
 
-    def read(self, limit: int = 1000) -> List[KernelRecord]:
+    def read(
+        self, limit: int = 1000, wanted: Optional[Callable[[str], bool]] = None
+    ) -> List[KernelRecord]:
+        """Up to `limit` entries; those whose message `wanted` rejects are passed over
+        without building a record (a backlog is mostly lines no parser needs)."""
         records: List[KernelRecord] = []
         reader = self.reader
-        while len(records) < limit and reader._next():
+        self.skipped_last = False
+        for _ in range(limit):
+            if not reader._next():
+                break
+            if wanted is not None:
+                try:
+                    message = reader._get("MESSAGE").decode("utf-8", "replace")
+                except KeyError:
+                    message = ""
+                if not wanted(message):
+                    self.entries_read += 1
+                    self.skipped_last = True
+                    continue
+            self.skipped_last = False
+            self.entries_read += 1
             records.append(current_record(reader))
-        if records:
+        if self.skipped_last:
+            # after a failed _next() the reader still points at the last entry read
+            self.last_cursor = reader._get_cursor()
+        elif records:
             self.last_cursor = records[-1].position
         return records
+
+    def position(self) -> Optional[str]:
+        """The cursor of the last entry read (handled or passed over)."""
+        return self.last_cursor
 
     def close(self) -> None:
         if self.reader is not None:

@@ -69,6 +69,7 @@ class KmsgSource:
         self.boot_time = boot_time  # realtime of usec 0, from /proc/stat btime
         self.fd: Optional[int] = None
         self.last_seq: Optional[int] = None
+        self.entries_read = 0
         self.lost = 0  # times records were overwritten before we read them
         self.note = ""
 
@@ -87,7 +88,10 @@ class KmsgSource:
     def process(self) -> None:
         """Nothing to do: the fd is readable when records are there."""
 
-    def read(self, limit: int = 1000) -> List[KernelRecord]:
+    def position(self) -> Optional[str]:
+        return None if self.last_seq is None else str(self.last_seq)
+
+    def read(self, limit: int = 1000, wanted: Optional[object] = None) -> List[KernelRecord]:
         records: List[KernelRecord] = []
         while len(records) < limit:
             try:
@@ -109,6 +113,7 @@ class KmsgSource:
             if self.last_seq is not None and rec.seq <= self.last_seq:
                 continue  # handled before a restart
             self.last_seq = rec.seq
+            self.entries_read += 1
             records.append(self.to_record(rec))
         return records
 

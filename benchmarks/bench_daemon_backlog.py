@@ -1,0 +1,126 @@
+"""Backlog speed: kernel journal entries processed per second by `kcrashd run --once`.
+
+Builds real journal files with systemd-journal-remote from export format: N kernel entries
+(default 200,000) with an oops every 2,000 lines, read with --journal-dir. Baseline in the
+same run: `journalctl -k -o cat --directory DIR` over the same files.
+Usage: bench_daemon_backlog.py [N]
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+from benchmarks.bench_daemon_latency import ensure_journald, oops  # noqa: E402
+
+NOISE = (
+    "EXT4-fs (vda1): mounted filesystem with ordered data mode. Quota mode: none.",
+    "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: None",
+    'audit: type=1400 audit(1700000000.123:42): apparmor="STATUS" operation="profile_load"',
+    "usb 1-1: new high-speed USB device number 2 using xhci_hcd",
+    "IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready",
+)
+
+
+def build(directory: Path, n: int) -> int:
+    boot = uuid.uuid4().hex
+    real = int(time.time() * 1e6) - n * 1000
+    export = directory / "export.txt"
+    crashes = 0
+    with open(export, "w") as f:
+        i = 0
+        while i < n:
+            if i % 2000 == 1000:
+                lines = oops(f"kbacklog_{crashes % 40}_read")  # 40 signatures, repeats
+                crashes += 1
+            else:
+                lines = [NOISE[i % len(NOISE)] + f" #{i}"]
+            for line in lines:
+                f.write(
+                    f"__REALTIME_TIMESTAMP={real + i * 1000}\n__MONOTONIC_TIMESTAMP={i * 1000}\n"
+                    f"_BOOT_ID={boot}\n_TRANSPORT=kernel\nPRIORITY=6\nSYSLOG_IDENTIFIER=kernel\n"
+                    f"_SOURCE_MONOTONIC_TIMESTAMP={i * 1000}\nMESSAGE={line}\n\n"
+                )
+                i += 1
+    (directory / "j").mkdir()
+    subprocess.run(
+        [
+            "/lib/systemd/systemd-journal-remote",
+            "-o",
+            str(directory / "j" / "r.journal"),
+            str(export),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    export.unlink()
+    return crashes
+
+
+def main() -> int:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    jd = ensure_journald()
+    tmp = Path(tempfile.mkdtemp(prefix="kcrashd-backlog-"))
+    try:
+        crashes = build(tmp, n)
+        jdir = tmp / "j"
+        t0 = time.monotonic()
+        out = subprocess.run(
+            ["journalctl", "-k", "-o", "cat", "--directory", str(jdir)],
+            stdout=subprocess.PIPE,
+            timeout=600,
+        ).stdout
+        base = time.monotonic() - t0
+        entries = out.count(b"\n")
+        (tmp / "hooks.d").mkdir()
+        (tmp / "kcrashd.yaml").write_text(
+            f"hooks:\n  directory: {tmp / 'hooks.d'}\nchecks:\n  interval_hours: 0\n"
+            "postmortem:\n  enabled: false\nmetrics:\n  textfile_directory: null\n"
+            "snapshots:\n  enabled: false\nwatchers:\n"
+            + "".join(
+                f"  {w}:\n    enabled: false\n"
+                for w in ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
+            )
+        )
+        t0 = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "kcrashd", "--config", str(tmp / "kcrashd.yaml"), "run"]
+            + ["--once", "--journal-dir", str(jdir), "--state-dir", str(tmp / "state")],
+            cwd=PROJECT,
+            check=True,
+            timeout=1200,
+            stderr=subprocess.DEVNULL,
+        )
+        took = time.monotonic() - t0
+        conn = sqlite3.connect(str(tmp / "state" / "state.db"))
+        status = json.loads(conn.execute("SELECT value FROM meta WHERE key='status'").fetchone()[0])
+        reports = conn.execute("SELECT COALESCE(SUM(count),0), COUNT(*) FROM reports").fetchone()
+        alerts = conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+        conn.close()
+    finally:
+        subprocess.run(["rm", "-rf", str(tmp)], timeout=120)
+        if jd is not None:
+            jd.terminate()
+            jd.wait(10)
+    read = status["records_read"]
+    print(f"backlog: {entries} kernel journal entries, {crashes} oopses mixed in")
+    print(
+        f"  kcrashd run --once:        {took:6.2f} s  {read / took:9.0f} entries/s "
+        f"({read} read, {reports[0]} reports, {reports[1]} signatures, {alerts} alerts)"
+    )
+    print(f"  journalctl -k -o cat:      {base:6.2f} s  {entries / base:9.0f} entries/s")
+    print(f"  ratio: {took / base:.2f}x journalctl (aim: within 3x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
