@@ -205,7 +205,6 @@ class Daemon:
         self.last_record: Optional[KernelRecord] = None
         self.last_position: Optional[Tuple[Optional[str], Optional[str]]] = None
         self._prefilter = _parser_prefilter()
-        self._batch_taking = False
         self.caught_up = False
         self.position_dirty = False
         self.jobs_status: Dict[str, Dict[str, Any]] = {}
@@ -359,9 +358,8 @@ class Daemon:
         if self.source is None:
             return 0
         before = self.source.entries_read
-        self._batch_taking = False
-        records = self.source.read(BATCH, self._wanted)
-        for record in records:
+        read = getattr(self.source, "iter_read", self.source.read)
+        for record in read(BATCH, self._wanted):
             self.last_record = record
             self.last_position = (record.position, record.boot_id)
             for report in self.assembler.feed(record):
@@ -383,16 +381,11 @@ class Daemon:
     def _wanted(self, message: str) -> bool:
         """Whether the parser may need this line: every line while a report is open, else
         only lines its own pre-filter matches (what Assembler.feed checks first)."""
-        # The batch is read before it is fed: once one line is taken, take the rest too.
-        if (
-            self._batch_taking
-            or self._prefilter is None
+        return (
+            self._prefilter is None
             or self.assembler.pending_start_position is not None
             or self._prefilter.search(message) is not None
-        ):
-            self._batch_taking = True
-            return True
-        return False
+        )
 
     def _position(self) -> Optional[Tuple[str, Position]]:
         """Where to resume: after the last record, or AT the first record of an open report."""

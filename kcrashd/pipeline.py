@@ -319,7 +319,10 @@ class Pipeline:
 
     def _send(self, alert: Alert, alert_id: str, maybe_sent: bool) -> None:
         if maybe_sent and self._sent_before(alert_id):
-            log.info("alert %s was sent before a restart; not sending it again", alert_id)
+            log.info(
+                "alert %s is already in the journal (sent before a restart); not sent again",
+                alert_id,
+            )
         else:
             for sink in self.sinks:
                 try:

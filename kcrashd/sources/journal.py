@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any, Callable, List, Mapping, Optional
+from typing import Any, Callable, Iterator, List, Mapping, Optional
 
 from kcrashd.model import KernelRecord
 
@@ -147,7 +147,6 @@ class JournalFollower:
         self.last_cursor: Optional[str] = None
         self.invalidations = 0
         self.entries_read = 0
-        self.skipped_last = False
         self.reopens = 0
         self.note = ""
 
@@ -202,32 +201,38 @@ class JournalFollower:
     def read(
         self, limit: int = 1000, wanted: Optional[Callable[[str], bool]] = None
     ) -> List[KernelRecord]:
-        """Up to `limit` entries; those whose message `wanted` rejects are passed over
-        without building a record (a backlog is mostly lines no parser needs)."""
-        records: List[KernelRecord] = []
+        return list(self.iter_read(limit, wanted))
+
+    def iter_read(
+        self, limit: int = 1000, wanted: Optional[Callable[[str], bool]] = None
+    ) -> Iterator[KernelRecord]:
+        """Up to `limit` entries, one at a time; those whose message `wanted` rejects are
+        passed over without building a record (a backlog is mostly lines no parser needs).
+        `wanted` is asked as each entry is reached, so it may depend on what was yielded."""
         reader = self.reader
-        self.skipped_last = False
+        skipped_last = False
+        last: Optional[str] = None
         for _ in range(limit):
             if not reader._next():
                 break
+            self.entries_read += 1
             if wanted is not None:
                 try:
                     message = reader._get("MESSAGE").decode("utf-8", "replace")
                 except KeyError:
                     message = ""
                 if not wanted(message):
-                    self.entries_read += 1
-                    self.skipped_last = True
+                    skipped_last = True
                     continue
-            self.skipped_last = False
-            self.entries_read += 1
-            records.append(current_record(reader))
-        if self.skipped_last:
+            skipped_last = False
+            record = current_record(reader)
+            last = record.position
+            yield record
+        if skipped_last:
             # after a failed _next() the reader still points at the last entry read
             self.last_cursor = reader._get_cursor()
-        elif records:
-            self.last_cursor = records[-1].position
-        return records
+        elif last is not None:
+            self.last_cursor = last
 
     def position(self) -> Optional[str]:
         """The cursor of the last entry read (handled or passed over)."""
