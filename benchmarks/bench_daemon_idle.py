@@ -1,0 +1,92 @@
+"""Idle cost: CPU seconds and RSS of `kcrashd run` over 60 s of a quiet journal.
+
+Baseline in the same run: a bare Python interpreter that imported systemd.journal and
+sleeps for the same time. Jobs of other parts are off (this measures the follower).
+Usage: bench_daemon_idle.py [SECONDS]
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+from benchmarks.bench_daemon_latency import ensure_journald  # noqa: E402
+
+
+def measure(proc: subprocess.Popen, seconds: float):
+    p = psutil.Process(proc.pid)
+    time.sleep(3.0)  # start-up is not idle
+    c0 = p.cpu_times()
+    time.sleep(seconds)
+    c1 = p.cpu_times()
+    cpu = (c1.user - c0.user) + (c1.system - c0.system)
+    return cpu, p.memory_info().rss / 2**20
+
+
+def main() -> int:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    jd = ensure_journald()
+    tmp = Path(tempfile.mkdtemp(prefix="kcrashd-idle-"))
+    (tmp / "hooks.d").mkdir()
+    (tmp / "kcrashd.yaml").write_text(
+        f"hooks:\n  directory: {tmp / 'hooks.d'}\nchecks:\n  interval_hours: 0\n"
+        "postmortem:\n  enabled: false\nmetrics:\n  textfile_directory: null\n"
+        "snapshots:\n  enabled: false\nwatchers:\n"
+        + "".join(
+            f"  {w}:\n    enabled: false\n"
+            for w in ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
+        )
+    )
+    # first a --once pass so the idle run starts at the journal's end, as a daemon does
+    subprocess.run(
+        [sys.executable, "-m", "kcrashd", "--config", str(tmp / "kcrashd.yaml"), "run"]
+        + ["--once", "--state-dir", str(tmp / "state")],
+        cwd=PROJECT,
+        timeout=600,
+        stderr=subprocess.DEVNULL,
+    )
+    base = subprocess.Popen(
+        [sys.executable, "-c", "import systemd.journal, time; time.sleep(1e6)"], cwd=PROJECT
+    )
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "kcrashd", "--config", str(tmp / "kcrashd.yaml"), "run"]
+        + ["--state-dir", str(tmp / "state")],
+        cwd=PROJECT,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # measured one after the other would double the wall time; both run side by side
+        import threading
+
+        out = {}
+        t = threading.Thread(target=lambda: out.update(base=measure(base, seconds)))
+        t.start()
+        out["daemon"] = measure(daemon, seconds)
+        t.join()
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+        base.kill()
+        base.wait()
+        if jd is not None:
+            jd.terminate()
+            jd.wait(10)
+    for name, (cpu, rss) in (("kcrashd run (idle)", out["daemon"]), ("bare python", out["base"])):
+        print(
+            f"  {name:20s} {cpu:6.3f} CPU s in {seconds:.0f} s = {100 * cpu / seconds:5.3f}% "
+            f"of a core, RSS {rss:5.1f} MiB"
+        )
+    print("  aim: < 0.5% of a core and < 40 MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
