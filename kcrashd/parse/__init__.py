@@ -2,11 +2,24 @@
 
 `parse_text(text)` finds every crash report in a whole text; `Assembler` does the same
 incrementally, one KernelRecord at a time, for the daemon. Taint decoding is in `taint`.
+The names are resolved lazily so that importing `kcrashd.parse.taint` (the readiness check
+does) does not compile the whole parser's regular expressions.
 """
 
 from __future__ import annotations
 
-from kcrashd.parse.assembler import Assembler
-from kcrashd.parse.text import parse_text
+from typing import Any
 
 __all__ = ["Assembler", "parse_text"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Assembler":
+        from kcrashd.parse.assembler import Assembler
+
+        return Assembler
+    if name == "parse_text":
+        from kcrashd.parse.text import parse_text
+
+        return parse_text
+    raise AttributeError(f"module 'kcrashd.parse' has no attribute {name!r}")
