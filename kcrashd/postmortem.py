@@ -7,8 +7,15 @@ journal's boot time ranges; what has no better home belongs to the previous boot
 evidence of one boot becomes ONE incident: the report that caused the crash (the report
 before the panic, preferring a kdump dmesg, then pstore, then the journal), every source that
 saw it, the vmcore, the boot's last snapshot and the watcher alerts raised before it.
-A `previous_boot_crashed` alert is returned once per incident; a previous boot whose journal
-stops without a shutdown and that left no crash evidence gives `unexplained_reset`.
+A `previous_boot_crashed` alert is owed once per incident; a previous boot whose journal
+stops without a shutdown and that left no crash evidence owes `unexplained_reset`.
+
+Alerts are exactly once across crashes of kcrashd itself: an owed alert is written to the
+state database (meta key `postmortem.pending_alert:<alert id>`, a deterministic id) in the
+same transaction as its incident, and nothing says "alerted" until the alert row (and
+incidents.alerted) is committed AFTER the send (kcrashd.postmortem_job.deliver_pending,
+which uses the pipeline's send: a pending alert already in the journal under its
+KCRASHD_ALERT_ID is not sent again). Whatever a crash left pending is sent at the next start.
 Nothing is deleted from pstore unless postmortem.delete_pstore_after_store, and then only
 after the transaction that stored the incident committed.
 """
@@ -25,6 +32,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from kcrashd.config import Config
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, Evidence, Severity
+from kcrashd.store import alerts as alert_store
 from kcrashd.store import incidents as incident_store
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,7 @@ FATAL_KINDS = frozenset(
 CAUSE_WINDOW_LINES = 80
 _SOURCE_RANK = {"kdump": 0, "pstore": 1, "journal": 2}
 UNREADABLE_SIGNATURE = "unreadable-crash"
+PENDING_PREFIX = "postmortem.pending_alert:"
 
 
 @dataclass
@@ -238,7 +247,11 @@ def run_postmortem(
     journal_dir: Optional[str] = None,
     now: Optional[float] = None,
 ) -> Outcome:
-    """Collect, parse, store incidents (one transaction) and return the alerts to send."""
+    """Collect, parse and store incidents and the alerts they owe, in one transaction.
+
+    Nothing is sent here: out.alerts lists the alerts this run queued, which
+    kcrashd.postmortem_job.deliver_pending sends (and records) afterwards.
+    """
     from kcrashd.parse import parse_text
 
     start = time.monotonic()
@@ -379,7 +392,9 @@ def _store_boot(
         report = unreadable_report(crash_evidence)
     else:
         if journal is not None and journal.crashed and boot_id != current_boot_id:
-            out.alerts.append(_reset_alert(boot_id, end))
+            alert = _reset_alert(boot_id, end)
+            if queue_alert(conn, alert, reset_alert_id(boot_id), None, now):
+                out.alerts.append(alert)
         return
 
     signature = incident_store.report_signature(report)
@@ -393,7 +408,13 @@ def _store_boot(
     vmcore = next((f.vmcore for f in items if f.vmcore), None)
     snapshot_id = _last_snapshot(conn, boot_id)
     incident_id, created = incident_store.upsert_incident(
-        conn, report, boot_id, evidence, vmcore=vmcore, snapshot_id=snapshot_id, now=now
+        conn,
+        report,
+        boot_id,
+        evidence,
+        vmcore=vmcore,
+        snapshot_id=snapshot_id,
+        now=now,
     )
     out.incidents.append((incident_id, created))
     crashed = (
@@ -402,18 +423,89 @@ def _store_boot(
         or report.kind == "panic"
         or (journal is None and report.kind in FATAL_KINDS)
     )
-    if boot_id == current_boot_id or not crashed:
-        return
-    alert_key = f"alert:previous_boot_crashed:{incident_id}"
-    if conn.execute("SELECT 1 FROM artifacts WHERE key=?", (alert_key,)).fetchone():
-        return
-    conn.execute(
-        "INSERT INTO artifacts(key, kind, fingerprint, incident_id, seen) VALUES (?,?,?,?,?)",
-        (alert_key, "alert", "", incident_id, now),
-    )
+    if boot_id == current_boot_id:
+        return  # a live oops dump of this boot: the live pipeline alerts it
+    if not crashed and incident_store.is_alerted(conn, incident_id):
+        return  # the boot went on after it and the live pipeline alerted it then
     inc = incident_store.get_incident(conn, incident_id)
     if inc is not None:
-        out.alerts.append(_crash_alert(conn, inc))
+        alert = _crash_alert(conn, inc, crashed)
+        if queue_alert(conn, alert, crash_alert_id(incident_id), incident_id, now):
+            out.alerts.append(alert)
+
+
+def crash_alert_id(incident_id: str) -> str:
+    """The KCRASHD_ALERT_ID of an incident's previous_boot_crashed alert (deterministic,
+    so a send that a crash left uncommitted is found in the journal, not repeated)."""
+    from kcrashd.pipeline import alert_id_for
+
+    return alert_id_for("previous_boot_crashed", incident_id)
+
+
+def reset_alert_id(boot_id: Optional[str]) -> str:
+    from kcrashd.pipeline import alert_id_for
+
+    return alert_id_for("unexplained_reset", boot_id)
+
+
+def queue_alert(
+    conn: Any, alert: Alert, alert_id: str, incident_id: Optional[str], now: float
+) -> bool:
+    """Owe `alert`: written in the caller's transaction, sent by deliver_pending. False when
+    that alert was already sent (recorded) or is already owed."""
+    if alert_store.alert_exists(conn, alert_id):
+        return False
+    doc = {"alert": alert.to_dict(), "incident_id": incident_id, "queued": now}
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
+        (PENDING_PREFIX + alert_id, json.dumps(doc, sort_keys=True)),
+    )
+    return cur.rowcount == 1
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    alert_id: str
+    alert: Alert
+    incident_id: Optional[str]
+    queued: float
+
+
+def pending_alerts(conn: Any) -> List[PendingAlert]:
+    """Alerts owed and not yet recorded as sent, oldest first."""
+    c = getattr(conn, "conn", conn)
+    rows = c.execute(
+        "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?",
+        (len(PENDING_PREFIX), PENDING_PREFIX),
+    ).fetchall()
+    out = []
+    for key, value in rows:
+        try:
+            doc = json.loads(value)
+            a = doc["alert"]
+            alert = Alert(
+                a["type"],
+                Severity[a["severity"].upper()],
+                a["summary"],
+                dict(a.get("fields") or {}),
+                a.get("dedup_key") or "",
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.error("post-mortem: unreadable pending alert %s dropped: %s", key, exc)
+            c.execute("DELETE FROM meta WHERE key=?", (key,))
+            continue
+        alert_id = key[len(PENDING_PREFIX) :]
+        out.append(PendingAlert(alert_id, alert, doc.get("incident_id"), doc.get("queued") or 0))
+    out.sort(key=lambda p: (p.queued, p.alert_id))
+    return out
+
+
+def settle_alert(conn: Any, pending: PendingAlert) -> None:
+    """After the send, in the transaction that records the alert row: the incident is
+    alerted and nothing is owed any more."""
+    if pending.incident_id:
+        incident_store.mark_alerted(conn, pending.incident_id)
+    conn.execute("DELETE FROM meta WHERE key=?", (PENDING_PREFIX + pending.alert_id,))
 
 
 def _ordinal(n: int) -> str:
@@ -421,7 +513,7 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _crash_alert(conn: Any, inc: Any) -> Alert:
+def _crash_alert(conn: Any, inc: Any, crashed: bool = True) -> Alert:
     recent = incident_store.recurrence(conn, inc.signature, within_days=30)
     sources = sorted({e.source for e in inc.evidence if e.source not in ("watcher",)})
     report = inc.report
@@ -447,10 +539,18 @@ def _crash_alert(conn: Any, inc: Any) -> Alert:
         fields["vmcore"] = inc.vmcore
     if inc.snapshot_id:
         fields["snapshot"] = inc.snapshot_id
+    summary = f"previous boot crashed: {inc.title} ({fields['recurrence_text']})"
+    if not crashed:
+        # Found after the fact (pstore) and never alerted, but nothing says it ended the boot.
+        fields["ended_boot"] = "no"
+        summary = (
+            f"previous boot had a kernel {inc.kind} that was never alerted: {inc.title} "
+            f"({fields['recurrence_text']}; nothing shows it ended the boot)"
+        )
     return Alert(
         type="previous_boot_crashed",
-        severity=Severity.CRIT,
-        summary=f"previous boot crashed: {inc.title} ({fields['recurrence_text']})",
+        severity=Severity.CRIT if crashed else Severity.ERR,
+        summary=summary,
         fields=fields,
         dedup_key=f"previous_boot_crashed:{inc.incident_id}",
     )

@@ -3,7 +3,9 @@ analyse what the previous boot left now (the daemon does it at start).
 
 With --root, pstore and kdump paths are read under DIR (another system's disk); pair it
 with --journal-dir DIR/var/log/journal to read that system's journal. Incidents go to the
-state database; alerts are sent to the journal unless --no-alerts.
+state database with the alerts they owe; owed alerts (these and any an earlier run left
+owed) are sent to the journal exactly once, unless --no-alerts (then they stay owed and
+the next run or daemon start sends them).
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.add_argument(
-        "--no-alerts", action="store_true", help="store incidents but send no journal alerts"
+        "--no-alerts",
+        action="store_true",
+        help="store incidents but send no journal alerts now (the next run or daemon start "
+        "sends what is owed)",
     )
 
 
@@ -68,16 +73,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         out = run_postmortem(root, cfg, state, boot, journal_dir=journal_dir)
         sent = []
-        if out.alerts and not args.no_alerts:
-            from kcrashd.pipeline import Pipeline
+        if not args.no_alerts:
+            from kcrashd.postmortem_job import deliver_pending
 
-            pipeline = Pipeline(state, cfg, boot, hooks=None)
-            sent = [pipeline.on_alert(a) for a in out.alerts]
+            sent = deliver_pending(state, cfg, boot)
     finally:
         state.close()
     if args.json:
         doc = out.to_dict()
-        doc["alert_ids"] = sent
+        doc["alert_ids"] = [alert_id for alert_id, _ in sent]
+        doc["sent"] = [dict(a.to_dict(), alert_id=i) for i, a in sent]
         print(json.dumps(doc, indent=2, sort_keys=True))
         return 0
     print(f"previous boot: {out.previous_boot or 'unknown'}", end="")
@@ -90,8 +95,11 @@ def run(args: argparse.Namespace) -> int:
         print("  nothing new: no pstore record, dump or journal boot that was not handled before")
     for incident_id, created in out.incidents:
         print(f"incident {incident_id} ({'new' if created else 'updated'})")
-    for alert in out.alerts:
-        print(f"alert {alert.type}: {alert.summary}")
+    for alert_id, alert in sent:
+        print(f"alert {alert.type} sent ({alert_id}): {alert.summary}")
+    if args.no_alerts:
+        for alert in out.alerts:
+            print(f"alert {alert.type} owed, not sent (--no-alerts): {alert.summary}")
     for note in out.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

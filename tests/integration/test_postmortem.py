@@ -2,6 +2,8 @@
 
 A start over a root where the previous boot panicked gives one incident and one alert with
 every source merged; a second start gives none; the same panic on three boots counts 3.
+The job sends its alerts itself (to the real journald): they are read back from the journal
+and from the alerts table.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from kcrashd import config as kconfig
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.jobs import DaemonContext, load_jobs
+from kcrashd.model import Alert, Severity
 from kcrashd.postmortem import UNREADABLE_SIGNATURE, run_postmortem
 from kcrashd.postmortem_job import PostmortemJob
 from kcrashd.store import incidents
@@ -32,15 +35,40 @@ roots = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(roots)
 
 
+pytestmark = pytest.mark.journald
+
+
 @pytest.fixture(autouse=True)
-def _tools():
+def _tools(journald):
     require_tool("journalctl")
     assert os.path.exists(roots.JOURNAL_REMOTE), "systemd-journal-remote is not installed"
 
 
 def _ctx(root: Path, state: StateDB, boot: str, journal: Path, **pm) -> DaemonContext:
-    cfg = kconfig.from_dict({"journal": {"directory": str(journal)}, "postmortem": pm})
+    cfg = kconfig.from_dict(
+        {
+            "journal": {"directory": str(journal)},
+            "postmortem": pm,
+            "hooks": {"directory": str(root / "no-hooks.d")},
+        }
+    )
     return DaemonContext(cfg, Root(str(root)), CommandRunner(), state, boot)
+
+
+def _start(ctx: DaemonContext) -> list:
+    """One daemon start of the job; the alerts it sent, as recorded in the alerts table."""
+    assert PostmortemJob().run(ctx) == []  # it sends them itself, exactly once
+    sent = ctx.memory["postmortem"]["alerts_sent"]
+    rows = {
+        r[0]: r
+        for r in ctx.state.conn.execute(
+            "SELECT alert_id, type, severity, summary, fields_json, dedup_key FROM alerts"
+        ).fetchall()
+    }
+    return [
+        Alert(rows[i][1], Severity(rows[i][2]), rows[i][3], json.loads(rows[i][4]), rows[i][5])
+        for i in sent
+    ]
 
 
 def _crashed_root(tmp_path: Path) -> dict:
@@ -61,7 +89,7 @@ def test_one_incident_and_one_alert_per_crash_with_all_sources(tmp_path):
     info = _crashed_root(tmp_path)
     state = StateDB(str(tmp_path / "state" / "state.db"))
     ctx = _ctx(info["root"], state, info["current"], tmp_path / "journal")
-    alerts = PostmortemJob().run(ctx)
+    alerts = _start(ctx)
     assert [a.type for a in alerts] == ["previous_boot_crashed"]
     alert = alerts[0]
     assert alert.summary.startswith("previous boot crashed: ")
@@ -84,7 +112,7 @@ def test_one_incident_and_one_alert_per_crash_with_all_sources(tmp_path):
     # nothing deleted by default
     assert (info["root"] / "sys/fs/pstore/dmesg-ramoops-0").exists()
 
-    assert PostmortemJob().run(ctx) == []  # a second start: every artifact was handled
+    assert _start(ctx) == []  # a second start: every artifact was handled
     assert len(incidents.list_incidents(state)) == 1
     state.close()
 
@@ -93,13 +121,13 @@ def test_unclean_end_without_crash_is_an_unexplained_reset(tmp_path):
     info = roots.two_boots(tmp_path / "journal", "reset")
     state = StateDB(str(tmp_path / "state.db"))
     ctx = _ctx(tmp_path / "root", state, info["current"], tmp_path / "journal")
-    alerts = PostmortemJob().run(ctx)
+    alerts = _start(ctx)
     assert [a.type for a in alerts] == ["unexplained_reset"]
     last_kernel_line = roots.NORMAL_KERNEL[-1].split("] ", 1)[1]
     assert alerts[0].fields["last_message"] == last_kernel_line
     assert alerts[0].fields["boot_id"] == info["previous"]
     assert incidents.list_incidents(state) == []
-    assert PostmortemJob().run(ctx) == []
+    assert _start(ctx) == []
     state.close()
 
 
@@ -122,7 +150,7 @@ def test_incomplete_dump_without_dmesg_is_still_a_crash(tmp_path):
     root = tmp_path / "root"
     roots.rhel_dump(root, info["crash_time"], complete=False)
     state = StateDB(str(tmp_path / "state.db"))
-    alerts = PostmortemJob().run(_ctx(root, state, info["current"], tmp_path / "journal"))
+    alerts = _start(_ctx(root, state, info["current"], tmp_path / "journal"))
     assert [a.type for a in alerts] == ["previous_boot_crashed"]
     (inc,) = incidents.list_incidents(state)
     assert inc.signature == UNREADABLE_SIGNATURE
@@ -135,7 +163,7 @@ def test_rhel_dump_and_journal_merge(tmp_path):
     root = tmp_path / "root"
     roots.rhel_dump(root, info["crash_time"])
     state = StateDB(str(tmp_path / "state.db"))
-    alerts = PostmortemJob().run(_ctx(root, state, info["current"], tmp_path / "journal"))
+    alerts = _start(_ctx(root, state, info["current"], tmp_path / "journal"))
     assert len(alerts) == 1
     (inc,) = incidents.list_incidents(state)
     assert inc.vmcore == "/var/crash/127.0.0.1-2024-03-01-12:30:45/vmcore"
@@ -151,7 +179,7 @@ def test_same_panic_on_three_boots_recurs_three_times(tmp_path):
         root = tmp_path / f"root{n}"
         roots.ramoops(root, info["crash_time"], parts=2)
         ctx = _ctx(root, state, info["current"], tmp_path / f"journal{n}")
-        (alert,) = PostmortemJob().run(ctx)
+        (alert,) = _start(ctx)
         seen.append(alert.fields["recurrence"])
     assert seen == ["1", "2", "3"]
     assert alert.fields["recurrence_text"] == "3rd time this crash in 30 days"
@@ -166,13 +194,12 @@ def test_delete_pstore_after_store(tmp_path):
     roots.ramoops(root, info["crash_time"], parts=2)
     state = StateDB(str(tmp_path / "state.db"))
     ctx = _ctx(root, state, info["current"], tmp_path / "journal", delete_pstore_after_store=True)
-    assert len(PostmortemJob().run(ctx)) == 1
+    assert len(_start(ctx)) == 1
     assert os.listdir(root / "sys/fs/pstore") == []
     assert len(incidents.list_incidents(state)) == 1
     state.close()
 
 
-@pytest.mark.journald
 def test_cli_sends_the_alert_to_journald_and_shows_next_steps(tmp_path, journald):
     info = _crashed_root(tmp_path)
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
