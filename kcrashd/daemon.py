@@ -78,15 +78,6 @@ def _flatten(d: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
     return out
 
 
-def _parser_prefilter() -> Any:
-    """The parser's pre-filter regex: a line it does not match cannot open a report."""
-    try:
-        from kcrashd.parse.headers import PREFILTER
-    except ImportError:  # another parser layout: feed every line
-        return None
-    return PREFILTER
-
-
 class JobThread(threading.Thread):
     """Runs each job at start and then on its interval; results go to the main thread."""
 
@@ -204,7 +195,6 @@ class Daemon:
         self.records_read = 0
         self.last_record: Optional[KernelRecord] = None
         self.last_position: Optional[Tuple[Optional[str], Optional[str]]] = None
-        self._prefilter = _parser_prefilter()
         self.caught_up = False
         self.position_dirty = False
         self.jobs_status: Dict[str, Dict[str, Any]] = {}
@@ -359,7 +349,8 @@ class Daemon:
             return 0
         before = self.source.entries_read
         read = getattr(self.source, "iter_read", self.source.read)
-        for record in read(BATCH, self._wanted):
+        # lines the parser cannot need (most of a backlog) are passed over unfed
+        for record in read(BATCH, self.assembler.wants):
             self.last_record = record
             self.last_position = (record.position, record.boot_id)
             for report in self.assembler.feed(record):
@@ -377,15 +368,6 @@ class Daemon:
             self.records_read += n
             self.position_dirty = True
         return n
-
-    def _wanted(self, message: str) -> bool:
-        """Whether the parser may need this line: every line while a report is open, else
-        only lines its own pre-filter matches (what Assembler.feed checks first)."""
-        return (
-            self._prefilter is None
-            or self.assembler.pending_start_position is not None
-            or self._prefilter.search(message) is not None
-        )
 
     def _position(self) -> Optional[Tuple[str, Position]]:
         """Where to resume: after the last record, or AT the first record of an open report."""

@@ -1,7 +1,9 @@
 """Kernel log text -> CrashReport (pure stdlib, no host access).
 
 `parse_text(text)` finds every crash report in a whole text; `Assembler` does the same
-incrementally, one KernelRecord at a time, for the daemon. Taint decoding is in `taint`.
+incrementally, one KernelRecord at a time, for the daemon; `Assembler.wants(message)` says
+whether a line can matter to it, so a reader may skip the rest of a large backlog unfed.
+Taint decoding is in `taint`.
 The names are resolved lazily so that importing `kcrashd.parse.taint` (the readiness check
 does) does not compile the whole parser's regular expressions.
 """

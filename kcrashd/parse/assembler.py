@@ -14,7 +14,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from kcrashd.model import CrashReport, KernelRecord
-from kcrashd.parse.headers import Header, classify, may_start_report
+from kcrashd.parse.headers import PREFILTER, Header, classify, may_start_report
 from kcrashd.parse.prefix import strip_prefix
 from kcrashd.parse.report import build
 
@@ -101,6 +101,16 @@ class Assembler:
         if not self._open and not may_start_report(msg):
             return []
         return self._feed(msg, self._n, record)
+
+    def wants(self, message: str) -> bool:
+        """Whether feeding `message` can matter: every line while a report is open, else
+        only a line that may start one (a superset: False is certain, True is "maybe").
+
+        A caller that reads a large backlog may skip the lines this rejects instead of
+        feeding them; the reports come out the same (only their line numbers count the
+        lines fed). Cheap: one regex search when no report is open.
+        """
+        return bool(self._open) or PREFILTER.search(message) is not None
 
     def expire(self, now: float) -> List[CrashReport]:
         """Reports quiet for gap_seconds of time.monotonic() time."""
