@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from kcrashd.host.root import Root
 from kcrashd.model import Frame, Incident
 
 TOOL_TIMEOUT = 15.0
-_MODULE_LINE = re.compile(r"^(?P<name>\S+) \d+ \d+ \S+ \S+ 0x(?P<addr>[0-9a-fA-F]+)")
+_MODULE_LINE = re.compile(r"^(?P<name>\S+) (?P<size>\d+) \d+ \S+ \S+ 0x(?P<addr>[0-9a-fA-F]+)")
 
 
 @dataclass
@@ -47,12 +47,26 @@ def vmlinux_candidates(release: str) -> List[str]:
 
 def module_load_addresses(proc_modules: str) -> Dict[str, int]:
     """name -> load address from /proc/modules text (addresses shown to root only)."""
+    return {name: load for name, (load, _) in module_ranges(proc_modules).items()}
+
+
+def module_ranges(proc_modules: str) -> Dict[str, Tuple[int, int]]:
+    """name -> (load address, size) from /proc/modules text; modules shown at 0x0 (read
+    without root, kptr_restrict) are left out."""
     found = {}
     for line in proc_modules.splitlines():
         m = _MODULE_LINE.match(line)
         if m and int(m.group("addr"), 16):
-            found[m.group("name")] = int(m.group("addr"), 16)
+            found[m.group("name")] = (int(m.group("addr"), 16), int(m.group("size")))
     return found
+
+
+def module_at(proc_modules: str, address: int) -> Optional[Tuple[str, int]]:
+    """(module, offset inside it) of an address, from the load addresses and sizes."""
+    for name, (load, size) in module_ranges(proc_modules).items():
+        if load <= address < load + size:
+            return name, address - load
+    return None
 
 
 def find_module_file(root: Root, release: Optional[str], module: str) -> Optional[str]:
@@ -131,20 +145,22 @@ def build_next_steps(
         return steps
     where = f"{frame.function}+{hex(frame.offset or 0)}"
     module = frame.module or (report.module if report else None)
+    located = module_at(proc_modules, frame.address) if proc_modules and frame.address else None
+    if module is None and located is not None:
+        module = located[0]  # a bare address: /proc/modules says whose it is
     if not module:
         target = root.path(vmlinux) if vmlinux else "VMLINUX"
         steps.commands.append(f"gdb -batch -ex 'list *({where})' {target}")
         return steps
     ko = find_module_file(root, release, module)
     offset = None
-    if proc_modules and frame.address:
-        load = module_load_addresses(proc_modules).get(module)
-        if load is not None and frame.address >= load:
-            offset = frame.address - load
-            steps.notes.append(
-                f"{module} was loaded at {hex(load)} (/proc/modules of the crashed boot); "
-                f"{hex(frame.address)} is {hex(offset)} into it"
-            )
+    if located is not None and located[0] == module:
+        offset = located[1]
+        steps.notes.append(
+            f"{module} was loaded at {hex(frame.address - offset)} (/proc/modules of the "
+            f"crashed boot, from its last snapshot); {hex(frame.address)} is {hex(offset)} "
+            "into it"
+        )
     if offset is None and ko and frame.function:
         value = _symbol_value(runner, root.path(ko), frame.function)
         if value is not None:

@@ -246,11 +246,13 @@ def run_postmortem(
     current_boot_id: Optional[str],
     journal_dir: Optional[str] = None,
     now: Optional[float] = None,
+    state_dir: Optional[str] = None,
 ) -> Outcome:
     """Collect, parse and store incidents and the alerts they owe, in one transaction.
 
     Nothing is sent here: out.alerts lists the alerts this run queued, which
-    kcrashd.postmortem_job.deliver_pending sends (and records) afterwards.
+    kcrashd.postmortem_job.deliver_pending sends (and records) afterwards. The snapshot
+    store is read from state_dir (default: the directory of the state database).
     """
     from kcrashd.parse import parse_text
 
@@ -259,6 +261,8 @@ def run_postmortem(
     out = Outcome()
     conn = state.conn
     pm = config.postmortem
+    if state_dir is None and getattr(state, "path", None):
+        state_dir = os.path.dirname(os.path.abspath(state.path))
 
     boots: List[Any] = []
     prev = None
@@ -331,7 +335,7 @@ def run_postmortem(
     stored: List[Found] = []
     with state.transaction() as tx:
         for boot_id, items in by_boot.items():
-            _store_boot(tx, boot_id, items, current_boot_id, end, out, now)
+            _store_boot(tx, boot_id, items, current_boot_id, end, out, now, state_dir)
         for f in found:
             incident_id = next(
                 (i for i, _ in out.incidents if f.boot_id and _belongs(tx, i, f.boot_id)), None
@@ -373,6 +377,7 @@ def _store_boot(
     end: Any,
     out: Outcome,
     now: float,
+    state_dir: Optional[str] = None,
 ) -> None:
     journal = next((f for f in items if f.source == "journal"), None)
     artifacts = [f for f in items if f.source != "journal"]
@@ -406,14 +411,16 @@ def _store_boot(
         evidence.append(Evidence(f.source, f.path, f.detail))
     evidence += _watcher_evidence(conn, boot_id)
     vmcore = next((f.vmcore for f in items if f.vmcore), None)
-    snapshot_id = _last_snapshot(conn, boot_id)
+    snapshot = _last_snapshot(conn, boot_id, state_dir)
+    if snapshot is not None:
+        evidence.append(Evidence("snapshot", snapshot[1], snapshot[2]))
     incident_id, created = incident_store.upsert_incident(
         conn,
         report,
         boot_id,
         evidence,
         vmcore=vmcore,
-        snapshot_id=snapshot_id,
+        snapshot_id=snapshot[0] if snapshot else None,
         now=now,
     )
     out.incidents.append((incident_id, created))
@@ -592,11 +599,21 @@ def _watcher_evidence(conn: Any, boot_id: Optional[str]) -> List[Evidence]:
     ]
 
 
-def _last_snapshot(conn: Any, boot_id: Optional[str]) -> Optional[str]:
-    """The last pre-crash snapshot of that boot: alerts name the snapshot they took
-    (the `snapshot` field), so the newest such alert of the boot gives it."""
+def _last_snapshot(
+    conn: Any, boot_id: Optional[str], state_dir: Optional[str]
+) -> Optional[Tuple[str, Optional[str], str]]:
+    """The last pre-crash snapshot of that boot: (id, path, detail) or None.
+
+    The snapshot store itself first: each snapshot records the boot id it was taken in and
+    its time, so the newest one of the crashed boot is the last state kcrashd saw before
+    the crash. Failing that (pruned, another state dir), an alert of that boot that names
+    the snapshot it took (its `snapshot` field)."""
     if boot_id is None:
         return None
+    if state_dir:
+        found = last_snapshot_of_boot(state_dir, boot_id)
+        if found is not None:
+            return found
     rows = conn.execute(
         "SELECT fields_json FROM alerts WHERE boot_id=? ORDER BY created DESC", (boot_id,)
     ).fetchall()
@@ -606,7 +623,32 @@ def _last_snapshot(conn: Any, boot_id: Optional[str]) -> Optional[str]:
         except (ValueError, AttributeError):
             continue
         if snapshot:
-            return str(snapshot)
+            return str(snapshot), None, "named by an alert of that boot; no longer in the store"
+    return None
+
+
+def last_snapshot_of_boot(state_dir: str, boot_id: str) -> Optional[Tuple[str, str, str]]:
+    """(id, path, detail) of the newest snapshot in the store taken in boot `boot_id`.
+
+    Each document is read for its boot id (the store keeps at most snapshots.keep_count);
+    file times are not trusted to tell boots apart (clocks jump at boot)."""
+    from kcrashd.store import snapshots
+
+    want = boot_id.replace("-", "").lower()
+    for info in reversed(snapshots.list_snapshots(state_dir)):
+        try:
+            doc = snapshots.load_snapshot(state_dir, info.id)
+        except (OSError, ValueError) as exc:
+            log.warning("post-mortem: snapshot %s is unreadable: %s", info.id, exc)
+            continue
+        items = (doc or {}).get("items") or {}
+        boot = str((items.get("boot_id") or {}).get("value") or "")
+        if boot.replace("-", "").lower() != want:
+            continue
+        when = doc.get("time")
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when)) if when else "?"
+        reason = doc.get("reason") or (items.get("reason") or {}).get("value") or "?"
+        return info.id, info.path, f"last snapshot of that boot, {stamp}: {reason}"
     return None
 
 

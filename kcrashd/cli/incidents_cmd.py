@@ -119,17 +119,27 @@ def render_list(found: List[Any]) -> List[str]:
     return lines
 
 
-def _proc_modules(inc: Any, state_dir: str) -> Optional[str]:
-    """/proc/modules of the crashed boot, when its last snapshot kept it."""
+def _snapshot(inc: Any, state_dir: str) -> Optional[dict]:
+    """The incident's snapshot document from the snapshot store, when it is still kept."""
     if not inc.snapshot_id:
         return None
-    directory = os.path.join(state_dir, "snapshots", inc.snapshot_id)
-    for name in ("modules", "proc_modules", "proc-modules.txt", "modules.txt"):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8", errors="replace") as f:
-                return f.read(1024 * 1024)
-    return None
+    from kcrashd.store.snapshots import load_snapshot
+
+    try:
+        return load_snapshot(state_dir, inc.snapshot_id)
+    except (OSError, ValueError):
+        return None
+
+
+def _proc_modules(inc: Any, snapshot: Optional[dict]) -> Optional[str]:
+    """/proc/modules of the crashed boot, when its last snapshot captured it (and is of
+    that boot: a module's load address changes with every boot)."""
+    items = (snapshot or {}).get("items") or {}
+    boot = str((items.get("boot_id") or {}).get("value") or "").replace("-", "").lower()
+    if inc.boot_id and boot and boot != inc.boot_id.replace("-", "").lower():
+        return None
+    value = (items.get("modules") or {}).get("value")
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _next_steps(inc: Any, state_dir: str) -> Any:
@@ -137,7 +147,8 @@ def _next_steps(inc: Any, state_dir: str) -> Any:
     from kcrashd.host.runner import CommandRunner
     from kcrashd.next_steps import build_next_steps
 
-    return build_next_steps(Root("/"), CommandRunner(), inc, _proc_modules(inc, state_dir))
+    modules = _proc_modules(inc, _snapshot(inc, state_dir))
+    return build_next_steps(Root("/"), CommandRunner(), inc, modules)
 
 
 def render_show(inc: Any, steps: Any, state_dir: str) -> List[str]:
@@ -162,7 +173,7 @@ def render_show(inc: Any, steps: Any, state_dir: str) -> List[str]:
     if inc.vmcore:
         lines.append(f"  vmcore:      {inc.vmcore}")
     if inc.snapshot_id:
-        path = os.path.join(state_dir, "snapshots", inc.snapshot_id)
+        path = os.path.join(state_dir, "snapshots", inc.snapshot_id + ".json")
         lines.append(f"  snapshot:    {inc.snapshot_id} ({path})")
     lines.append("evidence:")
     for e in inc.evidence:

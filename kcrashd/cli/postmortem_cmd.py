@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"kcrashd postmortem: cannot open the state database: {exc}", file=sys.stderr)
         return 2
     try:
-        out = run_postmortem(root, cfg, state, boot, journal_dir=journal_dir)
+        out = run_postmortem(root, cfg, state, boot, journal_dir=journal_dir, state_dir=state_dir)
         sent = []
         if not args.no_alerts:
             from kcrashd.postmortem_job import deliver_pending

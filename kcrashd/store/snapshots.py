@@ -269,6 +269,8 @@ def collect(
         ("thermal", lambda: _thermal(root)),
         ("smart", smart),
         ("mounts", lambda: _text(root, "/proc/mounts", cap)),
+        # load addresses: a post-mortem turns a fault address into an offset in the module
+        ("modules", lambda: _text(root, "/proc/modules", cap)),
         ("dump_target", lambda: _dump_target(root)),
     ]
     items: Dict[str, Dict[str, Any]] = {}
@@ -303,6 +305,7 @@ ITEM_NAMES = (
     "thermal",
     "smart",
     "mounts",
+    "modules",
     "dump_target",
 )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.model import CrashReport, Frame, Incident
-from kcrashd.next_steps import build_next_steps, module_load_addresses
+from kcrashd.next_steps import build_next_steps, module_at, module_load_addresses
 from tests.conftest import PROJECT, require_tool
 
 REL = "6.1.0-18-amd64"
@@ -79,3 +79,13 @@ def test_module_offset_from_proc_modules_of_the_crashed_boot(tmp_path):
     steps = build_next_steps(Root(str(tmp_path)), CommandRunner(), inc, proc_modules=modules)
     assert steps.module_offset == 0x35
     assert any("/proc/modules of the crashed boot" in n for n in steps.notes)
+
+
+def test_an_address_outside_the_module_gets_no_offset_from_proc_modules(tmp_path):
+    modules = "foo_drv 16384 0 - Live 0xffffffffc0a00000 (OE)\n"
+    assert module_at(modules, 0xFFFFFFFFC0A00035) == ("foo_drv", 0x35)
+    assert module_at(modules, 0xFFFFFFFFC0A04000) is None  # past its 16384 bytes
+    inc = _incident(address=0xFFFFFFFFC0A04000)
+    steps = build_next_steps(Root(str(tmp_path)), CommandRunner(), inc, proc_modules=modules)
+    assert steps.module_offset is None
+    assert not any("/proc/modules" in n for n in steps.notes)
