@@ -41,6 +41,12 @@ class JournalConfig:
     report_gap_seconds: float = opt(
         5.0, "A crash report still open after this many quiet seconds is complete.", minimum=0.1
     )
+    end_grace_seconds: float = opt(
+        0.2,
+        "A crash report past its end marker is complete after this many quiet seconds"
+        " (its panic tail may follow).",
+        minimum=0.0,
+    )
     max_report_lines: int = opt(
         500, "A crash report is cut after this many lines (the rest is counted).", minimum=20
     )

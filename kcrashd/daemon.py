@@ -78,6 +78,15 @@ def _flatten(d: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
     return out
 
 
+def new_assembler(cfg: Config) -> Any:
+    from kcrashd.parse import Assembler
+
+    j = cfg.journal
+    return Assembler(
+        j.report_gap_seconds, j.max_report_lines, end_grace_seconds=j.end_grace_seconds
+    )
+
+
 class JobThread(threading.Thread):
     """Runs each job at start and then on its interval; results go to the main thread."""
 
@@ -277,7 +286,6 @@ class Daemon:
     # -- main loop --------------------------------------------------------------------------
 
     def run(self) -> int:
-        from kcrashd.parse import Assembler
         from kcrashd.sinks.hooks import HookRunner
 
         self.state = StateDB(default_path(self.state_dir))
@@ -297,7 +305,7 @@ class Daemon:
         self.pipeline = Pipeline(
             self.state, cfg, self.boot_id, hooks=self.hooks, take_snapshot=self.snapshots.take
         )
-        self.assembler = Assembler(cfg.journal.report_gap_seconds, cfg.journal.max_report_lines)
+        self.assembler = new_assembler(cfg)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
@@ -391,11 +399,8 @@ class Daemon:
 
     def _recover(self) -> None:
         """Start again from the last committed position with a fresh parser."""
-        from kcrashd.parse import Assembler
-
         time.sleep(1.0)
-        cfg = self.config.journal
-        self.assembler = Assembler(cfg.report_gap_seconds, cfg.max_report_lines)
+        self.assembler = new_assembler(self.config)
         self.last_record = None
         self.last_position = None
         self.position_dirty = False
@@ -432,9 +437,11 @@ class Daemon:
         timeout = 30.0
         if watchdog is not None:
             timeout = min(timeout, watchdog)
-        if self.assembler.pending_start_position is not None:
-            # an open report completes on its gap timeout: look again well within it
-            timeout = min(timeout, max(0.02, min(0.25, self.config.journal.report_gap_seconds / 4)))
+        expiry = self.assembler.next_expiry
+        if expiry is not None:
+            # an open report completes after some quiet (a short grace once it has reached
+            # its end marker): wake up just then to close and alert it
+            timeout = min(timeout, max(0.002, expiry - time.monotonic()))
         if time.monotonic() < self._hurry_until:
             timeout = min(timeout, HURRY_POLL)
         if self.position_dirty:
@@ -543,6 +550,7 @@ class Daemon:
         self.pipeline.config = new
         self.hooks.configure(new.hooks.directory, new.hooks.timeout_seconds)
         self.assembler.gap_seconds = new.journal.report_gap_seconds
+        self.assembler.end_grace_seconds = new.journal.end_grace_seconds
         if self.job_thread is not None:
             self.job_thread.ctx.config = new
         sdnotify.notify("READY=1\nSTATUS=" + self._summary())

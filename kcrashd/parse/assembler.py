@@ -4,7 +4,10 @@ A report opens on a header line (headers.py) and collects the following lines of
 printk context (`[T123]`/`[C1]`; all lines when the log carries none). It ends on an end
 marker (`---[ end trace`, the closing `=====` of sanitizers) plus its panic tail, on a new
 header in the same context, on a gap in kernel time, at max_report_lines, or by
-expire()/flush(). The no-crash path is a single regex search per line.
+expire()/flush(). expire() closes a report that reached its end marker after only
+end_grace_seconds of quiet (its panic tail follows within microseconds when it comes at
+all), any other open report after gap_seconds. The no-crash path is a single regex search
+per line.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from kcrashd.parse.report import build
 MAX_LINE = 4096  # longer lines are cut: no kernel report line is anywhere near this
 MAX_OPEN = 8  # reports open at once (one per CPU/task context); the oldest is closed first
 TAIL_LINES = 12  # lines after an end marker that may still belong to it (the panic echo)
+END_GRACE = 0.2  # seconds of quiet after which a report past its end marker is complete
 
 _END = re.compile(r"^-+\[ end (?:trace|Kernel panic)")
 _SANITIZER_END = re.compile(r"^={20,}\s*$")
@@ -84,9 +88,14 @@ class Assembler:
     """Feed KernelRecords; get CrashReports as they complete."""
 
     def __init__(
-        self, gap_seconds: float = 5.0, max_report_lines: int = 500, max_open: int = MAX_OPEN
+        self,
+        gap_seconds: float = 5.0,
+        max_report_lines: int = 500,
+        max_open: int = MAX_OPEN,
+        end_grace_seconds: float = END_GRACE,
     ) -> None:
         self.gap_seconds = gap_seconds
+        self.end_grace_seconds = end_grace_seconds
         self.max_report_lines = max(8, max_report_lines)
         self.max_open = max(1, max_open)
         self._open: List[_Open] = []
@@ -113,9 +122,22 @@ class Assembler:
         return bool(self._open) or PREFILTER.search(message) is not None
 
     def expire(self, now: float) -> List[CrashReport]:
-        """Reports quiet for gap_seconds of time.monotonic() time."""
-        done = [r for r in self._open if now - r.last_mono >= self.gap_seconds]
+        """Reports quiet for gap_seconds of time.monotonic() time, or for end_grace_seconds
+        once they have reached their end marker."""
+        done = [r for r in self._open if self._deadline(r) <= now]
         return [rep for r in done for rep in self._close(r)]
+
+    @property
+    def next_expiry(self) -> Optional[float]:
+        """The time.monotonic() time at which expire() would next close a report (None
+        when none is open): a caller sleeps until then, and no longer, while one is."""
+        return min((self._deadline(r) for r in self._open), default=None)
+
+    def _deadline(self, r: _Open) -> float:
+        wait = self.gap_seconds
+        if r.ended:
+            wait = min(wait, self.end_grace_seconds)
+        return r.last_mono + wait
 
     def flush(self) -> List[CrashReport]:
         """Every open report, as it is now (end of input)."""
@@ -156,6 +178,7 @@ class Assembler:
                 self._append(target, text, lineno, record, ts)
                 if header.kind == "panic":
                     target.panicked = True
+                self._check_end(target, text)  # "---[ end Kernel panic" reads as a header
             else:
                 if target is not None and (st.context is None or target.ctx in (None, st.context)):
                     out.extend(self._close(target))

@@ -247,6 +247,19 @@ def test_oops_alerts_through_journald_with_fields(daemon, unique_tag):
     assert daemon.stop() == 0
 
 
+def test_finished_report_alerts_after_a_short_grace_not_the_gap(daemon, unique_tag):
+    # A report that reached its end marker must not wait for the report gap (here 30 s).
+    text = daemon.config.read_text()
+    daemon.config.write_text(text.replace("report_gap_seconds: 1.0", "report_gap_seconds: 30"))
+    daemon.start()
+    start = time.monotonic()
+    write_kmsg(oops_lines(unique_tag))
+    (entry,) = crash_alerts(unique_tag, timeout=10)
+    assert time.monotonic() - start < 10
+    assert "end trace" in entry["KCRASHD_REPORT"]
+    assert daemon.stop() == 0
+
+
 def test_same_oops_twice_is_one_alert_and_a_repeat_count(daemon, unique_tag):
     daemon.start()
     write_kmsg(oops_lines(unique_tag))

@@ -198,3 +198,61 @@ def test_open_reports_are_bounded() -> None:
         assert len(asm._open) <= MAX_OPEN
     out += asm.flush()
     assert len(out) == 50
+
+
+def _feed_lines(asm: Assembler, text: str) -> List:
+    out = []
+    for line in text.splitlines():
+        out += asm.feed(KernelRecord(message=line))
+    return out
+
+
+def test_report_past_its_end_marker_completes_after_the_grace_not_the_gap() -> None:
+    asm = Assembler(gap_seconds=5.0, end_grace_seconds=0.2)
+    assert asm.next_expiry is None
+    assert _feed_lines(asm, logs.DIVIDE_ERROR) == []  # ends on "---[ end trace ... ]---"
+    due = asm.next_expiry
+    assert due is not None and due <= time.monotonic() + 0.2
+    assert asm.expire(due - 0.05) == []  # a panic tail may still come
+    (r,) = asm.expire(due)
+    assert r.function == "pool_io_hints" and not r.panicked
+    assert asm.next_expiry is None and asm.pending_start_position is None
+
+
+def test_report_without_its_end_marker_waits_for_the_gap() -> None:
+    asm = Assembler(gap_seconds=5.0, end_grace_seconds=0.2)
+    _feed_lines(asm, logs.HUNG_TASK)
+    due = asm.next_expiry
+    assert due is not None and due > time.monotonic() + 4.0
+    assert asm.expire(time.monotonic() + 1.0) == []
+    (r,) = asm.expire(due)
+    assert r.kind == "hung_task"
+
+
+def test_panic_tail_within_the_grace_joins_the_report() -> None:
+    asm = Assembler(gap_seconds=5.0, end_grace_seconds=0.2)
+    _feed_lines(asm, logs.DIVIDE_ERROR)
+    assert asm.expire(asm.next_expiry - 0.05) == []
+    tail = (
+        "[   61.000012] Kernel panic - not syncing: Fatal exception\n"
+        "[   61.000013] Kernel Offset: disabled\n"
+        "[   61.000014] ---[ end Kernel panic - not syncing: Fatal exception ]---\n"
+    )
+    assert _feed_lines(asm, tail) == []
+    (r,) = asm.expire(asm.next_expiry)
+    assert r.function == "pool_io_hints" and r.panicked
+    assert r.lines[-1].startswith("---[ end Kernel panic")
+
+
+def test_panic_reaching_its_end_line_completes_after_the_grace() -> None:
+    asm = Assembler(gap_seconds=5.0, end_grace_seconds=0.2)
+    _feed_lines(asm, logs.PANIC)
+    assert asm.next_expiry <= time.monotonic() + 0.2
+    (r,) = asm.expire(asm.next_expiry)
+    assert r.kind == "panic"
+
+
+def test_grace_is_never_longer_than_the_gap() -> None:
+    asm = Assembler(gap_seconds=0.5, end_grace_seconds=3.0)
+    _feed_lines(asm, logs.DIVIDE_ERROR)
+    assert asm.next_expiry <= time.monotonic() + 0.5
