@@ -3,8 +3,9 @@
 For a crash report: dedup by (boot, signature) in the `reports` table, storm limit (the first
 occurrence alerts; repeats are counted and summarised by a `crash_repeated` alert every
 `storm_summary_every` repeats, or once `storm_window_seconds` have passed since the last
-alert), snapshot, journald, hooks, then the journal position, the alert row, the report row
-and the incident are committed in ONE transaction.
+alert), snapshot (only of a live, non-fatal report: see `wants_snapshot`), journald, hooks,
+then the journal position, the alert row, the report row and the incident are committed
+in ONE transaction.
 
 Exactly once: alert ids are deterministic (boot + signature + occurrence). After a crash
 between sending and committing, the same reports are read again; an alert whose row is not
@@ -350,10 +351,21 @@ class Pipeline:
             log.warning("cannot look up alert %s in the journal: %s", alert_id, exc)
             return False
 
+    def is_live(self, report: CrashReport) -> bool:
+        """Printed while this process runs (not read from the backlog of the boot)."""
+        return report.realtime is not None and report.realtime >= self.started_at
+
+    def wants_snapshot(self, report: CrashReport) -> bool:
+        """A snapshot shows the host as it is now, so it is taken only for a report that is
+        live (a backlog report happened earlier: now is not its moment) and not fatal (after
+        a panic there is no host state worth taking)."""
+        fatal = report.kind == "panic" or report.panicked
+        return not fatal and self.is_live(report)
+
     def _maybe_sent(self, report: CrashReport) -> bool:
         # Only a report printed before this process started can have been alerted by an
         # earlier run that died before committing.
-        return report.realtime is None or report.realtime < self.started_at
+        return not self.is_live(report)
 
     def _incident_id(self, boot: str, signature: str) -> str:
         row = self.state.conn.execute(
@@ -363,7 +375,7 @@ class Pipeline:
         return row[0] if row else incident_id_for(boot, signature)
 
     def _snapshot(self, report: CrashReport) -> Optional[str]:
-        if self.take_snapshot is None:
+        if self.take_snapshot is None or not self.wants_snapshot(report):
             return None
         try:
             return self.take_snapshot(f"kernel {report.kind}: {report.title}")

@@ -198,3 +198,84 @@ def test_severity(kind, severity):
 
 def test_panicked_warning_is_critical():
     assert severity_for(report(kind="warning", panicked=True)) is Severity.CRIT
+
+
+class Snapshots:
+    """take_snapshot(reason) -> id, as the daemon's SnapshotTaker."""
+
+    def __init__(self) -> None:
+        self.reasons: List[str] = []
+
+    def __call__(self, reason: str) -> str:
+        self.reasons.append(reason)
+        return f"snap-{len(self.reasons)}"
+
+
+def with_snapshots(state, sink, snaps) -> Pipeline:
+    return Pipeline(
+        state,
+        config.Config(),
+        BOOT,
+        sinks=[sink],
+        already_sent=lambda i: False,
+        started_at=5000.0,  # reports with realtime >= 5000 are live
+        take_snapshot=snaps,
+    )
+
+
+NON_FATAL = (
+    "oops",
+    "page_fault",
+    "warning",
+    "hung_task",
+    "soft_lockup",
+    "rcu_stall",
+    "oom_kill",
+    "mce",
+    "lockdep",
+    "kasan",
+    "kfence",
+    "ubsan",
+)
+
+
+@pytest.mark.parametrize("kind", NON_FATAL)
+def test_live_non_fatal_report_takes_a_snapshot(state, kind):
+    sink, snaps = Sink(), Snapshots()
+    p = with_snapshots(state, sink, snaps)
+    p.on_report(report(sig=f"{kind}:f", t=6000.0, kind=kind))
+    assert snaps.reasons == [f"kernel {kind}: {kind} in f"]
+    ((alert, _),) = sink.sent
+    assert alert.fields["snapshot"] == "snap-1"
+    row = state.conn.execute("SELECT snapshot_id FROM incidents").fetchone()
+    assert row[0] == "snap-1"
+
+
+@pytest.mark.parametrize("kind", NON_FATAL + ("panic",))
+def test_backlog_report_takes_no_snapshot(state, kind):
+    # printed earlier in the boot than this daemon's start: a snapshot now shows another time
+    sink, snaps = Sink(), Snapshots()
+    p = with_snapshots(state, sink, snaps)
+    p.on_report(report(sig=f"{kind}:f", t=4999.0, kind=kind))
+    assert snaps.reasons == []
+    ((alert, _),) = sink.sent
+    assert "snapshot" not in alert.fields
+
+
+def test_fatal_live_report_takes_no_snapshot(state):
+    sink, snaps = Sink(), Snapshots()
+    p = with_snapshots(state, sink, snaps)
+    p.on_report(report(sig="panic:f", t=6000.0, kind="panic"))
+    p.on_report(report(sig="oops:g", t=6001.0, kind="oops", panicked=True))  # a panic tail
+    assert snaps.reasons == []
+    assert [a.fields.get("snapshot") for a, _ in sink.sent] == [None, None]
+    # and a live non-fatal one after them still gets its snapshot
+    p.on_report(report(sig="warning:h", t=6002.0, kind="warning"))
+    assert snaps.reasons == ["kernel warning: warning in f"]
+
+
+def test_report_without_a_time_takes_no_snapshot(state):
+    sink, snaps = Sink(), Snapshots()
+    p = with_snapshots(state, sink, snaps)
+    p.on_report(report(sig="oops:f", t=None))  # cannot be told live: treated as backlog
+    assert snaps.reasons == []
