@@ -12,6 +12,7 @@ module file is present, to show the source line.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -38,11 +39,38 @@ class NextSteps:
         }
 
 
+_DEBIAN_FLAVOUR = re.compile(
+    r"-(?:cloud-|rt-)?(?:amd64|arm64|686|686-pae|armmp|armmp-lpae|s390x|ppc64el)$"
+)
+_RHEL_DIST = re.compile(r"\.(?:el|fc)\d+")
+_BOOT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def distro_family(release: str) -> Optional[str]:
+    """ "debian" or "rhel" from the kernel release string (6.1.0-18-amd64, 5.14.0-362.el9
+    .x86_64), None when it does not tell."""
+    if _RHEL_DIST.search(release):
+        return "rhel"
+    if _DEBIAN_FLAVOUR.search(release):
+        return "debian"
+    return None
+
+
 def vmlinux_candidates(release: str) -> List[str]:
-    return [
-        f"/usr/lib/debug/boot/vmlinux-{release}",
-        f"/usr/lib/debug/lib/modules/{release}/vmlinux",
-    ]
+    debian = f"/usr/lib/debug/boot/vmlinux-{release}"
+    rhel = f"/usr/lib/debug/lib/modules/{release}/vmlinux"
+    return [rhel, debian] if distro_family(release) == "rhel" else [debian, rhel]
+
+
+def debug_install_hint(release: str) -> str:
+    debian = f"apt install linux-image-{release}-dbg"
+    rhel = f"dnf debuginfo-install kernel-{release}"
+    family = distro_family(release)
+    if family == "debian":
+        return debian
+    if family == "rhel":
+        return rhel
+    return f"Debian: {debian}; RHEL: {rhel}"
 
 
 def module_load_addresses(proc_modules: str) -> Dict[str, int]:
@@ -119,8 +147,21 @@ def build_next_steps(
     runner: Any,
     incident: Incident,
     proc_modules: Optional[str] = None,
+    snapshot_command: Optional[str] = None,
 ) -> NextSteps:
+    """The commands, in the order an on-call would run them: the crashed boot's kernel log,
+    the last snapshot, then crash on the vmcore and addr2line/gdb for the faulting line."""
     steps = NextSteps()
+    if incident.boot_id and _BOOT_ID.match(incident.boot_id):
+        journals = [
+            e.path
+            for e in incident.evidence
+            if e.source == "journal" and e.path and e.path.startswith("/")
+        ]
+        where = f" --directory {shlex.quote(journals[0])}" if journals else ""
+        steps.commands.append(f"journalctl{where} -k -b {incident.boot_id} -n 300 --no-pager")
+    if snapshot_command:
+        steps.commands.append(snapshot_command)
     report = incident.report
     release = report.kernel if report else None
     vmlinux = None
@@ -132,11 +173,12 @@ def build_next_steps(
             if vmlinux
             else root.path(vmlinux_candidates(release or "RELEASE")[0])
         )
-        steps.commands.append(f"crash {shown} {root.path(incident.vmcore)}")
+        steps.commands.append(
+            f"crash {shlex.quote(shown)} {shlex.quote(root.path(incident.vmcore))}"
+        )
     if release and not vmlinux:
         steps.notes.append(
-            f"no debug vmlinux for {release}: install it (Debian: apt install "
-            f"linux-image-{release}-dbg; RHEL: dnf debuginfo-install kernel-{release})"
+            f"no debug vmlinux for {release} here: install it ({debug_install_hint(release)})"
         )
     if not release:
         steps.notes.append("the report does not name the kernel release")

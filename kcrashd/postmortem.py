@@ -421,7 +421,7 @@ def _store_boot(
         evidence,
         vmcore=vmcore,
         snapshot_id=snapshot[0] if snapshot else None,
-        now=now,
+        now=crash_time(items) or now,
     )
     out.incidents.append((incident_id, created))
     crashed = (
@@ -439,6 +439,20 @@ def _store_boot(
         alert = _crash_alert(conn, inc, crashed)
         if queue_alert(conn, alert, crash_alert_id(incident_id), incident_id, now):
             out.alerts.append(alert)
+
+
+def crash_time(items: Sequence[Found]) -> Optional[float]:
+    """When the boot crashed, as well as the artifacts tell: a pstore record in
+    /sys/fs/pstore is dated by the dump itself, a kdump dump by its directory name (written
+    seconds later), the journal by its last entry (a little before). Archive copies are
+    dated at the next boot: not used."""
+    for source, live in (("pstore", True), ("kdump", False), ("journal", False)):
+        times = [
+            f.time for f in items if f.source == source and f.time and (f.live_pstore or not live)
+        ]
+        if times:
+            return max(times)  # the newest: the dump that ended the boot
+    return None
 
 
 def crash_alert_id(incident_id: str) -> str:

@@ -144,6 +144,22 @@ def recurrence(conn: Any, signature: str, within_days: Optional[float] = None) -
     return int(_connection(conn).execute(sql, params).fetchone()[0])
 
 
+def same_signature(
+    conn: Any, signature: str, exclude: Optional[str] = None, limit: int = 10
+) -> List[Dict[str, Any]]:
+    """The other incidents with this signature, newest first: id, boot, when."""
+    rows = (
+        _connection(conn)
+        .execute(
+            "SELECT incident_id, boot_id, first_seen FROM incidents WHERE signature=? "
+            "AND incident_id IS NOT ? ORDER BY first_seen DESC LIMIT ?",
+            (signature, exclude, int(limit)),
+        )
+        .fetchall()
+    )
+    return [{"incident_id": r[0], "boot_id": r[1], "when": r[2]} for r in rows]
+
+
 def list_incidents(conn: Any, limit: Optional[int] = None) -> List[Incident]:
     """Incidents, newest first, each with its recurrence count."""
     sql = f"SELECT {_COLUMNS} FROM incidents ORDER BY first_seen DESC, incident_id"

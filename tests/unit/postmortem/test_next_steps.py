@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.model import CrashReport, Frame, Incident
-from kcrashd.next_steps import build_next_steps, module_at, module_load_addresses
+from kcrashd.next_steps import (
+    build_next_steps,
+    distro_family,
+    module_at,
+    module_load_addresses,
+)
 from tests.conftest import PROJECT, require_tool
 
 REL = "6.1.0-18-amd64"
@@ -89,3 +95,21 @@ def test_an_address_outside_the_module_gets_no_offset_from_proc_modules(tmp_path
     steps = build_next_steps(Root(str(tmp_path)), CommandRunner(), inc, proc_modules=modules)
     assert steps.module_offset is None
     assert not any("/proc/modules" in n for n in steps.notes)
+
+
+def test_debug_package_hint_and_vmlinux_path_follow_the_kernel_release(tmp_path):
+    assert distro_family("6.1.0-18-amd64") == "debian"
+    assert distro_family("5.14.0-362.8.1.el9_3.x86_64") == "rhel"
+    assert distro_family("6.5.0-custom") is None
+    rhel = "5.14.0-362.8.1.el9_3.x86_64"
+    inc = _incident()
+    report = dataclasses.replace(inc.report, kernel=rhel)
+    inc = Incident(
+        "abc", "0" * 32, report.kind, report.title, report.signature, report, (), inc.vmcore
+    )
+    steps = build_next_steps(Root(str(tmp_path)), CommandRunner(), inc)
+    assert steps.commands[0] == f"journalctl -k -b {'0' * 32} -n 300 --no-pager"
+    assert steps.commands[1].startswith(
+        f"crash {tmp_path}/usr/lib/debug/lib/modules/{rhel}/vmlinux "
+    )
+    assert any(f"(dnf debuginfo-install kernel-{rhel})" in n for n in steps.notes)
