@@ -215,6 +215,9 @@ class Daemon:
         self._kmsg_wake: Optional[int] = None
         self._hurry_until = 0.0
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.snapshots: Any = None  # the SnapshotTaker, made by the first take_snapshot()
+        self._snapshots_lock = threading.Lock()
+        self._job_memory: Dict[str, Any] = {}
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -292,18 +295,8 @@ class Daemon:
         self.boot_id = self._boot_id()
         cfg = self.config
         self.hooks = HookRunner(cfg.hooks.directory, cfg.hooks.timeout_seconds)
-        from kcrashd.store.snapshots import SnapshotTaker
-
-        self.snapshots = SnapshotTaker(
-            self.root,
-            self.runner,
-            lambda: self.config,
-            self.state_dir,
-            self._snapshot_failed,
-            self.journal_dir,
-        )
         self.pipeline = Pipeline(
-            self.state, cfg, self.boot_id, hooks=self.hooks, take_snapshot=self.snapshots.take
+            self.state, cfg, self.boot_id, hooks=self.hooks, take_snapshot=self.take_snapshot
         )
         self.assembler = new_assembler(cfg)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -488,12 +481,33 @@ class Daemon:
             runner=self.runner or CommandRunner(),
             state=None,  # opened by the job thread
             boot_id=self.boot_id,
-            take_snapshot=self.snapshots.take,
+            take_snapshot=self.take_snapshot,
         )
-        self.snapshots.memory = ctx.memory  # the disk watcher's last SMART results
+        self._job_memory = ctx.memory  # the disk watcher's last SMART results, for snapshots
         thread = JobThread(jobs, ctx, default_path(self.state_dir), self.job_results, self.wake)
         thread.start()
         return thread
+
+    def take_snapshot(self, reason: str) -> Optional[str]:
+        """take_snapshot(reason) for the pipeline and the jobs, from any thread. The snapshot
+        code is imported when a first snapshot is wanted: many runs never take one."""
+        if not self.config.snapshots.enabled:
+            return None
+        with self._snapshots_lock:
+            if self.snapshots is None:
+                from kcrashd.store.snapshots import SnapshotTaker
+
+                taker = SnapshotTaker(
+                    self.root,
+                    self.runner,
+                    lambda: self.config,
+                    self.state_dir,
+                    self._snapshot_failed,
+                    self.journal_dir,
+                )
+                taker.memory = self._job_memory
+                self.snapshots = taker
+        return self.snapshots.take(reason)
 
     def _snapshot_failed(self, alert: Alert) -> None:
         """From any thread: the snapshot_failed alert goes down the main thread's pipeline."""

@@ -14,7 +14,6 @@ committed is first looked up in the journal by KCRASHD_ALERT_ID and not sent twi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import signal
@@ -23,14 +22,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from kcrashd.config import Config
 from kcrashd.model import Alert, CrashReport, Evidence, Severity
+from kcrashd.parse.digest import sha256_hex  # not hashlib: no OpenSSL in an idle daemon
 from kcrashd.store import alerts as alert_store
 from kcrashd.store import reports as report_store
-from kcrashd.store.incidents import (
-    incident_id_for,
-    mark_alerted,
-    report_signature,
-    upsert_incident,
-)
 from kcrashd.store.positions import Position, save_position
 
 log = logging.getLogger(__name__)
@@ -71,7 +65,7 @@ def severity_for(report: CrashReport) -> Severity:
 
 def alert_id_for(*parts: Any) -> str:
     text = "|".join("" if p is None else str(p) for p in parts)
-    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:32]
+    return sha256_hex(text.encode("utf-8", "replace"))[:32]
 
 
 def taint_text(report: CrashReport) -> str:
@@ -198,6 +192,8 @@ class Pipeline:
         self, report: CrashReport, position: Optional[PositionUpdate] = None
     ) -> Optional[str]:
         """Handle one completed crash report; returns the id of the alert sent, if any."""
+        from kcrashd.store.incidents import report_signature  # lazy: it imports hashlib
+
         boot = report.boot_id or self.boot_id or "-"
         signature = report_signature(report)
         now = time.time()
@@ -226,6 +222,8 @@ class Pipeline:
         alert = crash_alert(report, fields, dedup_key(boot, signature))
         alert_id = alert_id_for(boot, signature, "crash_report", 1)
         self._send(alert, alert_id, maybe_sent=self._maybe_sent(report))
+
+        from kcrashd.store.incidents import mark_alerted, upsert_incident
 
         def write(c: Any) -> None:
             evidence = Evidence("live", None, f"kernel log {report.start_position or ''}".strip())
@@ -372,7 +370,11 @@ class Pipeline:
             "SELECT incident_id FROM incidents WHERE boot_id IS ? AND signature=?",
             (boot, signature),
         ).fetchone()
-        return row[0] if row else incident_id_for(boot, signature)
+        if row:
+            return row[0]
+        from kcrashd.store.incidents import incident_id_for
+
+        return incident_id_for(boot, signature)
 
     def _snapshot(self, report: CrashReport) -> Optional[str]:
         if self.take_snapshot is None or not self.wants_snapshot(report):

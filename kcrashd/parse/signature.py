@@ -6,10 +6,10 @@ Addresses, offsets, PIDs and timestamps never enter it, so the same crash on ano
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, List, Mapping, Optional, Sequence
 
 from kcrashd.model import Frame
+from kcrashd.parse.digest import sha1_hex
 from kcrashd.parse.guilty import skipped, strip_syscall_prefix
 
 FRAMES_IN_SIGNATURE = 4
@@ -40,5 +40,5 @@ def signature(
         value = (details or {}).get(key)
         if value is not None:
             parts.append(f"{key}={value}")
-    digest = hashlib.sha1("|".join(parts).encode("utf-8", "replace")).hexdigest()[:16]
+    digest = sha1_hex("|".join(parts).encode("utf-8", "replace"))[:16]
     return f"{kind}:{function or '-'}:{digest}"

@@ -1,0 +1,89 @@
+"""What an idle daemon has loaded: heavy modules wait until something needs them (RSS)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+from kcrashd.parse.digest import sha1_hex, sha256_hex
+from kcrashd.pipeline import alert_id_for
+from tests.conftest import PROJECT
+
+# What `kcrashd run` imports before its first kernel line, snapshot or hook.
+AT_START = (
+    "kcrashd.daemon",
+    "kcrashd.parse.assembler",
+    "kcrashd.sources.journal",
+    "kcrashd.sinks.hooks",
+    "kcrashd.sinks.journald",
+)
+# Not needed until a crash report, a snapshot, a check or a metrics scrape comes.
+LATER = (
+    "_hashlib",  # OpenSSL's libcrypto: 3.5 MB of RSS
+    "kcrashd.store.snapshots",
+    "kcrashd.store.incidents",
+    "kcrashd.checks.registry",
+    "pyudev",
+    "psutil",
+    "prometheus_client",
+    "http.server",
+)
+
+
+def test_daemon_start_imports_leave_heavy_modules_for_later() -> None:
+    code = (
+        "import json, sys\n"
+        + "".join(f"import {m}\n" for m in AT_START)
+        + f"print(json.dumps([m for m in {list(LATER)!r} if m in sys.modules]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
+
+
+def test_builtin_digests_are_hashlibs() -> None:
+    # signatures and alert ids must not change with the implementation
+    for data in (b"", b"oops:f|g", "page_fault:é".encode()):
+        assert sha1_hex(data) == hashlib.sha1(data).hexdigest()
+        assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
+    text = "b00t|oops:f:0123|crash_report|1"
+    assert (
+        alert_id_for("b00t", "oops:f:0123", "crash_report", 1)
+        == (hashlib.sha256(text.encode()).hexdigest()[:32])
+    )
+
+
+RUN_ONCE = """
+import json, sys
+from kcrashd import config
+from kcrashd.daemon import Daemon
+watchers = ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
+cfg = config.from_dict({
+    "hooks": {"directory": sys.argv[1] + "/hooks.d"},
+    "postmortem": {"enabled": False},
+    "metrics": {"textfile_directory": None},
+    "watchers": {w: {"enabled": False} for w in watchers},
+})
+code = Daemon(cfg, None, sys.argv[1] + "/state", sys.argv[1] + "/journal", once=True).run()
+print(json.dumps([code, sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)]))
+"""
+
+
+def test_a_run_without_crashes_or_snapshots_leaves_them_unloaded(tmp_path) -> None:
+    # `kcrashd run --once` over an empty journal directory: the readiness checks run at
+    # start (so their registry loads), nothing else may pull in the modules above.
+    (tmp_path / "journal").mkdir()
+    later = [m for m in LATER if m != "kcrashd.checks.registry"]
+    out = subprocess.run(
+        [sys.executable, "-c", RUN_ONCE, str(tmp_path), json.dumps(later)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.splitlines()[-1]) == [0, []]
