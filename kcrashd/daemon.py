@@ -359,7 +359,9 @@ class Daemon:
         n = self.source.entries_read - before
         if n:
             position = self.source.position()
-            if position is not None and position != self.last_position[0]:
+            # every entry of the batch may have been passed over (no record yielded yet)
+            last = self.last_position[0] if self.last_position else None
+            if position is not None and position != last:
                 boot = self.last_record.boot_id if self.last_record else self.boot_id
                 if self.journal_dir is None and self.source.name == "journal":
                     from kcrashd.sources.journal import cursor_boot

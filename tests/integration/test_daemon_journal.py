@@ -260,6 +260,24 @@ def test_finished_report_alerts_after_a_short_grace_not_the_gap(daemon, unique_t
     assert daemon.stop() == 0
 
 
+def test_lines_passed_over_unfed_advance_the_position(daemon, unique_tag):
+    # Only lines the parser cannot need arrive (none is fed to it): the daemon must go on,
+    # commit the position after them, and alert the oops that follows at once.
+    before = daemon.db("SELECT position FROM positions WHERE source='journal'")
+    daemon.start()
+    write_kmsg([f"kct{unique_tag}: link is up, nothing to see {i}" for i in range(3)])
+    rows = daemon.wait_db(
+        "SELECT position FROM positions WHERE source='journal'",
+        want=lambda r: r and r != before,
+        timeout=10,
+    )
+    assert rows and rows != before
+    write_kmsg(oops_lines(unique_tag))
+    crash_alerts(unique_tag)
+    assert daemon.stop() == 0
+    assert "processing kernel messages failed" not in daemon.logs()
+
+
 def test_same_oops_twice_is_one_alert_and_a_repeat_count(daemon, unique_tag):
     daemon.start()
     write_kmsg(oops_lines(unique_tag))
