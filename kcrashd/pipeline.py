@@ -192,7 +192,7 @@ class Pipeline:
         self, report: CrashReport, position: Optional[PositionUpdate] = None
     ) -> Optional[str]:
         """Handle one completed crash report; returns the id of the alert sent, if any."""
-        from kcrashd.store.incidents import report_signature  # lazy: it imports hashlib
+        from kcrashd.store.incidents import report_signature  # lazy: not needed when idle
 
         boot = report.boot_id or self.boot_id or "-"
         signature = report_signature(report)

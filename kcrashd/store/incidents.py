@@ -9,13 +9,13 @@ with the journal position and the alert in one transaction).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from kcrashd.model import CrashReport, Evidence, Frame, Incident
+from kcrashd.parse.digest import sha1_hex  # not hashlib: OpenSSL's libcrypto costs 3.4 MiB RSS
 
 _COLUMNS = (
     "incident_id, boot_id, kind, title, signature, report_json, evidence_json, vmcore, "
@@ -35,8 +35,7 @@ def report_signature(report: CrashReport) -> str:
 
 def incident_id_for(boot_id: Optional[str], signature: str) -> str:
     """A short id that is the same for the same crash of the same boot."""
-    digest = hashlib.sha1(f"{boot_id or '-'}|{signature}".encode()).hexdigest()
-    return digest[:12]
+    return sha1_hex(f"{boot_id or '-'}|{signature}".encode())[:12]
 
 
 def upsert_incident(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
+
 from kcrashd.model import CrashReport, Evidence, Frame
 from kcrashd.store import incidents
 from kcrashd.store.state import StateDB
+from tests.conftest import PROJECT
 
 
 def _report(**kw) -> CrashReport:
@@ -83,3 +88,21 @@ def test_better_report_replaces_a_corrupted_one(tmp_path):
         incidents.upsert_incident(conn, _report(), "b", [])
     assert not incidents.get_incident(db, iid).report.corrupted
     db.close()
+
+
+def test_incident_ids_are_unchanged_and_need_no_openssl():
+    # Ids stored by earlier versions (made with hashlib.sha1) must still match.
+    boot, signature = "0123456789abcdef0123456789abcdef", "oops:ext4_readdir:0x1a"
+    assert incidents.incident_id_for(boot, signature) == "ff8c54e0bbb2"
+    assert incidents.incident_id_for(None, "panic:x") == hashlib.sha1(b"-|panic:x").hexdigest()[:12]
+    code = (
+        "import sys\n"
+        "from kcrashd.store import incidents\n"
+        "incidents.incident_id_for('b', 's')\n"
+        "print('_hashlib' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"  # OpenSSL's libcrypto: 3.4 MiB of RSS
