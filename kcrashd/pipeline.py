@@ -10,6 +10,8 @@ in ONE transaction.
 Exactly once: alert ids are deterministic (boot + signature + occurrence). After a crash
 between sending and committing, the same reports are read again; an alert whose row is not
 committed is first looked up in the journal by KCRASHD_ALERT_ID and not sent twice.
+`Pipeline.deliver_once` offers the same guarantee to code that owes an alert under an id of
+its own (the post-mortem job).
 """
 
 from __future__ import annotations
@@ -277,12 +279,11 @@ class Pipeline:
                 continue
             alert = repeated_alert(None, row, row.count, window)
             alert_id = alert_id_for(row.boot_id, row.signature, "crash_repeated", row.count)
-            self._send(alert, alert_id, maybe_sent=True)
 
             def write(c: Any, row: report_store.ReportRow = row) -> None:
                 report_store.mark_summarised(c, row.boot_id, row.signature, row.count)
 
-            self.commit(None, [(alert_id, alert, row.boot_id)], write)
+            self.deliver_once(alert, alert_id, row.boot_id, write)
             sent += 1
         self._repeats_open = still_open
         return sent
@@ -296,6 +297,29 @@ class Pipeline:
         self._send(alert, alert_id, maybe_sent=False)
         self.commit(None, [(alert_id, alert, boot)])
         return alert_id
+
+    def deliver_once(
+        self,
+        alert: Alert,
+        alert_id: str,
+        boot_id: Optional[str] = None,
+        write: Optional[Callable[[Any], None]] = None,
+    ) -> bool:
+        """Deliver `alert` under the deterministic `alert_id` exactly once; True when this
+        call sent it.
+
+        The alert goes to the sinks and hooks unless it was sent before: its row is in the
+        `alerts` table, or an entry with KCRASHD_ALERT_ID=alert_id is in the journal (a run
+        that sent it and died before committing). Either way its row is then recorded,
+        with whatever `write(conn)` adds (say, the end of a debt), in ONE transaction: a
+        crash before that commit leaves the alert to be found in the journal next time,
+        never sent twice. The caller must derive `alert_id` from what the alert is about
+        (e.g. alert_id_for("previous_boot_crashed", incident_id)) so that every attempt
+        uses the same id. The row's boot is `boot_id`, else the pipeline's boot.
+        """
+        sent = self._send(alert, alert_id, maybe_sent=True)
+        self.commit(None, [(alert_id, alert, boot_id or self.boot_id)], write)
+        return sent
 
     # -- the common tail --------------------------------------------------------------------
 
@@ -316,8 +340,11 @@ class Pipeline:
             if position is not None:
                 save_position(c, position[0], position[1])
 
-    def _send(self, alert: Alert, alert_id: str, maybe_sent: bool) -> None:
-        if maybe_sent and self._sent_before(alert_id):
+    def _send(self, alert: Alert, alert_id: str, maybe_sent: bool) -> bool:
+        """To the sinks and hooks, unless `maybe_sent` and it was sent before; True when
+        sent now. The caller records the alert row."""
+        sent = not (maybe_sent and self._sent_before(alert_id))
+        if not sent:
             log.info(
                 "alert %s is already in the journal (sent before a restart); not sent again",
                 alert_id,
@@ -339,6 +366,7 @@ class Pipeline:
         }
         if self.kill_before_commit == alert.type:
             os.kill(os.getpid(), signal.SIGKILL)
+        return sent
 
     def _sent_before(self, alert_id: str) -> bool:
         if alert_store.alert_exists(self.state, alert_id):

@@ -14,7 +14,7 @@ Alerts are exactly once across crashes of kcrashd itself: an owed alert is writt
 state database (meta key `postmortem.pending_alert:<alert id>`, a deterministic id) in the
 same transaction as its incident, and nothing says "alerted" until the alert row (and
 incidents.alerted) is committed AFTER the send (kcrashd.postmortem_job.deliver_pending,
-which uses the pipeline's send: a pending alert already in the journal under its
+through Pipeline.deliver_once: a pending alert already in the journal under its
 KCRASHD_ALERT_ID is not sent again). Whatever a crash left pending is sent at the next start.
 Nothing is deleted from pstore unless postmortem.delete_pstore_after_store, and then only
 after the transaction that stored the incident committed.

@@ -1,9 +1,10 @@
 """The post-mortem daemon job: at start only, look for what the previous boot left, then
 send the alerts it owes (and any a crash of kcrashd left owed) exactly once.
 
-The job sends its alerts itself instead of returning them: the daemon gives job alerts a
-fresh id each time, and an alert owed by an incident committed before a crash must keep
-the same KCRASHD_ALERT_ID so that the pipeline's journal lookup can tell it was sent.
+The job delivers its alerts itself (Pipeline.deliver_once) instead of returning them: the
+daemon gives job alerts a fresh id each time, and an alert owed by an incident committed
+before a crash must keep the same KCRASHD_ALERT_ID so that the pipeline's journal lookup
+can tell it was sent.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ def deliver_pending(
     hooks: Optional[Any] = None,
     already_sent: Optional[Callable[[str], bool]] = None,
 ) -> List[Tuple[str, Alert]]:
-    """Send every owed post-mortem alert through the alert pipeline, then commit its alert
-    row, incidents.alerted and the end of the debt in one transaction. An owed alert whose
-    id is already in the journal (sent, then kcrashd died before the commit) is recorded
-    without being sent again. Returns (alert id, alert) of each alert settled."""
+    """Deliver every owed post-mortem alert exactly once (Pipeline.deliver_once): its
+    alert row, incidents.alerted and the end of the debt are committed in one transaction
+    after the send. An owed alert whose id is already in the journal (sent, then kcrashd
+    died before the commit) is recorded without being sent again. Returns (alert id,
+    alert) of each alert settled."""
     from kcrashd.pipeline import Pipeline
     from kcrashd.postmortem import pending_alerts, settle_alert
 
@@ -37,13 +39,11 @@ def deliver_pending(
     pipeline = Pipeline(state, config, boot_id, sinks=sinks, hooks=hooks, already_sent=already_sent)
     done = []
     for p in owed:
-        # maybe_sent: an owed alert may have been sent by a run that died before committing.
-        pipeline._send(p.alert, p.alert_id, maybe_sent=True)
 
         def write(c: Any, p: Any = p) -> None:
             settle_alert(c, p)
 
-        pipeline.commit(None, [(p.alert_id, p.alert, boot_id)], write)
+        pipeline.deliver_once(p.alert, p.alert_id, boot_id, write)
         done.append((p.alert_id, p.alert))
     return done
 

@@ -279,3 +279,38 @@ def test_report_without_a_time_takes_no_snapshot(state):
     p = with_snapshots(state, sink, snaps)
     p.on_report(report(sig="oops:f", t=None))  # cannot be told live: treated as backlog
     assert snaps.reasons == []
+
+
+def test_deliver_once_sends_records_and_never_repeats(state):
+    sink = Sink()
+    p = make(state, sink)
+    alert = Alert("unexplained_reset", Severity.ERR, "previous boot ended", {"boot_id": "b0"})
+    wrote = []
+
+    def write(c) -> None:
+        wrote.append(c.execute("SELECT COUNT(*) FROM alerts").fetchone()[0])
+        c.execute("INSERT INTO meta(key, value) VALUES ('debt', 'paid')")
+
+    assert p.deliver_once(alert, "id-1", write=write) is True
+    assert [(a.type, i) for a, i in sink.sent] == [("unexplained_reset", "id-1")]
+    assert wrote == [0]  # in the transaction that records the row
+    row = state.conn.execute("SELECT type, boot_id FROM alerts WHERE alert_id='id-1'").fetchone()
+    assert tuple(row) == ("unexplained_reset", BOOT)
+    assert state.get_meta("debt") == "paid"
+    # The same id again (say a debt left over): recorded already, so not sent.
+    again = make(state, sink)
+    assert again.deliver_once(alert, "id-1", "other-boot") is False
+    assert len(sink.sent) == 1
+    assert state.conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 1
+
+
+def test_deliver_once_finds_an_uncommitted_send_in_the_journal(state):
+    # A run sent it and died before its commit: recorded now, with the write, not resent.
+    sink = Sink()
+    p = make(state, sink, journal={"id-2"})
+    alert = Alert("previous_boot_crashed", Severity.CRIT, "previous boot crashed: x", {})
+    calls = []
+    assert p.deliver_once(alert, "id-2", "b0", write=lambda c: calls.append(1)) is False
+    assert sink.sent == [] and calls == [1]
+    row = state.conn.execute("SELECT boot_id FROM alerts WHERE alert_id='id-2'").fetchone()
+    assert row[0] == "b0"
