@@ -332,6 +332,9 @@ class Daemon:
                 if now - last_tick >= TICK_EVERY:
                     self.pipeline.tick()
                     last_tick = now
+                if self.caught_up and self.assembler.pending_start_position is None:
+                    # once per backlog (or live batch), not one line per alert
+                    self.pipeline.log_not_resent()
                 if self.position_dirty and (self.caught_up or now - last_commit >= COMMIT_EVERY):
                     self._commit_position()
                     last_commit = now
@@ -441,7 +444,7 @@ class Daemon:
             timeout = min(timeout, HURRY_POLL)
         if self.position_dirty:
             timeout = min(timeout, COMMIT_EVERY)
-        if self.pipeline._repeats_open:
+        if self.pipeline.repeats_open:
             timeout = min(timeout, TICK_EVERY)
         fds = [self._wake_r]
         if self.source is not None:
@@ -637,6 +640,7 @@ class Daemon:
         try:
             if self.position_dirty:
                 self._commit_position()
+            self.pipeline.log_not_resent()
             self.stopped_at = time.time()
             self._write_status(force=True)
         except Exception:  # boundary: stopping must finish

@@ -187,6 +187,8 @@ class Pipeline:
         self.reports_handled = 0
         self.last_alert: Optional[Dict[str, Any]] = None
         self._repeats_open = True  # rows may be left from a previous run: look once
+        # Alerts found already sent since the last log_not_resent(), by where they were found.
+        self._not_resent: Dict[str, int] = {"journal": 0, "recorded": 0}
 
     # -- crash reports ----------------------------------------------------------------------
 
@@ -343,11 +345,17 @@ class Pipeline:
     def _send(self, alert: Alert, alert_id: str, maybe_sent: bool) -> bool:
         """To the sinks and hooks, unless `maybe_sent` and it was sent before; True when
         sent now. The caller records the alert row."""
-        sent = not (maybe_sent and self._sent_before(alert_id))
-        if not sent:
-            log.info(
-                "alert %s is already in the journal (sent before a restart); not sent again",
+        where = self._sent_before(alert_id) if maybe_sent else None
+        sent = where is None
+        if where is not None:
+            # A fresh state DB re-reading a boot finds hundreds: one INFO line per batch
+            # (log_not_resent), each alert at DEBUG.
+            self._not_resent[where] += 1
+            log.debug(
+                "alert %s (%s) is already %s (sent before a restart); not sent again",
                 alert_id,
+                alert.type,
+                "in the journal" if where == "journal" else "recorded in the state database",
             )
         else:
             for sink in self.sinks:
@@ -368,14 +376,41 @@ class Pipeline:
             os.kill(os.getpid(), signal.SIGKILL)
         return sent
 
-    def _sent_before(self, alert_id: str) -> bool:
+    def _sent_before(self, alert_id: str) -> Optional[str]:
+        """Where the alert is found already sent ("recorded", "journal"), or None."""
         if alert_store.alert_exists(self.state, alert_id):
-            return True
+            return "recorded"
         try:
-            return bool(self.already_sent(alert_id))
+            return "journal" if self.already_sent(alert_id) else None
         except Exception as exc:  # the journal lookup failing must not lose the alert
             log.warning("cannot look up alert %s in the journal: %s", alert_id, exc)
-            return False
+            return None
+
+    def log_not_resent(self) -> int:
+        """One INFO line for the alerts found already sent (and so not sent again) since
+        the last call; returns how many. Callers call it once per batch or backlog: the
+        daemon once it has caught up and no report is open, the post-mortem after its
+        alerts."""
+        journal, recorded = self._not_resent["journal"], self._not_resent["recorded"]
+        self._not_resent = {"journal": 0, "recorded": 0}
+        total = journal + recorded
+        if not total:
+            return 0
+        if not recorded:
+            where = "in the journal"
+        elif not journal:
+            where = "recorded in the state database"
+        else:
+            where = f"sent ({journal} in the journal, {recorded} in the state database)"
+        log.info(
+            "%d alert%s found already %s, not sent again", total, "" if total == 1 else "s", where
+        )
+        return total
+
+    @property
+    def repeats_open(self) -> bool:
+        """Repeats may still be owed a storm summary: tick() has work to look at."""
+        return self._repeats_open
 
     def is_live(self, report: CrashReport) -> bool:
         """Printed while this process runs (not read from the backlog of the boot)."""

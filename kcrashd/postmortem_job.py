@@ -45,6 +45,7 @@ def deliver_pending(
 
         pipeline.deliver_once(p.alert, p.alert_id, boot_id, write)
         done.append((p.alert_id, p.alert))
+    pipeline.log_not_resent()
     return done
 
 

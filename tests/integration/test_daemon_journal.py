@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -424,3 +425,27 @@ def test_kmsg_source_alerts_and_resumes_by_sequence(daemon, unique_tag):
     assert d.stop() == 0
     assert len(crash_alerts(unique_tag, want=2, timeout=1)) == 1
     assert d.db("SELECT count FROM reports") == [(1,)]
+
+
+def test_a_fresh_state_db_logs_alerts_found_in_the_journal_once(daemon, unique_tag):
+    # The state DB is lost and the boot is read again: its alerts are all in the journal
+    # already. They are not sent again, and the log gets one line for them, not one each.
+    again = Daemon(daemon.tmp / "again")
+    shutil.copytree(daemon.state, again.state)  # the same position, before the oopses
+    tags = [unique_tag + x for x in "abc"]
+    daemon.start()
+    for tag in tags:
+        write_kmsg(oops_lines(tag))
+    for tag in tags:
+        crash_alerts(tag)
+    assert daemon.stop() == 0
+    again.start()
+    rows = again.wait_db("SELECT COUNT(*) FROM reports", want=lambda r: r == [(3,)])
+    assert rows == [(3,)]
+    assert again.stop() == 0
+    logs = again.logs()
+    assert "is already in the journal" not in logs  # per alert: DEBUG only
+    lines = [line for line in logs.splitlines() if "found already in the journal" in line]
+    assert len(lines) == 1 and "3 alerts found already in the journal, not sent again" in lines[0]
+    for tag in tags:
+        assert len(crash_alerts(tag, want=2, timeout=1)) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import List, Tuple
 
@@ -314,3 +315,22 @@ def test_deliver_once_finds_an_uncommitted_send_in_the_journal(state):
     assert sink.sent == [] and calls == [1]
     row = state.conn.execute("SELECT boot_id FROM alerts WHERE alert_id='id-2'").fetchone()
     assert row[0] == "b0"
+
+
+def test_alerts_found_in_the_journal_give_one_info_line_per_batch(state, caplog):
+    # A fresh state DB re-reading a boot whose alerts are all in the journal.
+    ids = [alert_id_for(BOOT, f"oops:f{i}", "crash_report", 1) for i in range(5)]
+    sink = Sink()
+    p = make(state, sink, journal=set(ids))
+    caplog.set_level(logging.DEBUG, logger="kcrashd.pipeline")
+    for i in range(5):
+        p.on_report(report(sig=f"oops:f{i}", t=1000.0 + i))
+    assert sink.sent == []
+    per_alert = [r for r in caplog.records if "not sent again" in r.getMessage()]
+    assert len(per_alert) == 5 and {r.levelno for r in per_alert} == {logging.DEBUG}
+    caplog.clear()
+    assert p.log_not_resent() == 5
+    (line,) = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert line.getMessage() == "5 alerts found already in the journal, not sent again"
+    caplog.clear()
+    assert p.log_not_resent() == 0 and caplog.records == []
