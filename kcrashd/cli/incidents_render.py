@@ -1,0 +1,147 @@
+"""`kcrashd incidents` output: the text the on-call reads, and the --json documents.
+
+`show` reads, top down: what crashed, when, in which boot, the guilty function and module,
+the taint in words, every piece of evidence with its path, the vmcore and the last snapshot
+(and whether they are still there), how often this crash came back, then the next commands
+with this host's real paths, and the report last. The facts come from kcrashd.incident_view
+(built once, rendered here as text or carried as they are in --json).
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from typing import Any, Dict, List, Optional
+
+from kcrashd.incident_view import summary, when_text
+
+
+def list_document(found: List[Any]) -> Dict[str, Any]:
+    return {"schema": 1, "incidents": [summary(i) for i in found]}
+
+
+def show_document(facts: Dict[str, Any], inc: Any, steps: Any) -> Dict[str, Any]:
+    return {"schema": 1, "facts": facts, "incident": inc.to_dict(), "next_steps": steps.to_dict()}
+
+
+def _when(ts: Optional[float]) -> str:
+    if not ts:
+        return "-"
+    return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _size(n: Optional[int]) -> str:
+    if n is None:
+        return ""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return ""
+
+
+def render_list(found: List[Any]) -> List[str]:
+    if not found:
+        return ["no incidents"]
+    lines = [f"{'ID':12}  {'WHEN':19}  {'BOOTS':>5}  {'SOURCES':24}  TITLE"]
+    for inc in found:
+        sources = ",".join(sorted({e.source for e in inc.evidence})) or "-"
+        lines.append(
+            f"{inc.incident_id:12}  {_when(inc.first_seen):19}  {inc.recurrence:>5}  "
+            f"{sources:24}  {inc.title}"
+        )
+    return lines
+
+
+def render_show(facts: Dict[str, Any], steps: Any, report: Any = None) -> List[str]:
+    f = facts
+    lines = [f"INCIDENT {f['incident_id']}: {f['title']}", ""]
+
+    def row(label: str, value: Optional[str]) -> None:
+        if value:
+            lines.append(f"  {label + ':':<12} {value}")
+
+    kind = f["kind"] + (f" - {f['kind_meaning']}" if f["kind_meaning"] else "")
+    if f["ended_boot"]:
+        kind += "; it ended the boot (panic or reset)"
+    elif f["ended_boot"] is False:
+        kind += "; the boot went on after it"
+    if f["corrupted"]:
+        kind += "; the report is garbled (interleaved or cut)"
+    row("what", kind)
+    row("when", f["when_text"] or "unknown")
+    row("boot", f["boot_id"] or "unknown")
+    row("kernel", f["kernel"] or "unknown (the report does not say)")
+    if f["function"]:
+        guilty = f["function"] + (f" in module {f['module']}" if f["module"] else " (kernel)")
+        row("guilty", guilty)
+    elif f["module"]:
+        row("guilty", f"module {f['module']}")
+    row("fault at", f["fault"])
+    if f["task"]:
+        t = f["task"]
+        row("task", f"{t['comm']} (pid {t['pid']}, cpu {t['cpu']})")
+    row("hardware", f["hardware"])
+    if f["taint"]:
+        bad = [t for t in f["taint"] if t["letter"] != "G"]
+        letters = "".join(t["letter"] for t in f["taint"])
+        if bad:
+            row("taint", f"{letters}: tainted")
+            lines += [f"  {'':12}   {t['letter']} = {t['meaning']}" for t in bad]
+        else:
+            row("taint", f"{letters}: not tainted")
+    else:
+        row("taint", "not in the report")
+    rec = f["recurrence"]
+    row("recurrence", rec["text"])
+    for o in rec["other_incidents"]:
+        lines.append(f"  {'':12}   also incident {o['incident_id']}, {o['when_text'] or '?'}")
+    vm = f["vmcore"]
+    if vm:
+        state = (
+            f"present, {_size(vm['bytes'])}".rstrip(", ")
+            if vm["exists"]
+            else "not found on this host now"
+        )
+        row("vmcore", f"{vm['path']} ({state})")
+    else:
+        row("vmcore", "none (no kdump dump for this crash)")
+    snap = f["snapshot"]
+    if snap:
+        if snap["exists"]:
+            when = when_text(snap["time"], time.time()) or "?"
+            row("snapshot", f"{snap['id']}, taken {when}: {snap['reason'] or '?'}")
+            lines.append(f"  {'':12} {snap['path']}")
+        else:
+            row("snapshot", f"{snap['id']} (no longer in the snapshot store)")
+    else:
+        row("snapshot", "none of that boot")
+    for a in f["alerts"]:
+        row("alerted", f"{a['type']} {when_text(a['sent'], time.time())}, id {a['alert_id']}")
+    for owed in f["alert_owed"]:
+        row("alert owed", f"{owed}: not sent yet (kcrashd sends it at its next start)")
+    if not f["alerts"] and not f["alert_owed"]:
+        row("alerted", "no alert was sent for it")
+    row("signature", f["signature"])
+
+    lines += ["", "EVIDENCE"]
+    for e in f["evidence"]:
+        gone = " (not on this host now)" if e["exists"] is False else ""
+        lines.append(f"  {e['source']:8} {e['path'] or '-'}{gone}")
+        if e["detail"]:
+            lines.append(f"  {'':8} {e['detail']}")
+    if not f["evidence"]:
+        lines.append("  (none recorded)")
+
+    lines += ["", "NEXT STEPS"]
+    lines += [f"  $ {c}" for c in steps.commands] or ["  (no commands: no report to work from)"]
+    lines += [f"  note: {n}" for n in steps.notes]
+    if steps.source_lines:
+        lines += ["", "SOURCE LINE (addr2line)"]
+        lines += [f"  {s}" for s in steps.source_lines]
+    if report is not None and report.lines:
+        lines += ["", "REPORT"]
+        lines += [f"  {line}" for line in report.lines[:60]]
+        if len(report.lines) > 60:
+            lines.append(f"  ... {len(report.lines) - 60} more lines ('--json' has them all)")
+    return lines
