@@ -397,7 +397,7 @@ def _store_boot(
         report = unreadable_report(crash_evidence)
     else:
         if journal is not None and journal.crashed and boot_id != current_boot_id:
-            alert = _reset_alert(boot_id, end)
+            alert = reset_alert(boot_id, end)
             if queue_alert(conn, alert, reset_alert_id(boot_id), None, now):
                 out.alerts.append(alert)
         return
@@ -436,7 +436,7 @@ def _store_boot(
         return  # the boot went on after it and the live pipeline alerted it then
     inc = incident_store.get_incident(conn, incident_id)
     if inc is not None:
-        alert = _crash_alert(conn, inc, crashed)
+        alert = crashed_alert(conn, inc, crashed)
         if queue_alert(conn, alert, crash_alert_id(incident_id), incident_id, now):
             out.alerts.append(alert)
 
@@ -534,7 +534,10 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _crash_alert(conn: Any, inc: Any, crashed: bool = True) -> Alert:
+def crashed_alert(conn: Any, inc: Any, crashed: bool = True) -> Alert:
+    """The incident's previous_boot_crashed alert. `crashed`: the crash ended its boot
+    (field ended_boot "yes"); else it was found after the fact and never alerted, and
+    nothing shows it ended the boot ("no"). systemd/kcrashd.catalog explains the fields."""
     recent = incident_store.recurrence(conn, inc.signature, within_days=30)
     sources = sorted({e.source for e in inc.evidence if e.source not in ("watcher",)})
     report = inc.report
@@ -548,6 +551,7 @@ def _crash_alert(conn: Any, inc: Any, crashed: bool = True) -> Alert:
         "recurrence": str(inc.recurrence),
         "recurrence_30d": str(recent),
         "recurrence_text": f"{_ordinal(recent)} time this crash in 30 days",
+        "ended_boot": "yes" if crashed else "no",
     }
     if report is not None:
         for key in ("function", "module", "kernel"):
@@ -563,7 +567,6 @@ def _crash_alert(conn: Any, inc: Any, crashed: bool = True) -> Alert:
     summary = f"previous boot crashed: {inc.title} ({fields['recurrence_text']})"
     if not crashed:
         # Found after the fact (pstore) and never alerted, but nothing says it ended the boot.
-        fields["ended_boot"] = "no"
         summary = (
             f"previous boot had a kernel {inc.kind} that was never alerted: {inc.title} "
             f"({fields['recurrence_text']}; nothing shows it ended the boot)"
@@ -577,7 +580,9 @@ def _crash_alert(conn: Any, inc: Any, crashed: bool = True) -> Alert:
     )
 
 
-def _reset_alert(boot_id: Optional[str], end: Any) -> Alert:
+def reset_alert(boot_id: Optional[str], end: Any) -> Alert:
+    """unexplained_reset for a boot whose journal stops without a shutdown (`end`: its
+    previous_boot.BootEnd, None when unknown)."""
     last = (end.last_message if end else None) or "(nothing)"
     fields = {"boot_id": boot_id or "unknown", "last_message": last}
     if end is not None and end.last_realtime:
