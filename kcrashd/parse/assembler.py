@@ -23,7 +23,9 @@ from kcrashd.parse.report import build
 
 MAX_LINE = 4096  # longer lines are cut: no kernel report line is anywhere near this
 MAX_OPEN = 8  # reports open at once (one per CPU/task context); the oldest is closed first
-TAIL_LINES = 12  # lines after an end marker that may still belong to it (the panic echo)
+# lines after an end marker that may still belong to it: 5.x+ x86 prints the registers
+# again (RIP, Code, RSP, RAX ... PKRU) and then the panic echo
+TAIL_LINES = 24
 END_GRACE = 0.2  # seconds of quiet after which a report past its end marker is complete
 
 _END = re.compile(r"^-+\[ end (?:trace|Kernel panic)")
@@ -31,7 +33,8 @@ _SANITIZER_END = re.compile(r"^={20,}\s*$")
 _TAIL = re.compile(
     r"^(?:Kernel Offset:|Rebooting in|-+\[ end Kernel panic|note: |Fixing recursive fault"
     r"|Shutting down cpus|Dumping ftrace buffer|\s*\(ftrace buffer empty\)|Memory Limit:"
-    r"|Disabling lock debugging|PHYSICAL_START|---\[ end|CR2: |RIP  \[<| RSP <|\s*$)"
+    r"|Disabling lock debugging|PHYSICAL_START|---\[ end|CR2: |RIP  \[<| RSP <|\s*$"
+    r"|(?:RIP|EIP|RSP|ESP|Code|FS|GS|CS|DS|PKRU|R[A-Z0-9]{1,3}|E[A-Z]{2}|CR[0-4]|DR[0-7]): )"
 )
 _NMI = re.compile(r"Sending NMI from CPU|NMI backtrace for cpu")
 _INTERLEAVED = re.compile(r"\[ *\d+\.\d{3,}\]|printk messages dropped")
@@ -203,6 +206,9 @@ class Assembler:
             and target in self._open
             and len(target.lines) >= self.max_report_lines
         ):
+            # cut at the limit: the rest of the report is lost, so it is marked truncated
+            if not target.ended:
+                target.corrupted = True
             out.extend(self._close(target))
         return out
 

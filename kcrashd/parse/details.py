@@ -12,7 +12,7 @@ _OOM_INVOKED = re.compile(
 )
 _OOM_CONSTRAINT = re.compile(r"oom-kill:constraint=(?P<c>\w+)(?P<rest>.*)")
 _OOM_KILLED = re.compile(
-    r"Killed process (?P<pid>\d+) \((?P<comm>[^)]*)\)(?: total-vm:(?P<vm>\d+)kB)?"
+    r"Killed process (?P<pid>\d+) \((?P<comm>[^)]*)\)(?:,? UID \d+,)?(?: total-vm:(?P<vm>\d+)kB)?"
     r"(?:, anon-rss:(?P<anon>\d+)kB)?(?:, file-rss:(?P<file>\d+)kB)?"
     r"(?:, shmem-rss:(?P<shmem>\d+)kB)?"
     r"(?:.*?oom_score_adj:(?P<adj>-?\d+))?"
@@ -25,11 +25,18 @@ _MCE_BANK = re.compile(
 _MCE_ADDR = re.compile(r"\bADDR (?P<addr>[0-9a-fA-F]+)")
 _GHES_SEV = re.compile(r"event severity: (?P<sev>\w+)")
 _GHES_SRC = re.compile(r"Hardware error from APEI Generic Hardware Error Source: (?P<src>\d+)")
+_OOM_UID = re.compile(r"\bUID:? ?(?P<uid>\d+)")
+_OOM_PGTABLES = re.compile(r"\bpgtables:(?P<kb>\d+)kB")
 _IO = re.compile(
     r"(?:I/O|medium|target) error, dev (?P<dev>[\w-]+), sector (?P<sector>\d+)"
     r"(?: op 0x[0-9a-f]+:\((?P<op>\w+)\))?"
 )
 _BUFFER_IO = re.compile(r"Buffer I/O error on dev (?P<dev>[\w-]+), logical block (?P<block>\d+)")
+# NVMe (5.x+): "nvme0n1: I/O Cmd(0x2) @ LBA 5800, 8 blocks, I/O Error (sct 0x2 / sc 0x81) MORE DNR"
+_NVME_IO = re.compile(
+    r"^(?P<dev>nvme\w+): I/O Cmd\(0x[0-9a-f]+\) @ LBA (?P<lba>\d+), \d+ blocks, I/O Error"
+)
+_EDAC = re.compile(r"^EDAC (?P<mc>[\w ]+): (?P<n>\d+) (?P<sev>[CU]E) ")
 
 
 def _int(s: Any) -> Any:
@@ -67,6 +74,12 @@ def oom_details(lines: Sequence[str]) -> Dict[str, Any]:
                     d[key] = int(m.group(grp))
             if m.group("adj") is not None:
                 d["oom_score_adj"] = int(m.group("adj"))
+            m2 = _OOM_UID.search(line, m.end("comm"))
+            if m2:
+                d["victim_uid"] = int(m2.group("uid"))
+            m2 = _OOM_PGTABLES.search(line, m.end("comm"))
+            if m2:
+                d["pgtables_kb"] = int(m2.group("kb"))
             if "Memory cgroup" in line:
                 d.setdefault("constraint", "CONSTRAINT_MEMCG")
             continue
@@ -97,6 +110,10 @@ def mce_details(lines: Sequence[str]) -> Dict[str, Any]:
         m = _GHES_SRC.search(line)
         if m and "source" not in d:
             d["source"] = "APEI GHES " + m.group("src")
+        m = _EDAC.search(line)
+        if m and "edac" not in d:
+            d["edac"] = m.group("mc")
+            d.setdefault("severity", "corrected" if m.group("sev") == "CE" else "uncorrected")
         if "fatal" in line.lower() and "Fatal" in line and "severity" not in d:
             d["severity"] = "fatal"
     return d
@@ -120,6 +137,12 @@ def io_details(lines: Sequence[str]) -> Dict[str, Any]:
             count += 1
             d.setdefault("device", m.group("dev"))
             d.setdefault("logical_block", int(m.group("block")))
+            continue
+        m = _NVME_IO.search(line)
+        if m:
+            count += 1
+            d.setdefault("device", m.group("dev"))
+            d.setdefault("sector", int(m.group("lba")))
     d["errors"] = count
     return d
 

@@ -27,10 +27,14 @@ _FRAME_LINE = re.compile(
 # arm32: "[<c0123456>] (func+0x1/0x2) from [<c0123457>] (parent+0x3/0x4)"
 _ARM32 = re.compile(r"\[<(?P<addr>[0-9a-fA-F]+)>\] \((?P<inner>[^)]*)\)(?: from )?")
 _RIP = re.compile(
-    r"^(?:RIP|EIP|IP|NIP|pc|PC|epc|ip)\s*(?::|is at)\s*(?:[0-9a-fA-F]{4}:)?"
-    r"(?:\[<(?P<a1>[0-9a-fA-F]+)>\]\s*)?(?:\[<(?P<a2>[0-9a-fA-F]+)>\]\s*)?(?:\[[0-9a-fA-F]+\] )?"
+    r"^(?:RIP|EIP|IP|NIP|pc|PC|epc|ip)\s*(?::|is at|(?=\[))\s*(?:[0-9a-fA-F]{4}:)?"
+    r"(?:\[<?(?P<a1>[0-9a-fA-F]+)>?\]\s*)?(?:\[<(?P<a2>[0-9a-fA-F]+)>\]\s*)?(?:\[[0-9a-fA-F]+\] )?"
     r"(?P<rest>.*)$"
 )
+# s390: "Krnl PSW : 0704e00180000000 000003ff8012a3b4 (dasd_probe+0x34/0x120 [dasd_foo])"
+_PSW = re.compile(r"^Krnl PSW : [0-9a-fA-F]{16} (?P<a1>[0-9a-fA-F]{16}) \((?P<rest>[^)]*)\)")
+# the link register: arm64 "lr : f+0x1/0x2", powerpc "LR [c000..] f+0x1/0x2", arm "LR is at f"
+LINK = re.compile(r"^(?:lr :|LR \[[0-9a-fA-F]+\]|LR is at) ?(?P<rest>\S.*)$")
 _REGS = re.compile(
     r"\b([A-Z][A-Z0-9]{1,5}|[a-z][a-z0-9]{0,3}|x\d{1,2})\s?:\s?([0-9a-fA-F]{4,16})\b"
 )
@@ -38,11 +42,23 @@ _REG_LINE = re.compile(
     r"^(?:R[A-Z0-9]{1,3}|E[A-Z]{2}|FS|GS|CS|DS|ES|CR[0-4]|DR[0-7]|pc|lr|sp|x\d+|r\d+|ip|fp"
     r"|pstate|GPR\d+|MSR|LR|CTR|XER|CCR|ra|gp|tp|t\d|s\d+|a\d|status|badaddr|cause)\s*:"
 )
-_WHO = re.compile(
-    r"CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.{1,16}?)"
-    r"(?:\s+(?:Not tainted|Tainted: (?P<taint>[A-Z][A-Z ]*?))\s+"
-    r"(?P<kernel>\d+\.\d+[^\s#]*)|\s*$|\s)"
+# The printk of dump_stack: "CPU: 2 PID: 1234 Comm: x Tainted: G  W  OE  5.15.0 #85", with
+# "UID: 0" (6.10+), "Kdump: loaded" (a crash kernel is loaded) and, on RHEL, groups of
+# distribution taint flags ("------------", "--------- -  -") before the release.
+_TAINT_KERNEL = (
+    r"(?:Kdump: loaded\s+)?(?:Not tainted|Tainted: (?P<taint>[A-Z](?: *[A-Z])*))"
+    r"(?:\s+[-A-Za-z]+)*?\s+\(?(?P<kernel>\d+\.\d+[^\s#)]*)"
 )
+_WHO = re.compile(
+    r"CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.{1,20}?)\s+" + _TAINT_KERNEL
+)
+_WHO_BARE = re.compile(
+    r"CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>\S.{0,19}?)(?:\s|$)"
+)
+# 2.6/3.x kernels (RHEL 6): "Pid: 1234, comm: bash Not tainted 2.6.32-754.el6.x86_64 #1 ..."
+_WHO_OLD = re.compile(r"^Pid: (?P<pid>\d+), comm: (?P<comm>.{1,20}?)\s+" + _TAINT_KERNEL)
+# the taint line of reports without a CPU line (hung tasks): "      Not tainted 6.1.0-13-amd64 #1"
+TAINT_LINE = re.compile(r"^" + _TAINT_KERNEL)
 _HARDWARE = re.compile(r"^Hardware name: (?P<hw>.+?)\s*$")
 _MODULES = re.compile(r"^Modules linked in:(?P<mods>.*)$")
 _CODE = re.compile(r"^Code: (?P<code>.*\S)")
@@ -115,11 +131,13 @@ def parse_arm32_caller(line: str) -> Optional[Frame]:
 
 
 def parse_rip(line: str) -> Optional[Frame]:
-    """`RIP: 0010:func+0x1/0x2 [mod]`, `IP: [<addr>] func+..`, `pc : func+..`, `PC is at ..`."""
-    m = _RIP.match(line.strip())
+    """`RIP: 0010:func+0x1/0x2 [mod]`, `IP: [<addr>] func+..`, `pc : func+..`, `PC is at ..`,
+    powerpc `NIP [addr] func+..`, s390 `Krnl PSW : mask addr (func+..)`."""
+    s = line.strip()
+    m = _RIP.match(s) or _PSW.match(s)
     if not m:
         return None
-    addr_s = m.group("a2") or m.group("a1")
+    addr_s = m.group("a2") if "a2" in m.re.groupindex and m.group("a2") else m.group("a1")
     addr = int(addr_s, 16) if addr_s else None
     rest = m.group("rest").strip()
     pf = parse_frame_text(rest)
@@ -145,16 +163,26 @@ def parse_registers(line: str, into: Dict[str, str], limit: int = 64) -> bool:
 
 def parse_who(line: str) -> Optional[Dict[str, object]]:
     """`CPU: 2 PID: 1234 Comm: x Tainted: G  W  OE  5.15.0 #85` -> its fields."""
-    m = _WHO.search(line)
-    if not m:
-        return None
+    m = _WHO.search(line) or _WHO_OLD.search(line)
+    if m is None:
+        m = _WHO_BARE.search(line)
+        if m is None:
+            return None
+        return {"cpu": int(m.group("cpu")), "pid": int(m.group("pid")),
+                "comm": m.group("comm").strip(), "taint": None, "kernel": None}  # fmt: skip
     return {
-        "cpu": int(m.group("cpu")),
+        "cpu": int(m.group("cpu")) if "cpu" in m.re.groupindex else None,
         "pid": int(m.group("pid")),
         "comm": m.group("comm").strip(),
         "taint": m.group("taint"),
         "kernel": m.group("kernel"),
     }
+
+
+def parse_taint_line(line: str) -> Optional[Tuple[Optional[str], str]]:
+    """(taint letters or None, kernel release) of a bare `Not tainted 6.1.0 #1` line."""
+    m = TAINT_LINE.match(line)
+    return (m.group("taint"), m.group("kernel")) if m else None
 
 
 def parse_hardware(line: str) -> Optional[str]:

@@ -66,8 +66,11 @@ _SKIP = (
     r"|el1_abort|el1h_64_sync|el1_sync|el1_da|el1_ia|do_mem_abort|do_translation_fault"
     r"|do_page_fault|__do_page_fault|do_bad_area|__do_kernel_fault|do_kernel_fault"
     r"|die_kernel_fault|do_user_addr_fault|exc_page_fault|^page_fault$|do_alignment"
-    r"|arm64_notify_die|do_undefinstr|do_el0|el0_|^trace_|perf_trace_|__traceiter"
+    r"|arm64_notify_die|do_undefinstr|do_el0|^trace_|perf_trace_|__traceiter"
     r"|^sysvec_|^asm_sysvec|^__sysvec|apic_timer_interrupt|^irq_exit|^__irq_exit"
+    r"|^retint_|^ret_from_intr$|^common_interrupt$|^asm_common_interrupt$"
+    # paravirtual spinlock waits and hypercalls (Xen, KVM guests): locking plumbing
+    r"|^xen_qlock_|^xen_poll_irq|^xen_hypercall_|^hypercall_page$|^kvm_wait$|^pv_wait"
     # thunks, work/timer/device plumbing, kobjects, sysfs
     r"|__x86_indirect_thunk|__indirect_thunk|^__pfx_|^__flush_work|^flush_work|__cancel_work"
     r"|cancel_work_sync|cancel_delayed_work|init_timer_key|usb_kill_urb|usb_unlink_urb"
@@ -126,8 +129,14 @@ _SYSCALL_SE = re.compile(r"^__(?:se|do)_(?=(?:compat_)?sys_)")
 _SYSCALL_SYS = re.compile(r"^(?:compat_)?(?:SyS_|ksys_)(?=\w)")
 
 
+# compiler clones of a function: "f.cold", "f.isra.0", "f.constprop.0.cold", "f.llvm.1234"
+_CLONE_SUFFIX = re.compile(r"(?:\.(?:isra|constprop|part|cold|llvm|lto_priv)(?:\.\d+)*|\.\d+)+$")
+
+
 def strip_syscall_prefix(name: str) -> str:
-    """`__x64_sys_rmdir` -> `sys_rmdir`; `ksys_mount`, `compat_SyS_mount` -> `mount`."""
+    """`__x64_sys_rmdir` -> `sys_rmdir`; `ksys_mount`, `compat_SyS_mount` -> `mount`; compiler
+    clone suffixes (`.cold`, `.isra.0`, `.constprop.0`) dropped: the function is the same."""
+    name = _CLONE_SUFFIX.sub("", name) or name
     name = _SYSCALL_ARCH.sub("", name)
     name = _SYSCALL_SE.sub("", name)
     return _SYSCALL_SYS.sub("", name)

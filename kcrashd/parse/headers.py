@@ -30,6 +30,8 @@ _UPPER_KEYS = (
     "Machine ",
     "LOCKUP",
     "I/O error",
+    "I/O Error",
+    "EDAC ",
     "Oops",
     "Kernel ",
 )
@@ -115,8 +117,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     (
         "page_fault",
         "page_fault",
-        r"BUG: unable to handle|Unable to handle kernel|BUG: kernel NULL pointer dereference"
-        r"|BUG: kernel paging request",
+        r"BUG: unable to handle|Unable to handle kernel|BUG: [Kk]ernel NULL pointer dereference"
+        r"|BUG: [Kk]ernel paging request",
         None,
         False,
     ),
@@ -148,7 +150,9 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "warning",
         r"(?<!\w)WARNING: ",
         r"WARNING: /etc/ssh|mand mount option|Unprivileged eBPF"
-        r"|Speculative|WARNING: See https?:|kernel not compiled with|ath10k USB support",
+        r"|Speculative|WARNING: See https?:|kernel not compiled with|ath10k USB support"
+        # a subsystem's notice ("RETBleed: WARNING: ..."): WARN() lines start with the word
+        r"|^(?!WARNING)[^\[\]]{1,60}?: WARNING: (?!CPU: \d|at \S+:\d)",
         False,
     ),
     (
@@ -205,7 +209,7 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "mce",
         "mce",
         r"Machine Check Exception|\[Hardware Error\]|Machine check events logged"
-        r"|mce: .*Machine check",
+        r"|mce: .*Machine check|^EDAC [\w ]+: \d+ [CU]E ",
         None,
         False,
     ),
@@ -213,7 +217,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "io_error",
         "io_error",
         r"I/O error, dev \S+, sector|blk_update_request: .*I/O error|Buffer I/O error on dev"
-        r"|critical medium error, dev|critical target error, dev",
+        r"|critical medium error, dev|critical target error, dev"
+        r"|: I/O Cmd\(0x[0-9a-f]+\) @ LBA \d+, \d+ blocks, I/O Error",
         None,
         False,
     ),

@@ -24,6 +24,9 @@ _FACILITY = re.compile(r"[a-z]{2,8} *:[a-z]{3,6} *: ")
 _LEVEL = re.compile(r"<\d{1,3}>")
 _TS = re.compile(r"\[ *(\d{1,10}\.\d{1,9})\] ?")
 _CALLER = re.compile(r"\[ *([TC]\d{1,10})\] ?")
+# a program writing to /dev/kmsg ("systemd[1]: ...", "myapp[1201]: ..."): not the kernel's
+# own report, whatever words it uses (the kernel's "comm[pid]: segfault at" is no crash either)
+_USERSPACE = re.compile(r"[\w.@-]+(?:/[\w.@-]+)*\[\d+\]: ")
 
 
 class Stripped(NamedTuple):
@@ -63,4 +66,6 @@ def strip_prefix(line: str) -> Stripped:
         if m:
             ctx = m.group(1)
             text = text[m.end() :]
+    if text[:1].isalpha() and "]: " in text[:64] and _USERSPACE.match(text):
+        return Stripped(text, ts, ctx, True)
     return Stripped(text, ts, ctx, False)

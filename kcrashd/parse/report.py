@@ -17,9 +17,10 @@ from kcrashd.parse.title import in_function, normalize
 MAX_FRAMES = 128
 _IRQ_END = ("</IRQ>", "</NMI>", "<EOI>", "<<EOE>>", "<EOE>")
 _IRQ_TAGS = _IRQ_END + ("<IRQ>", "<NMI>", "<TASK>", "</TASK>", "<SOFTIRQ>", "</SOFTIRQ>")
-_RIP_START = re.compile(r"^(?:RIP|EIP|IP|NIP|pc|PC|epc)\s*(?::|is at)")
+_RIP_START = re.compile(r"^(?:(?:RIP|EIP|IP|NIP|pc|PC|epc)\s*(?::|is at)|NIP \[|Krnl PSW :)")
 _AT_SITE = re.compile(r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\] )?(?P<rest>\S.*)$")
 _PLAIN_FUNC = re.compile(r"^([A-Za-z_][\w.]*)(?: [\w./-]+\.\w+:\d+|\s*$)")
+_OLD_CPU = re.compile(r"^CPU (\d+)\s*$")
 _IN_FUNC = re.compile(r" in:? (?P<rest>[A-Za-z_][\w.]*(?:\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+)?)")
 
 
@@ -42,7 +43,9 @@ class Scan:
         self.registers: Dict[str, str] = {}
         self.who: Optional[Dict[str, Any]] = None
         self.taint_line: Optional[str] = None
-        self.kernel_line: Optional[str] = None
+        self.kernel_line: Optional[str] = None  # release from a bare "Not tainted 6.1.0" line
+        self.taint_letters: Optional[str] = None
+        self.old_cpu: Optional[int] = None
         self.hardware: Optional[str] = None
         self.modules: Tuple[str, ...] = ()
         self.code: Optional[str] = None
@@ -57,6 +60,9 @@ def scan(lines: Sequence[str]) -> Scan:
         st = raw.strip()
         if not st:
             continue
+        if st.startswith("---[ end trace"):
+            # what follows is the register dump printed again and the panic echo
+            break
         if st in _IRQ_TAGS:
             if cur is not None and st in _IRQ_END:
                 cur.irq_end = len(cur.frames)
@@ -68,10 +74,17 @@ def scan(lines: Sequence[str]) -> Scan:
             cur = Section(st[:48])
             sc.sections.append(cur)
             continue
-        if sc.who is None and "PID: " in st:
+        if sc.who is None and ("PID: " in st or st.startswith("Pid: ")):
             who = fr.parse_who(st)
             if who:
+                if who["cpu"] is None and sc.old_cpu is not None:
+                    who["cpu"] = sc.old_cpu
                 sc.who = who
+                continue
+        if st.startswith("CPU ") and sc.old_cpu is None:
+            m = _OLD_CPU.match(st)  # 2.6/3.x: "CPU 7 " on its own line before "Pid: "
+            if m:
+                sc.old_cpu = int(m.group(1))
                 continue
         if st.startswith("Hardware name:"):
             sc.hardware = sc.hardware or fr.parse_hardware(st)
@@ -83,9 +96,19 @@ def scan(lines: Sequence[str]) -> Scan:
         if st.startswith("Code:"):
             sc.code = sc.code or fr.parse_code(st)
             continue
-        if st.startswith("Tainted:") and sc.taint_line is None:
-            sc.taint_line = st
+        if st.startswith(("Tainted:", "Not tainted", "Kdump: loaded")):
+            if st.startswith("Tainted:") and sc.taint_line is None:
+                sc.taint_line = st
+            if sc.kernel_line is None:
+                tk = fr.parse_taint_line(st)
+                if tk is not None:
+                    sc.taint_letters, sc.kernel_line = tk
             continue
+        if st.startswith(("lr ", "LR [", "LR is at")):
+            m = fr.LINK.match(st)
+            if m and len(sc.registers) < 64:
+                sc.registers.setdefault("lr", m.group("rest")[:120])
+                continue
         if _RIP_START.match(st):
             rip = fr.parse_rip(st)
             if rip is not None:
@@ -198,6 +221,9 @@ def guilty(header: Header, text: str, lines: Sequence[str], sc: Scan) -> Optiona
         if name == "kasan" and "invalid-free" in text or "double-free" in text:
             extra = gu.EXTRA_SKIP["kasan_invalid_free"]
         head = _header_function(text)
+        if name == "kcsan" and head:
+            # "data-race in f / g": KCSAN has already named the racing functions
+            return gu.strip_syscall_prefix(head)
         return gu.first_usable([head] + _first_trace(sc), extra)
     if name == "ubsan":
         return gu.first_usable(_first_trace(sc), gu.EXTRA_SKIP["ubsan"])
@@ -215,19 +241,19 @@ def guilty(header: Header, text: str, lines: Sequence[str], sc: Scan) -> Optiona
             found = gu.first_usable(sc.sites)
             if found:
                 return found
-        return gu.first_usable(_rip_names(sc) + _first_trace(sc))
+        return gu.first_usable(_rip_names(sc)[:1] + _first_trace(sc))
     if name in ("panic", "trusty", "rust_panic"):
         head = _header_function(text)
         if head:
             return gu.first_usable([head])
         if "stack" in text:
             return gu.stall_frame(_first_trace(sc))
-        return gu.first_usable(_rip_names(sc) + _first_trace(sc))
+        return gu.first_usable(_rip_names(sc)[:1] + _first_trace(sc))
     if name in ("oom", "oom_killed", "mce", "io_error", "syz", "go_fatal"):
         return None
     if name in ("warning", "lockdep_at"):
         head = fr.frame_function_in(text)
-        return gu.first_usable([head] + _rip_names(sc) + _first_trace(sc))
+        return gu.first_usable([head] + _rip_names(sc)[:1] + _first_trace(sc))
     if name == "bug" and "workqueue leaked" in text:
         for line in lines[1:8]:
             m = re.search(r"last function: ([A-Za-z_][\w.]*)", line)
@@ -237,7 +263,7 @@ def guilty(header: Header, text: str, lines: Sequence[str], sc: Scan) -> Optiona
         extra = gu.EXTRA_SKIP["schedule"]
     if name == "kernel_bug":
         extra = gu.EXTRA_SKIP["kernel_bug"]
-    return gu.first_usable(_rip_names(sc) + _first_trace(sc), extra)
+    return gu.first_usable(_rip_names(sc)[:1] + _first_trace(sc), extra)
 
 
 _KASAN_ACCESS = re.compile(r"^(Read|Write) of size")
@@ -367,11 +393,15 @@ def build(
             if f is not None and f.function and gu.strip_syscall_prefix(f.function) == function:
                 module = f.module
                 break
-    who = sc.who or {}
+    who = dict(sc.who or {})
     taint_letters = who.get("taint")
+    if taint_letters is None and not who.get("kernel"):
+        taint_letters = sc.taint_letters
     if taint_letters is None and sc.taint_line:
-        m = re.match(r"Tainted: ([A-Z][A-Z ]*?)(?:\s+\d|\s*$)", sc.taint_line)
-        taint_letters = m.group(1) if m else None
+        # 6.10+: "Tainted: [W]=WARN, [O]=OOT_MODULE"
+        taint_letters = " ".join(_TAINT_NAMED.findall(sc.taint_line)) or None
+    kernel = who.get("kernel") or sc.kernel_line
+    _fill_from_header(header.name, text, who)
     if (
         not corrupted
         and function is None
@@ -393,7 +423,7 @@ def build(
         title=title,
         function=function,
         module=module,
-        kernel=who.get("kernel"),
+        kernel=kernel,
         taint=tuple(decode_taint_letters(taint_letters)) if taint_letters else (),
         cpu=who.get("cpu", details.get("cpu")),
         pid=who.get("pid"),
@@ -416,6 +446,27 @@ def build(
         end_position=meta.get("end_position"),
         realtime=meta.get("realtime"),
     )
+
+
+_TAINT_NAMED = re.compile(r"\[([A-Z])\]=")
+_HEADER_WHO = {
+    "hung_task": re.compile(r"INFO: task (?P<comm>.{1,20}):(?P<pid>\d+) "),
+    "soft_lockup": re.compile(
+        r"CPU#(?P<cpu>\d+) stuck for \d+s! \[(?P<comm>.{1,20}):(?P<pid>\d+)\]"
+    ),
+    "hard_lockup": re.compile(r"hard LOCKUP on cpu (?P<cpu>\d+)"),
+}
+
+
+def _fill_from_header(name: str, text: str, who: Dict[str, Any]) -> None:
+    """CPU, PID and Comm that the header line itself names, where no CPU: line gave them."""
+    rx = _HEADER_WHO.get(name)
+    m = rx.search(text) if rx else None
+    if m is None:
+        return
+    for key, value in m.groupdict().items():
+        if value is not None and who.get(key) is None:
+            who[key] = value if key == "comm" else int(value)
 
 
 def _special_title(kind: str, details: Dict[str, Any], text: str) -> str:

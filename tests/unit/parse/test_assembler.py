@@ -256,3 +256,30 @@ def test_grace_is_never_longer_than_the_gap() -> None:
     asm = Assembler(gap_seconds=0.5, end_grace_seconds=3.0)
     _feed_lines(asm, logs.DIVIDE_ERROR)
     assert asm.next_expiry <= time.monotonic() + 0.5
+
+
+def test_report_cut_at_max_report_lines_is_marked_truncated() -> None:
+    head = logs.GPF.splitlines()[:8]  # header, CPU line, RIP ... "Call Trace:"
+    frames = [f"[ 2211.9{i:05d}]  deep_fn_{i}+0x1/0x2 [deepmod]" for i in range(200)]
+    text = "\n".join(head + frames) + "\n"
+    (r,) = parse_text(text, max_report_lines=50)
+    assert len(r.lines) == 50
+    assert r.corrupted, "a report cut at the line limit has lost its tail"
+    assert (r.kind, r.function) == ("gpf", "nft_set_elem_destroy")
+    # incrementally the same: the cut report comes out on the line that fills it
+    asm = Assembler(max_report_lines=50)
+    out = []
+    for i, line in enumerate(text.splitlines()):
+        done = asm.feed(KernelRecord(message=line))
+        if done:
+            assert i == 49
+        out += done
+    out += asm.flush()
+    assert [(x.corrupted, len(x.lines)) for x in out] == [(True, 50)]
+
+
+def test_report_that_ends_within_the_limit_is_not_truncated() -> None:
+    (r,) = parse_text(logs.GPF, max_report_lines=len(logs.GPF.splitlines()) + 1)
+    assert not r.corrupted
+    (r,) = parse_text(logs.WARNING, max_report_lines=len(logs.WARNING.splitlines()))
+    assert not r.corrupted  # its end marker is the last line it may hold
