@@ -10,7 +10,6 @@ evidence that the kernel crashed. Ubuntu apport's `*.crash` files are not dumps.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import time
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from kcrashd.host.root import Root
+from kcrashd.parse.digest import sha256_hex  # not hashlib: no OpenSSL in the daemon
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +121,12 @@ def read_dump(root: Root, host_dir: str) -> Optional[KdumpDump]:
             created = root.stat(host_dir).st_mtime
         except OSError:
             created = None
-    h = hashlib.sha256()
-    for name in (dmesg_name, dump_name):
-        if name:
-            h.update(name.encode())
-    h.update(str(size).encode())
-    h.update((dmesg_text or "").encode("utf-8", "replace"))
+    # Same bytes as the old incremental hashlib digest, so stored fingerprints still match.
+    fingerprint = sha256_hex(
+        b"".join(name.encode() for name in (dmesg_name, dump_name) if name)
+        + str(size).encode()
+        + (dmesg_text or "").encode("utf-8", "replace")
+    )
     return KdumpDump(
         path=host_dir,
         layout=layout,
@@ -137,7 +137,7 @@ def read_dump(root: Root, host_dir: str) -> Optional[KdumpDump]:
         complete=not problems,
         problems=tuple(problems),
         created=created,
-        fingerprint=h.hexdigest()[:32],
+        fingerprint=fingerprint[:32],
     )
 
 

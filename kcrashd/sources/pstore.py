@@ -12,7 +12,6 @@ shapes are read. Every file read goes through the injected Root.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import zlib
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from kcrashd.host.root import Root
+from kcrashd.parse.digest import sha256_hex  # not hashlib: no OpenSSL in the daemon
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +138,7 @@ def _read_part(root: Root, host_path: str, name: str) -> Optional[_Part]:
 
 
 def _fingerprint(parts: List[_Part]) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p.data)
-    return h.hexdigest()[:32]
+    return sha256_hex(b"".join(p.data for p in parts))[:32]
 
 
 def _group_dmesg(parts: List[_Part]) -> List[List[_Part]]:
@@ -226,7 +223,7 @@ def _archive_dmesg_txt(root: Root, host_path: str, siblings: List[str]) -> Pstor
         parts=max(1, len(siblings)),
         text="\n".join(kept) + "\n",
         mtime=root.stat(host_path).st_mtime,
-        fingerprint=hashlib.sha256(data).hexdigest()[:32],
+        fingerprint=sha256_hex(data)[:32],
         archived=True,
     )
 

@@ -87,3 +87,18 @@ def test_a_run_without_crashes_or_snapshots_leaves_them_unloaded(tmp_path) -> No
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.splitlines()[-1]) == [0, []]
+
+
+def test_postmortem_sources_do_not_load_openssl() -> None:
+    # The post-mortem job runs at every start (on by default): its fingerprints use the
+    # built-in digests too.
+    code = (
+        "import sys\n"
+        "import kcrashd.postmortem, kcrashd.sources.pstore, kcrashd.sources.kdump\n"
+        "print('_hashlib' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
