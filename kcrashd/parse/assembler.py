@@ -230,6 +230,9 @@ class Assembler:
     @staticmethod
     def _absorbs(target: _Open, header: Header) -> bool:
         """Whether a header line belongs inside the open report rather than starting one."""
+        if target.ended:
+            # past its end marker only the panic echo still belongs to it
+            return header.kind == "panic"
         if header.inner:
             return True
         if header.name == "leak" and target.header.name == "leak":

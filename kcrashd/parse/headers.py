@@ -126,7 +126,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "lockdep_bug",
         "lockdep",
         r"BUG: (?:bad unlock balance|held lock freed|MAX_\w+ too low|lock held when"
-        r"|still has locks held|looking up invalid subclass|key \S+ has not been registered)",
+        r"|still has locks held|looking up invalid subclass|key \S+ has not been registered"
+        r"|Invalid wait context)",
         None,
         False,
     ),
@@ -136,7 +137,7 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     (
         "lockdep_warning",
         "lockdep",
-        r"(?:WARNING|INFO): (?:possible circular locking|possible recursive locking"
+        r"(?:WARNING|INFO): (?:\S+/\d+ )?(?:possible circular locking|possible recursive locking"
         r"|inconsistent lock state|suspicious RCU usage|bad unlock balance|held lock freed"
         r"|lock held when returning|still has locks held|possible irq lock inversion"
         r"|\w+-safe -> \w+-unsafe|nested lock was not taken|lock held by|lockdep bfs"

@@ -322,7 +322,7 @@ def make_title(header: Header, text: str, lines: Sequence[str], function: Option
         if "inconsistent lock state" in text:
             return in_function("inconsistent lock state", fn)
         m = re.search(r"((?:WARNING|INFO|BUG): [^:!]*?)(?: detected|!|:|$)", text)
-        return in_function(normalize(m.group(1)) if m else "lockdep bug", fn)
+        return in_function(normalize(m.group(1)).rstrip(" ]") if m else "lockdep bug", fn)
     if name == "lockdep_at":
         return in_function("WARNING: locking bug", fn)
     if name == "warning":

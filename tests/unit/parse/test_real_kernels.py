@@ -406,3 +406,48 @@ def test_kernel_6_10_taint_line_gives_letters() -> None:
     (r,) = parse_text(text)
     assert [k for k, _ in r.taint] == ["G", "W", "O"]
     assert (r.kernel, r.pid, r.function) == ("6.12.0", 1, "foo_probe")
+
+
+def test_lockdep_invalid_wait_context_and_task_held_locks() -> None:
+    wait_ctx = (
+        "=============================\n"
+        "[ BUG: Invalid wait context ]\n"
+        "6.1.0-13-amd64 #1 Not tainted\n"
+        "-----------------------------\n"
+        "swapper/0/1 is trying to lock:\n"
+        "ffff888100a1b2c8 (&dev->lock){....}-{3:3}, at: foo_probe+0x2a/0x90 [foo]\n"
+        "other info that might help us debug this:\n"
+        "context-{4:4}\n"
+        "1 lock held by swapper/0/1:\n"
+        " #0: ffffffff82a1b2c0 (rcu_read_lock){....}-{1:2}, at: bar_init+0x10/0x80\n"
+        "stack backtrace:\n"
+        "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0-13-amd64 #1\n"
+        "Call Trace:\n"
+        " <TASK>\n"
+        " dump_stack_lvl+0x5b/0x77\n"
+        " __lock_acquire+0x4b3/0x1d60\n"
+        " lock_acquire+0xd3/0x2f0\n"
+        " _raw_spin_lock+0x2f/0x40\n"
+        " foo_probe+0x2a/0x90 [foo]\n"
+        " </TASK>\n"
+    )
+    (r,) = parse_text(wait_ctx)
+    assert (r.kind, r.function, r.module) == ("lockdep", "foo_probe", "foo")
+    assert r.title == "BUG: Invalid wait context in foo_probe"
+    held = (
+        "====================================\n"
+        "WARNING: kworker/2:1/123 still has locks held!\n"
+        "6.1.0-13-amd64 #1 Not tainted\n"
+        "------------------------------------\n"
+        "1 lock held by kworker/2:1/123:\n"
+        " #0: ffff888104a1c0a8 (&priv->mutex){+.+.}-{3:3}, at: baz_work+0x3e/0x120 [baz]\n"
+        "stack backtrace:\n"
+        "CPU: 2 PID: 123 Comm: kworker/2:1 Not tainted 6.1.0-13-amd64 #1\n"
+        "Call Trace:\n"
+        " <TASK>\n"
+        " dump_stack_lvl+0x5b/0x77\n"
+        " process_one_work+0x2a3/0x5b0\n"
+        " </TASK>\n"
+    )
+    (r,) = parse_text(held)
+    assert (r.kind, r.function) == ("lockdep", "baz_work")
