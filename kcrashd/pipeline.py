@@ -170,9 +170,9 @@ class Pipeline:
 
             sinks = (send_alert,)
         if already_sent is None:
-            from kcrashd.sinks.journald import alert_in_journal
+            from kcrashd.sinks.journald import AlertLookup
 
-            already_sent = alert_in_journal
+            already_sent = AlertLookup()
         self.state = state
         self.config = config
         self.boot_id = boot_id
@@ -268,6 +268,9 @@ class Pipeline:
 
     def tick(self, now: Optional[float] = None) -> int:
         """Summarise repeats whose storm window has closed; returns alerts sent."""
+        close_idle = getattr(self.already_sent, "close_idle", None)
+        if close_idle is not None:
+            close_idle()  # no journal files held open between lookups
         if not self._repeats_open:
             return 0
         now = time.time() if now is None else now

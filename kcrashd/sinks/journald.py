@@ -9,6 +9,7 @@ between sending and committing, so an alert is never sent twice).
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, Dict, Optional
 
 from kcrashd.alert_types import message_id
@@ -62,8 +63,53 @@ def alert_in_journal(alert_id: str, directory: Optional[str] = None) -> bool:
 
     reader: Any = journal.Reader(path=directory) if directory else journal.Reader()
     try:
-        reader.add_match(f"SYSLOG_IDENTIFIER={IDENTIFIER}")
-        reader.add_match(f"KCRASHD_ALERT_ID={alert_id}")
-        return reader._next()
+        return _lookup(reader, alert_id)
     finally:
         reader.close()
+
+
+def _lookup(reader: Any, alert_id: str) -> bool:
+    reader.flush_matches()
+    reader.add_match(f"SYSLOG_IDENTIFIER={IDENTIFIER}")
+    reader.add_match(f"KCRASHD_ALERT_ID={alert_id}")
+    reader.seek_head()
+    return reader._next()
+
+
+class AlertLookup:
+    """alert_in_journal() that keeps its reader for `keep_seconds`: opening the journal
+    (every file of it) is most of a lookup's cost, and a backlog read with a fresh state
+    DB looks up one alert after another. A reader older than that is closed at the next
+    lookup or close_idle(), so journal files vacuumed meanwhile are not held open."""
+
+    def __init__(self, directory: Optional[str] = None, keep_seconds: float = 2.0) -> None:
+        self.directory = directory
+        self.keep_seconds = keep_seconds
+        self._reader: Any = None
+        self._opened = 0.0
+
+    def __call__(self, alert_id: str) -> bool:
+        self.close_idle()
+        if self._reader is None:
+            from systemd import journal
+
+            d = self.directory
+            self._reader = journal.Reader(path=d) if d else journal.Reader()
+            self._reader.fileno()  # watch the files: process() then sees rotated ones
+            self._opened = time.monotonic()
+        else:
+            self._reader.process()  # appends are seen anyway; new files need this
+        try:
+            return _lookup(self._reader, alert_id)
+        except Exception:
+            self.close()
+            raise
+
+    def close_idle(self) -> None:
+        if self._reader is not None and time.monotonic() - self._opened >= self.keep_seconds:
+            self.close()
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
