@@ -8,7 +8,6 @@ and from the alerts table.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -26,14 +25,8 @@ from kcrashd.postmortem import UNREADABLE_SIGNATURE, run_postmortem
 from kcrashd.postmortem_job import PostmortemJob
 from kcrashd.store import incidents
 from kcrashd.store.state import StateDB
+from tests import postmortem_roots as roots
 from tests.conftest import PROJECT, journal_entries, require_tool
-
-_spec = importlib.util.spec_from_file_location(
-    "kcrashd_pm_roots", PROJECT / "tests/fixtures/postmortem/roots.py"
-)
-roots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(roots)
-
 
 pytestmark = pytest.mark.journald
 

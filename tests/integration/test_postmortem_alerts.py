@@ -9,7 +9,6 @@ real StateDB files, real processes killed with SIGKILL).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -31,13 +30,8 @@ from kcrashd.postmortem_job import PostmortemJob
 from kcrashd.store import alerts as alert_store
 from kcrashd.store import incidents
 from kcrashd.store.state import StateDB
+from tests import postmortem_roots as roots
 from tests.conftest import PROJECT, journal_entries, require_tool
-
-_spec = importlib.util.spec_from_file_location(
-    "kcrashd_pm_roots", PROJECT / "tests/fixtures/postmortem/roots.py"
-)
-roots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(roots)
 
 pytestmark = pytest.mark.journald
 CRASHED_ID = "cbec07d392d94fcb8d9f199c3322afd5"

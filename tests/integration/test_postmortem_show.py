@@ -5,7 +5,6 @@ snapshot of the crashed boot) and the real CLI."""
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
 import subprocess
@@ -22,13 +21,8 @@ from kcrashd.jobs import DaemonContext
 from kcrashd.postmortem_job import PostmortemJob
 from kcrashd.store.snapshots import take_snapshot
 from kcrashd.store.state import StateDB
+from tests import postmortem_roots as roots
 from tests.conftest import PROJECT, require_tool
-
-_spec = importlib.util.spec_from_file_location(
-    "kcrashd_pm_roots", PROJECT / "tests/fixtures/postmortem/roots.py"
-)
-roots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(roots)
 
 pytestmark = pytest.mark.journald
 

@@ -4,7 +4,6 @@ with take_snapshot into a temp state dir, real journal files, the real CLI)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -21,13 +20,8 @@ from kcrashd.postmortem import run_postmortem
 from kcrashd.store import incidents
 from kcrashd.store.snapshots import load_snapshot, take_snapshot
 from kcrashd.store.state import StateDB
+from tests import postmortem_roots as roots
 from tests.conftest import PROJECT, require_tool
-
-_spec = importlib.util.spec_from_file_location(
-    "kcrashd_pm_roots", PROJECT / "tests/fixtures/postmortem/roots.py"
-)
-roots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(roots)
 
 CRASH = PROJECT / "tests/fixtures/postmortem/crash_foo_drv_addresses.txt"
 LOAD = 0xFFFFFFFFA0352000  # foo_drv's load address in that boot; the fault is at +0x35

@@ -6,8 +6,7 @@ import time
 
 from kcrashd.host.root import Root
 from kcrashd.sources import kdump, pstore
-
-from .fixtures import roots
+from tests import postmortem_roots as roots
 
 T = time.time() - 3600
 
