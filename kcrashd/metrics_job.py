@@ -35,7 +35,7 @@ def collect(
     conn: Any,
     status: Optional[Mapping[str, Any]] = None,
     watchers: Optional[Mapping[str, Any]] = None,
-    snapshots_dir: Optional[str] = None,
+    state_dir: Optional[str] = None,
     now: Optional[float] = None,
 ) -> List[Family]:
     """Every metric family. `conn` is a sqlite3 connection (or StateDB) to state.db."""
@@ -102,7 +102,7 @@ def collect(
     fams.append(raised)
 
     fams.extend(_watcher_families(watchers or {}))
-    fams.extend(_snapshot_families(snapshots_dir))
+    fams.extend(_snapshot_families(state_dir))
     fams.extend(_status_families(status or {}))
 
     updated = Family(
@@ -132,38 +132,17 @@ def _watcher_families(watchers: Mapping[str, Any]) -> List[Family]:
     return [up, values, seconds]
 
 
-def _snapshot_families(directory: Optional[str]) -> List[Family]:
+def _snapshot_families(state_dir: Optional[str]) -> List[Family]:
     count = Family("kcrashd_snapshots", "gauge", "Pre-crash snapshots kept.")
     size = Family("kcrashd_snapshots_bytes", "gauge", "Total size of the snapshots kept.")
-    n = total = 0
-    try:
-        entries = (
-            [e for e in os.scandir(directory) if not e.name.startswith(".")] if directory else []
-        )
-    except OSError:
-        entries = []
-    for entry in entries:
-        n += 1
-        total += _tree_bytes(entry.path)
-    count.add(n)
-    size.add(total)
+    snaps = []
+    if state_dir:
+        from kcrashd.store.snapshots import list_snapshots  # the store's own view
+
+        snaps = list_snapshots(state_dir)
+    count.add(len(snaps))
+    size.add(sum(s.bytes for s in snaps))
     return [count, size]
-
-
-def _tree_bytes(path: str) -> int:
-    if not os.path.isdir(path):
-        try:
-            return os.lstat(path).st_size
-        except OSError:
-            return 0
-    total = 0
-    for dirpath, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
-    return total
 
 
 def _number(status: Mapping[str, Any], *keys: str) -> Optional[float]:
@@ -226,9 +205,13 @@ class MetricsJob:
     def run(self, ctx: DaemonContext) -> List[Alert]:
         m = ctx.config.metrics
         mem = ctx.memory.setdefault(self.name, {})
-        snapshots_dir = os.path.join(ctx.config.state.directory, "snapshots")
         text = render(
-            collect(ctx.state, read_status(ctx.state), ctx.memory.get("watchers"), snapshots_dir)
+            collect(
+                ctx.state,
+                read_status(ctx.state),
+                ctx.memory.get("watchers"),
+                ctx.config.state.directory,
+            )
         )
         if m.textfile_directory:
             if os.path.isdir(m.textfile_directory):

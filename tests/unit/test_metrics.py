@@ -86,11 +86,14 @@ WATCHERS = {
 
 def test_collect_reads_every_table(state, tmp_path):
     _fill(state)
+    # the snapshot store's layout: one <id>.json per snapshot; a half-written temp file
+    # is not a snapshot
     snaps = tmp_path / "snapshots"
-    (snaps / "s1").mkdir(parents=True)
-    (snaps / "s1" / "meminfo").write_bytes(b"x" * 1000)
-    (snaps / "s2.json").write_bytes(b"y" * 24)
-    fams = collect(state, json.loads(state.get_meta("status")), WATCHERS, str(snaps), now=NOW)
+    snaps.mkdir()
+    (snaps / "20261126T100000000Z-aaaaaa.json").write_bytes(b"x" * 1000)
+    (snaps / "20261126T110000000Z-bbbbbb.json").write_bytes(b"y" * 24)
+    (snaps / ".20261126T120000000Z-cccccc.json.tmp").write_bytes(b"z" * 500)
+    fams = collect(state, json.loads(state.get_meta("status")), WATCHERS, str(tmp_path), now=NOW)
 
     assert sample_value(fams, "kcrashd_build_info", version=__version__) == 1
     assert sample_value(fams, "kcrashd_crash_reports_total", kind="oops") == 4
