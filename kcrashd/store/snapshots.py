@@ -173,6 +173,8 @@ def kernel_log_from_journal(n: int, directory: Optional[str] = None) -> List[str
 
 def kernel_log_from_kmsg(n: int, path: str = "/dev/kmsg") -> List[str]:
     """The last n records of /dev/kmsg, read without blocking."""
+    from kcrashd.sources.kmsg import parse_record
+
     lines: deque = deque(maxlen=n)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
@@ -187,8 +189,9 @@ def kernel_log_from_kmsg(n: int, path: str = "/dev/kmsg") -> List[str]:
                 raise
             if not rec:
                 break
-            header, _, msg = rec.decode("utf-8", "replace").partition(";")
-            lines.append(msg.split("\n", 1)[0])
+            record = parse_record(rec)  # the kmsg source's parser: escapes, dictionary lines
+            if record is not None:
+                lines.append(record.message)
     finally:
         os.close(fd)
     return list(lines)

@@ -11,7 +11,7 @@ import time
 from kcrashd.config import SnapshotsConfig
 from kcrashd.host.root import Root
 from kcrashd.store import snapshots
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, write_kmsg
 
 FX = PROJECT / "tests" / "fixtures" / "watchers" / "low-memory"
 
@@ -111,3 +111,10 @@ def test_cli_take_list_show(tmp_path, capsys):
     assert main(["snapshot", "--state-dir", str(tmp_path), "show", sid, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["items"]["reason"]["value"] == "manual"
     assert main(["snapshot", "--state-dir", str(tmp_path), "show", "nope"]) == 1
+
+
+def test_kernel_log_from_kmsg_decodes_records_like_the_kmsg_source(unique_tag):
+    # the kernel escapes control bytes in /dev/kmsg ("\\x07"); the snapshot shows the text
+    write_kmsg([f"kcrashd-snapshot {unique_tag} bell\aend"])
+    lines = snapshots.kernel_log_from_kmsg(100000)
+    assert f"kernel: kcrashd-snapshot {unique_tag} bell\aend" in lines
