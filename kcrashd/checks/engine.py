@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from kcrashd.checks.context import HostView
 from kcrashd.checks.registry import BY_ID, CHECKS
@@ -103,8 +103,3 @@ def host_info(host: HostView) -> Dict[str, Optional[str]]:
             log.debug("cannot read %s: %s", key, exc)
             info[key] = None
     return info
-
-
-def area_of(check_id: str) -> Tuple[str, str]:
-    module = BY_ID.get(check_id)
-    return (module.AREA, module.TITLE) if module else ("unknown", check_id)

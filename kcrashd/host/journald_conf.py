@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 from kcrashd.host.pstore_info import dropin_files, read_ini_key
 from kcrashd.host.root import Root
@@ -52,7 +52,3 @@ def boot_time(root: Root) -> Optional[float]:
         if line.startswith("btime "):
             return float(line.split()[1])
     return None
-
-
-def journal_dirs(root: Root) -> List[str]:
-    return root.listdir(JOURNAL_DIR)
