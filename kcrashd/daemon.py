@@ -113,7 +113,6 @@ class JobThread(threading.Thread):
 
     def _loop(self) -> None:
         due: Dict[str, Optional[float]] = {}
-        now = time.monotonic()
         for job in self.jobs:  # at start, in registry order
             if self._interval(job) == 0:
                 due[job.name] = None
@@ -222,14 +221,9 @@ class Daemon:
     # -- set-up -----------------------------------------------------------------------------
 
     def _boot_id(self) -> Optional[str]:
+        # not kcrashd.postmortem.current_boot_id: a run without crashes loads no incident code
         value = self.root.read_value("/proc/sys/kernel/random/boot_id")
         return value.replace("-", "") if value else None
-
-    def _boot_time(self) -> Optional[float]:
-        for line in (self.root.read_optional("/proc/stat") or "").splitlines():
-            if line.startswith("btime "):
-                return float(line.split()[1])
-        return None
 
     def _open_source(self) -> None:
         """Pick and open the kernel log source: the journal, else /dev/kmsg, else none."""
@@ -252,9 +246,10 @@ class Daemon:
             )
             self.source = source
         elif os.path.exists("/dev/kmsg"):
+            from kcrashd.host.journald_conf import boot_time
             from kcrashd.sources.kmsg import KmsgSource
 
-            source = KmsgSource(self.boot_id, self._boot_time())
+            source = KmsgSource(self.boot_id, boot_time(self.root))
             self.source_key = "kmsg"
             saved = load_position(self.state, "kmsg")
             same_boot = saved is not None and saved.boot_id == self.boot_id
