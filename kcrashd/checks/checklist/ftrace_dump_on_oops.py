@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from kcrashd.checks.context import HostView
-from kcrashd.host.sysfs import sysctl_path
+from kcrashd.host.sysfs import read_sysctl, sysctl_path
 from kcrashd.model import Fact, Result, Status
 
 CHECK_ID = "ftrace_dump_on_oops"
@@ -16,11 +16,12 @@ EXPLAIN = (
     "prints the trace buffer on an oops, showing what led up to it on the console, in pstore "
     "and in the vmcore's log."
 )
-PATH = sysctl_path("kernel.ftrace_dump_on_oops")
+SYSCTL = "kernel.ftrace_dump_on_oops"
+PATH = sysctl_path(SYSCTL)
 
 
 def run(host: HostView) -> Result:
-    return judge(host.root.read_value(PATH))
+    return judge(read_sysctl(host.root, SYSCTL))  # a string: 1, 2 or orig_cpu
 
 
 def judge(value: Optional[str]) -> Result:
