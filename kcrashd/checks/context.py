@@ -113,9 +113,10 @@ class HostView:
     @cached
     def memtotal(self) -> Optional[int]:
         """MemTotal in bytes."""
-        if self.root.read_optional("/proc/meminfo") is None:
+        text = self.root.read_optional("/proc/meminfo")
+        if text is None:
             return None
-        kb = meminfo.read_meminfo(self.root).get("MemTotal")
+        kb = meminfo.parse_meminfo(text).get("MemTotal")
         return None if kb is None else kb * 1024
 
     @cached
