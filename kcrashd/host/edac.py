@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 from kcrashd.host.root import Root
-from kcrashd.host.thermal import read_int
+from kcrashd.host.sysfs import read_int_or_none
 
 EDAC_MC = "/sys/devices/system/edac/mc"
 
@@ -34,7 +34,7 @@ def read_controllers(root: Root) -> List[Controller]:
     out = []
     for mc in root.glob(f"{EDAC_MC}/mc[0-9]*"):
         name = mc.rsplit("/", 1)[1]
-        ce, ue = read_int(root, f"{mc}/ce_count"), read_int(root, f"{mc}/ue_count")
+        ce, ue = read_int_or_none(root, f"{mc}/ce_count"), read_int_or_none(root, f"{mc}/ue_count")
         if ce is None and ue is None:
             continue
         modules: List[Tuple[str, int, int]] = []
@@ -43,8 +43,8 @@ def read_controllers(root: Root) -> List[Controller]:
             modules.append(
                 (
                     _label(root, f"{d}/dimm_label", f"{name}/{leaf}"),
-                    read_int(root, f"{d}/dimm_ce_count") or 0,
-                    read_int(root, f"{d}/dimm_ue_count") or 0,
+                    read_int_or_none(root, f"{d}/dimm_ce_count") or 0,
+                    read_int_or_none(root, f"{d}/dimm_ue_count") or 0,
                 )
             )
         if not modules:  # legacy csrow layout: per channel CE counts
@@ -53,7 +53,7 @@ def read_controllers(root: Root) -> List[Controller]:
                 for ch in root.glob(f"{row}/ch[0-9]*_ce_count"):
                     chan = ch.rsplit("/", 1)[1][: -len("_ce_count")]
                     label = _label(root, f"{row}/{chan}_dimm_label", f"{name}/{leaf}/{chan}")
-                    modules.append((label, read_int(root, ch) or 0, 0))
+                    modules.append((label, read_int_or_none(root, ch) or 0, 0))
         mc_name = root.read_value(f"{mc}/mc_name") if root.exists(f"{mc}/mc_name") else None
         out.append(Controller(name, mc_name or name, ce or 0, ue or 0, tuple(modules)))
     return out

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from kcrashd.host.root import Root
-from kcrashd.host.thermal import read_int, read_milli
+from kcrashd.host.sysfs import read_int_or_none
+from kcrashd.host.thermal import read_milli
 
 # Limits at or past these are "no limit" sentinels (NVMe 65535 K, 0 K).
 NO_LIMIT_HIGH = 65000.0
@@ -64,7 +65,7 @@ def read_sensors(root: Root) -> List[Sensor]:
                 continue
 
             def flag(name: str, attrs: Dict[str, str] = attrs) -> bool:
-                return name in attrs and read_int(root, attrs[name]) not in (None, 0)
+                return name in attrs and read_int_or_none(root, attrs[name]) not in (None, 0)
 
             label = ""
             if "label" in attrs:

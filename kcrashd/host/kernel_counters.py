@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Dict
 
 from kcrashd.host.root import Root
-from kcrashd.host.thermal import read_int
+from kcrashd.host.sysfs import read_int_or_none
 
 COUNTER_FILES = (
     ("oops", "/sys/kernel/oops_count"),
@@ -22,11 +22,11 @@ COUNTER_FILES = (
 def read_counters(root: Root) -> Dict[str, int]:
     out: Dict[str, int] = {}
     for name, path in COUNTER_FILES:
-        value = read_int(root, path)
+        value = read_int_or_none(root, path)
         if value is not None:
             out[name] = value
     return out
 
 
 def read_taint(root: Root) -> int:
-    return read_int(root, "/proc/sys/kernel/tainted") or 0
+    return read_int_or_none(root, "/proc/sys/kernel/tainted") or 0

@@ -25,6 +25,16 @@ def read_int(root: Root, host_path: str) -> Optional[int]:
     return int(value.split()[0]) if value else 0
 
 
+def read_int_or_none(root: Root, host_path: str) -> Optional[int]:
+    """A one-integer sysfs file for watchers: None when missing, unreadable or not a number
+    (a sensor or counter that fails this tick must not fail the others)."""
+    try:
+        # One small read: some drivers return EAGAIN and a read loop would spin.
+        return int(root.read_text(host_path, 128).strip())
+    except (OSError, ValueError):
+        return None
+
+
 def read_sysctl_int(root: Root, name: str) -> Optional[int]:
     return read_int(root, sysctl_path(name))
 

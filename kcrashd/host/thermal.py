@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from kcrashd.host.root import Root
+from kcrashd.host.sysfs import read_int_or_none
 
 INVALID_MILLI = -273150  # THERMAL_TEMP_INVALID is -274000: anything at or below 0 K is unset
 
@@ -37,18 +38,9 @@ class CoolingDevice:
     max_state: int
 
 
-def read_int(root: Root, path: str) -> Optional[int]:
-    """A one-integer sysfs file; None when missing, unreadable or not a number."""
-    try:
-        # One small read: some drivers return EAGAIN and a read loop would spin.
-        return int(root.read_text(path, 128).strip())
-    except (OSError, ValueError):
-        return None
-
-
 def read_milli(root: Root, path: str) -> Optional[float]:
     """A millidegree file as Celsius; None when missing, unreadable or not a number."""
-    value = read_int(root, path)
+    value = read_int_or_none(root, path)
     return None if value is None else value / 1000.0
 
 
