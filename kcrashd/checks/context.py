@@ -21,6 +21,7 @@ from kcrashd.host import (
     iomem,
     journald_conf,
     kdump_config,
+    kernel_counters,
     kernel_features,
     kexec,
     meminfo,
@@ -187,12 +188,7 @@ class HostView:
 
     @cached
     def module_taints(self) -> List[Tuple[str, str]]:
-        out = []
-        for path in self.root.glob("/sys/module/*/taint"):
-            letters = self.root.read_value(path)
-            if letters:
-                out.append((path.split("/")[3], letters))
-        return out
+        return kernel_counters.read_module_taints(self.root)
 
     @cached
     def pstore(self) -> pstore_info.Pstore:

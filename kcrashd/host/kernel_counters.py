@@ -4,7 +4,7 @@ does not have is absent from the result, not zero."""
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, List, Tuple
 
 from kcrashd.host.root import Root
 from kcrashd.host.sysfs import read_int_or_none
@@ -30,3 +30,13 @@ def read_counters(root: Root) -> Dict[str, int]:
 
 def read_taint(root: Root) -> int:
     return read_int_or_none(root, "/proc/sys/kernel/tainted") or 0
+
+
+def read_module_taints(root: Root) -> List[Tuple[str, str]]:
+    """(module, taint letters) of every loaded module that tainted the kernel."""
+    out = []
+    for path in root.glob("/sys/module/*/taint"):
+        letters = root.read_value(path)
+        if letters:
+            out.append((path.split("/")[3], letters))
+    return out
