@@ -147,7 +147,6 @@ class JournalFollower:
         self.last_cursor: Optional[str] = None
         self.invalidations = 0
         self.entries_read = 0
-        self.reopens = 0
         self.note = ""
 
     def open(self, saved: Optional[str] = None, inclusive: bool = False) -> str:
@@ -191,12 +190,8 @@ class JournalFollower:
 
         if self.reader.process() == journal.INVALIDATE:
             self.invalidations += 1
-            self.reopens += 1
             where = self.open(self.last_cursor)
             self.note = f"journal files changed {self.invalidations} times; resumed at {where}"
-
-    def wait(self, timeout: float) -> None:
-        self.reader.wait(timeout)
 
     def read(
         self, limit: int = 1000, wanted: Optional[Callable[[str], bool]] = None
