@@ -117,6 +117,12 @@ def rhel_setup(text: str, sysconfig: str = "") -> KdumpSetup:
     )
 
 
+def rhel_initrd_paths(release: str) -> Tuple[str, str]:
+    """Where kdumpctl writes the capture initramfs: /boot, or /var/lib/kdump when /boot is
+    read-only."""
+    return f"/boot/initramfs-{release}kdump.img", f"/var/lib/kdump/initramfs-{release}kdump.img"
+
+
 def read_kdump_setup(root: Root, prefer: Optional[str] = None) -> KdumpSetup:
     """The Debian or RHEL configuration; `prefer` picks when both files exist."""
     deb = root.read_optional(DEBIAN_CONF)

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Tuple
 from kcrashd.checks.context import HostView
 from kcrashd.checks.fixes import for_family
 from kcrashd.host.distro import RHEL
+from kcrashd.host.kdump_config import rhel_initrd_paths
 from kcrashd.model import Fact, Result, Status
 
 CHECK_ID = "kdump_initrd_fresh"
@@ -31,17 +32,7 @@ def run(host: HostView) -> Result:
     rel = host.release or ""
     setup = host.kdump
     if setup.family == RHEL:
-        initrd = next(
-            (
-                p
-                for p in (
-                    f"/boot/initramfs-{rel}kdump.img",
-                    f"/var/lib/kdump/initramfs-{rel}kdump.img",
-                )
-                if host.exists(p)
-            ),
-            None,
-        )
+        initrd = next((p for p in rhel_initrd_paths(rel) if host.exists(p)), None)
         inputs = ["/etc/kdump.conf", "/etc/sysconfig/kdump", f"/boot/vmlinuz-{rel}", "/etc/fstab"]
         return judge_rhel(
             initrd,

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional
 from kcrashd.checks.context import HostView
 from kcrashd.checks.fixes import for_family
 from kcrashd.host.distro import RHEL
+from kcrashd.host.kdump_config import rhel_initrd_paths
 from kcrashd.model import Fact, Result, Status
 
 CHECK_ID = "kdump_initrd_present"
@@ -29,7 +30,7 @@ def run(host: HostView) -> Result:
     rel = host.release or ""
     setup = host.kdump
     if setup.family == RHEL:
-        paths = [f"/boot/initramfs-{rel}kdump.img", f"/var/lib/kdump/initramfs-{rel}kdump.img"]
+        paths = list(rhel_initrd_paths(rel))
         links: Dict[str, Optional[str]] = {}
     elif setup.initrd and setup.initrd not in DEB_LINKS:
         paths, links = [setup.initrd], {}  # a custom KDUMP_INITRD
