@@ -220,14 +220,15 @@ class Pipeline:
         seen: float,
         position: Optional[PositionUpdate],
     ) -> str:
-        incident_id = self._incident_id(boot, signature)
+        from kcrashd.store.incidents import incident_id_for, mark_alerted, upsert_incident
+
+        # the id upsert_incident gives (or gave) the incident of (boot, signature)
+        incident_id = incident_id_for(boot, signature)
         snapshot_id = self._snapshot(report)
         fields = crash_fields(report, signature, incident_id, 1, snapshot_id)
         alert = crash_alert(report, fields, dedup_key(boot, signature))
         alert_id = alert_id_for(boot, signature, "crash_report", 1)
         self._send(alert, alert_id, maybe_sent=self._maybe_sent(report))
-
-        from kcrashd.store.incidents import mark_alerted, upsert_incident
 
         def write(c: Any) -> None:
             evidence = Evidence("live", None, f"kernel log {report.start_position or ''}".strip())
@@ -430,17 +431,6 @@ class Pipeline:
         # Only a report printed before this process started can have been alerted by an
         # earlier run that died before committing.
         return not self.is_live(report)
-
-    def _incident_id(self, boot: str, signature: str) -> str:
-        row = self.state.conn.execute(
-            "SELECT incident_id FROM incidents WHERE boot_id IS ? AND signature=?",
-            (boot, signature),
-        ).fetchone()
-        if row:
-            return row[0]
-        from kcrashd.store.incidents import incident_id_for
-
-        return incident_id_for(boot, signature)
 
     def _snapshot(self, report: CrashReport) -> Optional[str]:
         if self.take_snapshot is None or not self.wants_snapshot(report):
