@@ -116,5 +116,4 @@ class ReadinessJob:
         with ctx.state.transaction() as tx:
             store(tx, results, time.time())
         memory["started"] = True
-        memory["last"] = {r.check_id: r.status.value for r in results}
         return alerts
