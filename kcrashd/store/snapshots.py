@@ -517,7 +517,6 @@ class SnapshotTaker:
         self.memory: Dict[str, Any] = {}  # the jobs' ctx.memory, for the last SMART results
         self.lock = threading.Lock()
         self.last: Optional[Tuple[float, str]] = None
-        self.results: List[SnapshotResult] = []
 
     def smart_summary(self) -> Optional[List[Dict[str, Any]]]:
         from kcrashd.host.smart import summary
@@ -546,7 +545,6 @@ class SnapshotTaker:
                 kernel_log=self.kernel_log,
                 smart_summary=self.smart_summary,
             )
-            self.results = (self.results + [result])[-10:]
             if result.ok and result.id:
                 self.last = (now, result.id)
                 log.info("snapshot %s taken (%s): %s", result.id, _size(result.bytes), reason)
