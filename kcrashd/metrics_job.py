@@ -145,11 +145,10 @@ def _snapshot_families(state_dir: Optional[str]) -> List[Family]:
     return [count, size]
 
 
-def _number(status: Mapping[str, Any], *keys: str) -> Optional[float]:
-    for key in keys:
-        value = status.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+def _number(status: Mapping[str, Any], key: str) -> Optional[float]:
+    value = status.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
     return None
 
 
@@ -161,12 +160,12 @@ def _status_families(status: Mapping[str, Any]) -> List[Family]:
         "gauge",
         "How far behind the newest kernel journal entry the daemon is.",
     )
-    value = _number(status, "lag_seconds", "lag")
+    value = _number(status, "lag_seconds")
     if value is not None:
         lag.add(value)
     fams.append(lag)
     start = Family("kcrashd_start_time_seconds", "gauge", "Unix time the daemon started.")
-    value = _number(status, "started", "since", "start_time")
+    value = _number(status, "started")
     if value is not None:
         start.add(value)
     fams.append(start)
@@ -174,9 +173,7 @@ def _status_families(status: Mapping[str, Any]) -> List[Family]:
     raw_jobs = status.get("jobs")
     items = raw_jobs.items() if isinstance(raw_jobs, dict) else []
     for name, job in sorted(items):
-        ok = job.get("ok") if isinstance(job, dict) else None
-        if ok is None and isinstance(job, dict):
-            ok = str(job.get("result", job.get("last_result", ""))).lower() in ("ok", "success")
+        ok = isinstance(job, dict) and job.get("ok")
         jobs.add(1 if ok else 0, job=str(name))
     fams.append(jobs)
     return fams
@@ -240,7 +237,3 @@ class MetricsJob:
             log.info("metrics: serving http://%s/metrics", address)
         if server is not None:
             server.update(text)
-
-
-def job() -> MetricsJob:
-    return MetricsJob()
