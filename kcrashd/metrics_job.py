@@ -207,7 +207,8 @@ class MetricsJob:
                 ctx.state,
                 read_status(ctx.state),
                 ctx.memory.get("watchers"),
-                ctx.config.state.directory,
+                # the daemon's state directory (kcrashd run --state-dir), not the config's
+                os.path.dirname(os.path.abspath(ctx.state.path)),
             )
         )
         if m.textfile_directory:
