@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 
 class Status(enum.Enum):
-    """Outcome of a readiness check, ordered by how bad it is for `worst()`."""
+    """Outcome of a readiness check; `rank` orders them by how bad they are."""
 
     OK = "OK"
     INFO = "INFO"

@@ -18,8 +18,6 @@ from kcrashd.model import Alert, Result, Severity, Status
 log = logging.getLogger(__name__)
 
 NAME = "readiness"
-# ERROR says the check broke, not that readiness changed: it never alerts here.
-_RANK = {Status.OK: 0, Status.INFO: 0, Status.SKIP: 0, Status.WARN: 1, Status.CRIT: 2}
 
 
 def load_previous(conn) -> Dict[str, str]:
@@ -67,9 +65,10 @@ def change_alerts(results: Sequence[Result], previous: Dict[str, str]) -> List[A
             old = Status(before)
         except ValueError:
             continue
-        if old not in _RANK or r.status not in _RANK or _RANK[old] == _RANK[r.status]:
+        # ERROR says the check broke, not that readiness changed: it never alerts here.
+        if Status.ERROR in (old, r.status) or old.rank == r.status.rank:
             continue
-        worse = _RANK[r.status] > _RANK[old]
+        worse = r.status.rank > old.rank
         kind = "readiness_degraded" if worse else "readiness_improved"
         if worse:
             severity = Severity.ERR if r.status is Status.CRIT else Severity.WARNING
