@@ -126,8 +126,4 @@ class LevelTracker:
         return True
 
 
-def worst(signals: Sequence[Signal]) -> Level:
-    return max((s.level for s in signals), default=Level.OK)
-
-
 NO_RAISED: Mapping[str, Level] = {}
