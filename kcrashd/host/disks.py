@@ -7,13 +7,10 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Tuple
 
 from kcrashd.host.root import Root
-
-log = logging.getLogger(__name__)
 
 # Kernel names of virtual or non-disk block devices: no SMART behind them.
 VIRTUAL_PREFIXES = ("loop", "ram", "zram", "dm-", "md", "nbd", "sr", "fd", "zd", "drbd", "rbd")
@@ -47,14 +44,13 @@ def _disk_from_udev(device: Any) -> Optional[Disk]:
     return Disk(device.sys_name, device.device_node, props.get("ID_MODEL"))
 
 
-def discover(root: Root, context: Any = None) -> List[Disk]:
+def discover(root: Root) -> List[Disk]:
     if not root.is_live:
         return _discover_sysfs(root)
     import pyudev  # the daemon needs it, `kcrashd check` does not
 
-    ctx = context or pyudev.Context()
     disks = []
-    for dev in ctx.list_devices(subsystem="block", DEVTYPE="disk"):
+    for dev in pyudev.Context().list_devices(subsystem="block", DEVTYPE="disk"):
         disk = _disk_from_udev(dev)
         if disk:
             disks.append(disk)
@@ -80,11 +76,10 @@ class DiskMonitor:
     Started before the first enumeration so a disk that appears in between is not missed.
     """
 
-    def __init__(self, context: Any = None) -> None:
+    def __init__(self) -> None:
         import pyudev
 
-        self.context = context or pyudev.Context()
-        self.monitor = pyudev.Monitor.from_netlink(self.context)
+        self.monitor = pyudev.Monitor.from_netlink(pyudev.Context())
         # Filtered in the kernel: the daemon is not woken for other devices.
         self.monitor.filter_by(subsystem="block", device_type="disk")
         self.monitor.start()
@@ -105,9 +100,3 @@ class DiskMonitor:
                 if disk:
                     out.append(("add", disk))
         return out
-
-    def close(self) -> None:
-        try:
-            self.monitor.stop()
-        except Exception:  # pragma: no cover - closing a socket at shutdown
-            log.debug("closing the udev monitor failed", exc_info=True)
