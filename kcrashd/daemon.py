@@ -481,6 +481,7 @@ class Daemon:
             runner=self.runner or CommandRunner(),
             state=None,  # opened by the job thread
             boot_id=self.boot_id,
+            journal_dir=self.journal_dir,
             take_snapshot=self.take_snapshot,
         )
         self._job_memory = ctx.memory  # the disk watcher's last SMART results, for snapshots

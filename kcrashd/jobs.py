@@ -31,6 +31,9 @@ class DaemonContext:
     take_snapshot: Optional[Callable[[str], Optional[str]]] = None
     # per-job scratch space that survives between runs (previous counter values ...)
     memory: Dict[str, Any] = field(default_factory=dict)
+    # journal files the daemon reads (`run --journal-dir` overrides journal.directory);
+    # None: the config's journal.directory
+    journal_dir: Optional[str] = None
 
 
 def load_jobs() -> tuple:

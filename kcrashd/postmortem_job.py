@@ -75,7 +75,7 @@ class PostmortemJob:
                 ctx.config,
                 ctx.state,
                 ctx.boot_id,
-                journal_dir=ctx.config.journal.directory,
+                journal_dir=ctx.journal_dir or ctx.config.journal.directory,
             )
         finally:
             # Also after a failed collection: what an earlier run owes is still sent.

@@ -110,6 +110,23 @@ def test_one_incident_and_one_alert_per_crash_with_all_sources(tmp_path):
     state.close()
 
 
+def test_job_reads_the_journal_the_daemon_was_pointed_at(tmp_path):
+    # `kcrashd run --journal-dir DIR` puts DIR in the context, not in the config: the
+    # previous boot must come from DIR, not from the system journal.
+    info = roots.two_boots(tmp_path / "journal", "panic")
+    state = StateDB(str(tmp_path / "state" / "state.db"))
+    cfg = kconfig.from_dict({"hooks": {"directory": str(tmp_path / "no-hooks.d")}})
+    root = tmp_path / "root"
+    root.mkdir()
+    ctx = DaemonContext(
+        cfg, Root(str(root)), CommandRunner(), state, info["current"],
+        journal_dir=str(tmp_path / "journal"),
+    )  # fmt: skip
+    alerts = _start(ctx)
+    assert [a.type for a in alerts] == ["previous_boot_crashed"]
+    assert alerts[0].fields["boot_id"] == info["previous"]
+
+
 def test_unclean_end_without_crash_is_an_unexplained_reset(tmp_path):
     info = roots.two_boots(tmp_path / "journal", "reset")
     state = StateDB(str(tmp_path / "state.db"))
