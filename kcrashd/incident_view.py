@@ -71,11 +71,12 @@ def load_snapshot(inc: Any, state_dir: str) -> Optional[dict]:
 def proc_modules(inc: Any, snapshot: Optional[dict]) -> Optional[str]:
     """/proc/modules of the crashed boot, when its last snapshot captured it (and is of
     that boot: a module's load address changes with every boot)."""
-    items = (snapshot or {}).get("items") or {}
-    boot = str((items.get("boot_id") or {}).get("value") or "").replace("-", "").lower()
+    from kcrashd.store.snapshots import snapshot_boot
+
+    boot = snapshot_boot(snapshot)
     if inc.boot_id and boot and boot != inc.boot_id.replace("-", "").lower():
         return None
-    value = (items.get("modules") or {}).get("value")
+    value = (((snapshot or {}).get("items") or {}).get("modules") or {}).get("value")
     return value if isinstance(value, str) and value.strip() else None
 
 
@@ -188,7 +189,9 @@ def describe(
     taint = [{"letter": k, "meaning": v} for k, v in (r.taint if r else ())]
     snap = None
     if inc.snapshot_id:
-        path = os.path.join(state_dir, "snapshots", inc.snapshot_id + ".json")
+        from kcrashd.store.snapshots import snapshot_path
+
+        path = snapshot_path(state_dir, inc.snapshot_id)
         items = (snapshot or {}).get("items") or {}
         snap = {
             "id": inc.snapshot_id,

@@ -660,10 +660,9 @@ def last_snapshot_of_boot(state_dir: str, boot_id: str) -> Optional[Tuple[str, s
         except (OSError, ValueError) as exc:
             log.warning("post-mortem: snapshot %s is unreadable: %s", info.id, exc)
             continue
-        items = (doc or {}).get("items") or {}
-        boot = str((items.get("boot_id") or {}).get("value") or "")
-        if boot.replace("-", "").lower() != want:
+        if snapshots.snapshot_boot(doc) != want:
             continue
+        items = doc.get("items") or {}
         when = doc.get("time")
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when)) if when else "?"
         reason = doc.get("reason") or (items.get("reason") or {}).get("value") or "?"

@@ -57,6 +57,16 @@ def snapshot_dir(state_dir: str) -> str:
     return os.path.join(state_dir, "snapshots")
 
 
+def snapshot_path(state_dir: str, snapshot_id: str) -> str:
+    return os.path.join(snapshot_dir(state_dir), snapshot_id + SUFFIX)
+
+
+def snapshot_boot(doc: Optional[Dict[str, Any]]) -> str:
+    """The boot id a snapshot document was taken in, as 32 lower-case hex digits ("" unknown)."""
+    items = (doc or {}).get("items") or {}
+    return str((items.get("boot_id") or {}).get("value") or "").replace("-", "").lower()
+
+
 def new_id(now: float) -> str:
     stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
     return (
@@ -440,7 +450,7 @@ def list_snapshots(state_dir: str) -> List[SnapshotInfo]:
 def load_snapshot(state_dir: str, snapshot_id: str) -> Optional[Dict[str, Any]]:
     if "/" in snapshot_id or snapshot_id.startswith("."):
         return None
-    path = os.path.join(snapshot_dir(state_dir), snapshot_id + SUFFIX)
+    path = snapshot_path(state_dir, snapshot_id)
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
