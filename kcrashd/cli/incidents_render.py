@@ -9,10 +9,10 @@ with this host's real paths, and the report last. The facts come from kcrashd.in
 
 from __future__ import annotations
 
-import datetime
 import time
 from typing import Any, Dict, List, Optional
 
+from kcrashd.cli.timefmt import when
 from kcrashd.incident_view import summary, when_text
 
 
@@ -22,12 +22,6 @@ def list_document(found: List[Any]) -> Dict[str, Any]:
 
 def show_document(facts: Dict[str, Any], inc: Any, steps: Any) -> Dict[str, Any]:
     return {"schema": 1, "facts": facts, "incident": inc.to_dict(), "next_steps": steps.to_dict()}
-
-
-def _when(ts: Optional[float]) -> str:
-    if not ts:
-        return "-"
-    return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _size(n: Optional[int]) -> str:
@@ -47,7 +41,7 @@ def render_list(found: List[Any]) -> List[str]:
     for inc in found:
         sources = ",".join(sorted({e.source for e in inc.evidence})) or "-"
         lines.append(
-            f"{inc.incident_id:12}  {_when(inc.first_seen):19}  {inc.recurrence:>5}  "
+            f"{inc.incident_id:12}  {when(inc.first_seen):19}  {inc.recurrence:>5}  "
             f"{sources:24}  {inc.title}"
         )
     return lines
@@ -109,8 +103,8 @@ def render_show(facts: Dict[str, Any], steps: Any, report: Any = None) -> List[s
     snap = f["snapshot"]
     if snap:
         if snap["exists"]:
-            when = when_text(snap["time"], time.time()) or "?"
-            row("snapshot", f"{snap['id']}, taken {when}: {snap['reason'] or '?'}")
+            taken = when_text(snap["time"], time.time()) or "?"
+            row("snapshot", f"{snap['id']}, taken {taken}: {snap['reason'] or '?'}")
             lines.append(f"  {'':12} {snap['path']}")
         else:
             row("snapshot", f"{snap['id']} (no longer in the snapshot store)")

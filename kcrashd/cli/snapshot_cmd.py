@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
 from typing import Any, Dict, List
 
 from kcrashd import config as config_mod
+from kcrashd.cli.timefmt import when
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,10 +33,6 @@ def _load_config(path: str) -> config_mod.Config:
         return config_mod.Config()
 
 
-def _when(ts: float) -> str:
-    return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _take(args: argparse.Namespace, cfg: config_mod.Config, state_dir: str) -> int:
     from kcrashd.host.root import Root
     from kcrashd.host.runner import CommandRunner
@@ -59,7 +55,7 @@ def _take(args: argparse.Namespace, cfg: config_mod.Config, state_dir: str) -> i
 
 
 def _show_text(doc: Dict[str, Any]) -> List[str]:
-    lines = [f"snapshot {doc.get('id')}  {_when(doc.get('time', 0))}  reason: {doc.get('reason')}"]
+    lines = [f"snapshot {doc.get('id')}  {when(doc.get('time'))}  reason: {doc.get('reason')}"]
     for name, item in (doc.get("items") or {}).items():
         if "missing" in item:
             lines.append(f"== {name}: missing ({item['missing']})")
@@ -90,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             for s in snaps:
                 doc = snapshots.load_snapshot(state_dir, s.id) or {}
-                print(f"{s.id}  {_when(s.mtime)}  {s.bytes:>8} B  {doc.get('reason', '')}")
+                print(f"{s.id}  {when(s.mtime)}  {s.bytes:>8} B  {doc.get('reason', '')}")
         return 0
     doc = snapshots.load_snapshot(state_dir, args.id)
     if doc is None:

@@ -4,13 +4,14 @@ the state database (meta key "status")."""
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import sqlite3
 import sys
 import time
 from typing import Any, Dict, List, Optional
+
+from kcrashd.cli.timefmt import when
 
 STALE_SECONDS = 90.0  # the daemon rewrites the document at least every 30 s
 
@@ -48,18 +49,12 @@ def running(doc: Dict[str, Any], now: Optional[float] = None) -> bool:
     return True
 
 
-def _when(ts: Optional[float]) -> str:
-    if not ts:
-        return "-"
-    return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def render(doc: Dict[str, Any], is_running: bool) -> List[str]:
-    state = "running" if is_running else f"not running (last update {_when(doc.get('updated'))})"
+    state = "running" if is_running else f"not running (last update {when(doc.get('updated'))})"
     lines = [
         f"kcrashd {doc.get('version', '?')}: {state}, pid {doc.get('pid')}",
         f"source:            {doc.get('source') or 'none'} (from {doc.get('resumed_from') or '-'})",
-        f"following since:   {_when(doc.get('following_since'))}",
+        f"following since:   {when(doc.get('following_since'))}",
         f"position:          {doc.get('position') or '-'}",
         f"lag:               {doc.get('lag_seconds', 0):.1f} s"
         + ("" if doc.get("caught_up") else " (reading a backlog)"),
@@ -69,7 +64,7 @@ def render(doc: Dict[str, Any], is_running: bool) -> List[str]:
     ]
     last = doc.get("last_alert")
     lines.append(
-        f"last alert:        {_when(last['time'])} {last['type']}: {last['summary']}"
+        f"last alert:        {when(last['time'])} {last['type']}: {last['summary']}"
         if last
         else "last alert:        none"
     )
@@ -78,7 +73,7 @@ def render(doc: Dict[str, Any], is_running: bool) -> List[str]:
     for name, job in sorted((doc.get("jobs") or {}).items()):
         result = "ok" if job.get("ok") else f"FAILED: {job.get('error')}"
         lines.append(
-            f"job {name}: {result} at {_when(job.get('last_run'))} ({job.get('seconds')} s)"
+            f"job {name}: {result} at {when(job.get('last_run'))} ({job.get('seconds')} s)"
         )
     return lines
 
