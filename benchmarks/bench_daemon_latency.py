@@ -23,7 +23,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from kcrashd import config  # noqa: E402
-from kcrashd.alert_types import message_id  # noqa: E402
+from kcrashd.alerts.types import message_id  # noqa: E402
 from kcrashd.store.positions import Position, save_position  # noqa: E402
 from kcrashd.store.state import StateDB  # noqa: E402
 

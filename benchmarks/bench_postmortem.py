@@ -25,7 +25,7 @@ sys.path.insert(0, str(PROJECT))
 
 from kcrashd import config as kconfig  # noqa: E402
 from kcrashd.host.root import Root  # noqa: E402
-from kcrashd.postmortem import run_postmortem  # noqa: E402
+from kcrashd.postmortem.collect import run_postmortem  # noqa: E402
 from kcrashd.store.state import StateDB  # noqa: E402
 
 JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"

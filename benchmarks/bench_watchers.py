@@ -12,9 +12,9 @@ import tempfile
 import time
 
 from kcrashd.config import Config
+from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
-from kcrashd.jobs import DaemonContext
 from kcrashd.store.state import StateDB
 from kcrashd.watchers.job import run_watcher
 from kcrashd.watchers.registry import watchers

@@ -171,7 +171,7 @@ class Signal:
 
 @dataclass(frozen=True)
 class Alert:
-    """What sinks receive. `type` is a name from kcrashd.alert_types.ALERT_TYPES."""
+    """What sinks receive. `type` is a name from kcrashd.alerts.types.ALERT_TYPES."""
 
     type: str
     severity: Severity

@@ -1,7 +1,10 @@
 """Readiness checks: is this host ready to capture a kernel crash?
 
 `run_checks(root, runner, config, only=None) -> List[Result]`; one module per check in
-`checklist/`, listed in `registry.CHECKS`.
+`checklist/`, listed in `registry.CHECKS`; job.py is the daemon job that runs them.
+
+May import model, config and host (readers return values, checks judge them); never
+sources, alerts, daemon or cli.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 Each subcommand is one module in this package with NAME, HELP, add_arguments(parser) and
 run(args) -> int, listed in COMMANDS. Modules are imported only when their command runs
 so that `kcrashd parse` and `kcrashd check` need nothing beyond the stdlib and PyYAML.
+May import every package; nothing imports it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`kcrashd incidents [list | show ID] [--json] [--state-dir DIR]`: crash history across boots.
 
 This module is the command line: arguments, the state database (opened read-only) and exit
-codes. The facts come from kcrashd.incident_view, the text and --json documents from
+codes. The facts come from kcrashd.postmortem.view, the text and --json documents from
 kcrashd.cli.incidents_render; `show --json` carries the same facts `show` prints
 (`facts`) beside the raw incident and next steps.
 """
@@ -52,8 +52,8 @@ def _print_json(doc: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kcrashd import incident_view as view
     from kcrashd.cli import incidents_render as render
+    from kcrashd.postmortem import view
     from kcrashd.store import incidents
 
     state_dir = _state_dir(args)

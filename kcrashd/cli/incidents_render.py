@@ -3,7 +3,7 @@
 `show` reads, top down: what crashed, when, in which boot, the guilty function and module,
 the taint in words, every piece of evidence with its path, the vmcore and the last snapshot
 (and whether they are still there), how often this crash came back, then the next commands
-with this host's real paths, and the report last. The facts come from kcrashd.incident_view
+with this host's real paths, and the report last. The facts come from kcrashd.postmortem.view
 (built once, rendered here as text or carried as they are in --json).
 """
 
@@ -13,7 +13,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from kcrashd.cli.timefmt import when
-from kcrashd.incident_view import summary, when_text
+from kcrashd.postmortem.view import summary, when_text
 
 
 def list_document(found: List[Any]) -> Dict[str, Any]:

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from kcrashd.host.root import Root
-    from kcrashd.postmortem import current_boot_id, run_postmortem
+    from kcrashd.postmortem.collect import current_boot_id, run_postmortem
     from kcrashd.store.state import StateDB, default_path
 
     cfg = _config(args)
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         out = run_postmortem(root, cfg, state, boot, journal_dir=journal_dir, state_dir=state_dir)
         sent = []
         if not args.no_alerts:
-            from kcrashd.postmortem_job import deliver_pending
+            from kcrashd.postmortem.job import deliver_pending
 
             sent = deliver_pending(state, cfg, boot)
     finally:

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kcrashd import daemon
+    from kcrashd.daemon import loop as daemon
 
     return daemon.main(
         args.config,

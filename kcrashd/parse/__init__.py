@@ -6,6 +6,8 @@ whether a line can matter to it, so a reader may skip the rest of a large backlo
 Taint decoding is in `taint`.
 The names are resolved lazily so that importing `kcrashd.parse.taint` (the readiness check
 does) does not compile the whole parser's regular expressions.
+
+Imports model only: no host access, no I/O, no third-party packages.
 """
 
 from __future__ import annotations

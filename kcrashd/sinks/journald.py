@@ -12,7 +12,7 @@ import re
 import time
 from typing import Any, Dict, Optional
 
-from kcrashd.alert_types import message_id
+from kcrashd.alerts.types import message_id
 from kcrashd.model import Alert
 
 IDENTIFIER = "kcrashd"

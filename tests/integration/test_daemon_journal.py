@@ -21,7 +21,7 @@ from typing import List, Optional
 
 import pytest
 
-from kcrashd.alert_types import message_id
+from kcrashd.alerts.types import message_id
 from kcrashd.store.positions import Position, save_position
 from kcrashd.store.state import StateDB
 from tests.conftest import PROJECT, journal_entries, write_kmsg

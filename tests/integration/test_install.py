@@ -24,7 +24,7 @@ from typing import Dict
 
 import pytest
 
-from kcrashd.alert_types import message_id
+from kcrashd.alerts.types import message_id
 from tests.conftest import PROJECT, require_tool
 
 pytestmark = [pytest.mark.slow, pytest.mark.root]

@@ -12,7 +12,7 @@ from typing import List, Tuple
 
 import pytest
 
-from kcrashd.alert_types import message_id
+from kcrashd.alerts.types import message_id
 from kcrashd.sources.journal import JournalFollower
 from tests.conftest import PROJECT, journal_entries, require_tool
 from tests.integration.test_daemon_journal import default_config, oops_lines

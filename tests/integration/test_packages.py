@@ -93,7 +93,8 @@ def test_deb_contents(deb):
         "/usr/share/doc/kcrashd/copyright",
         "/usr/share/doc/kcrashd/examples/kcrashd-rules.yml",
         "/usr/lib/python3/dist-packages/kcrashd/cli/__init__.py",
-        "/usr/lib/python3/dist-packages/kcrashd/metrics_job.py",
+        "/usr/lib/python3/dist-packages/kcrashd/sinks/metrics_job.py",
+        "/usr/lib/python3/dist-packages/kcrashd/daemon/loop.py",
     ):
         assert path in files, path
     assert not any(

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from kcrashd import config as kconfig
+from kcrashd.daemon.jobs import DaemonContext, load_jobs
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
-from kcrashd.jobs import DaemonContext, load_jobs
 from kcrashd.model import Alert, Severity
-from kcrashd.postmortem import UNREADABLE_SIGNATURE, run_postmortem
-from kcrashd.postmortem_job import PostmortemJob
+from kcrashd.postmortem.collect import UNREADABLE_SIGNATURE, run_postmortem
+from kcrashd.postmortem.job import PostmortemJob
 from kcrashd.store import incidents
 from kcrashd.store.state import StateDB
 from tests import postmortem_roots as roots

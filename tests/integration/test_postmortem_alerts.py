@@ -21,12 +21,17 @@ from typing import List
 import pytest
 
 from kcrashd import config as kconfig
+from kcrashd.alerts.pipeline import KILL_ENV
+from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
-from kcrashd.jobs import DaemonContext
-from kcrashd.pipeline import KILL_ENV
-from kcrashd.postmortem import crash_alert_id, pending_alerts, reset_alert_id, run_postmortem
-from kcrashd.postmortem_job import PostmortemJob
+from kcrashd.postmortem.collect import (
+    crash_alert_id,
+    pending_alerts,
+    reset_alert_id,
+    run_postmortem,
+)
+from kcrashd.postmortem.job import PostmortemJob
 from kcrashd.store import alerts as alert_store
 from kcrashd.store import incidents
 from kcrashd.store.state import StateDB
@@ -206,7 +211,7 @@ def test_an_oops_nobody_alerted_is_alerted_once_and_an_alerted_one_is_not(tmp_pa
     state = StateDB(str(tmp_path / "state2.db"))
     cfg = kconfig.from_dict({"journal": {"directory": str(tmp_path / "journal2")}})
     from kcrashd.parse import parse_text
-    from kcrashd.postmortem import crash_report
+    from kcrashd.postmortem.collect import crash_report
 
     report = crash_report(parse_text("\n".join(roots.crash_lines())))
     with state.transaction() as c:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from kcrashd import config as kconfig
+from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
-from kcrashd.jobs import DaemonContext
-from kcrashd.postmortem_job import PostmortemJob
+from kcrashd.postmortem.job import PostmortemJob
 from kcrashd.store.snapshots import take_snapshot
 from kcrashd.store.state import StateDB
 from tests import postmortem_roots as roots

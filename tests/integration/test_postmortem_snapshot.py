@@ -16,7 +16,7 @@ import pytest
 from kcrashd import config as kconfig
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
-from kcrashd.postmortem import run_postmortem
+from kcrashd.postmortem.collect import run_postmortem
 from kcrashd.store import incidents
 from kcrashd.store.snapshots import load_snapshot, take_snapshot
 from kcrashd.store.state import StateDB

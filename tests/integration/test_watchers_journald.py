@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from kcrashd.alert_types import message_id
+from kcrashd.alerts.pipeline import Pipeline
+from kcrashd.alerts.types import message_id
 from kcrashd.config import from_dict
+from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
-from kcrashd.jobs import DaemonContext
-from kcrashd.pipeline import Pipeline
 from kcrashd.store import snapshots
 from kcrashd.store.state import StateDB
 from kcrashd.watchers import disks, memory

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 from kcrashd import config
-from kcrashd.alert_types import ALERT_TYPES
+from kcrashd.alerts.pipeline import Pipeline, repeated_alert
+from kcrashd.alerts.types import ALERT_TYPES
 from kcrashd.checks.job import change_alerts, summary_alert
-from kcrashd.daemon import component_failed
+from kcrashd.daemon.jobs import component_failed
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, Evidence, Frame, Level, Result, Signal, Status
-from kcrashd.pipeline import Pipeline, repeated_alert
-from kcrashd.postmortem import crashed_alert, reset_alert
+from kcrashd.postmortem.collect import crashed_alert, reset_alert
 from kcrashd.sinks.journald import journal_fields
 from kcrashd.sources.previous_boot import BootEnd
 from kcrashd.store import incidents

@@ -7,13 +7,13 @@ import json
 import subprocess
 import sys
 
+from kcrashd.alerts.pipeline import alert_id_for
 from kcrashd.parse.digest import sha1_hex, sha256_hex
-from kcrashd.pipeline import alert_id_for
 from tests.conftest import PROJECT
 
 # What `kcrashd run` imports before its first kernel line, snapshot or hook.
 AT_START = (
-    "kcrashd.daemon",
+    "kcrashd.daemon.loop",
     "kcrashd.parse.assembler",
     "kcrashd.sources.journal",
     "kcrashd.sinks.hooks",
@@ -60,7 +60,7 @@ def test_builtin_digests_are_hashlibs() -> None:
 RUN_ONCE = """
 import json, sys
 from kcrashd import config
-from kcrashd.daemon import Daemon
+from kcrashd.daemon.loop import Daemon
 watchers = ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
 cfg = config.from_dict({
     "hooks": {"directory": sys.argv[1] + "/hooks.d"},
@@ -94,7 +94,7 @@ def test_postmortem_sources_do_not_load_openssl() -> None:
     # built-in digests too.
     code = (
         "import sys\n"
-        "import kcrashd.postmortem, kcrashd.sources.pstore, kcrashd.sources.kdump\n"
+        "import kcrashd.postmortem.collect, kcrashd.sources.pstore, kcrashd.sources.kdump\n"
         "print('_hashlib' in sys.modules)\n"
     )
     out = subprocess.run(

@@ -14,9 +14,8 @@ import urllib.request
 import pytest
 
 from kcrashd import __version__, config
+from kcrashd.daemon.jobs import DaemonContext, load_jobs
 from kcrashd.host.root import Root
-from kcrashd.jobs import DaemonContext, load_jobs
-from kcrashd.metrics_job import MetricsJob, collect
 from kcrashd.model import Alert, Severity
 from kcrashd.sinks.metrics import (
     TEXTFILE_NAME,
@@ -27,6 +26,7 @@ from kcrashd.sinks.metrics import (
     sample_value,
     write_textfile,
 )
+from kcrashd.sinks.metrics_job import MetricsJob, collect
 from kcrashd.store.alerts import insert_alert
 from kcrashd.store.state import StateDB
 from tests.conftest import require_tool
@@ -256,7 +256,7 @@ def test_job_bad_listen_address_fails_once_and_keeps_the_textfile(state, tmp_pat
 
 
 def test_job_without_textfile_directory_is_quiet(state, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="kcrashd.metrics_job")
+    caplog.set_level(logging.INFO, logger="kcrashd.sinks.metrics_job")
     ctx = _ctx(tmp_path, state, textfile_directory=str(tmp_path / "absent"))
     job = MetricsJob()
     job.run(ctx)

@@ -10,8 +10,8 @@ from typing import List, Tuple
 import pytest
 
 from kcrashd import config
+from kcrashd.alerts.pipeline import Pipeline, alert_id_for, severity_for
 from kcrashd.model import Alert, CrashReport, Frame, Severity
-from kcrashd.pipeline import Pipeline, alert_id_for, severity_for
 from kcrashd.store import reports as report_store
 from kcrashd.store.positions import Position, load_position
 from kcrashd.store.state import StateDB
@@ -322,7 +322,7 @@ def test_alerts_found_in_the_journal_give_one_info_line_per_batch(state, caplog)
     ids = [alert_id_for(BOOT, f"oops:f{i}", "crash_report", 1) for i in range(5)]
     sink = Sink()
     p = make(state, sink, journal=set(ids))
-    caplog.set_level(logging.DEBUG, logger="kcrashd.pipeline")
+    caplog.set_level(logging.DEBUG, logger="kcrashd.alerts.pipeline")
     for i in range(5):
         p.on_report(report(sig=f"oops:f{i}", t=1000.0 + i))
     assert sink.sent == []

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from kcrashd import config
-from kcrashd.alert_types import ALERT_TYPES
+from kcrashd.alerts.types import ALERT_TYPES
 from kcrashd.cli import COMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -53,12 +54,30 @@ def test_watchdog_and_ordering():
     assert "systemd-journald.service" in after and "systemd-pstore.service" in after
 
 
-def test_exit_78_is_the_daemon_config_error_exit():
-    # The unit's RestartPreventExitStatus must be what `kcrashd run` exits with on a bad config.
-    source = (PROJECT / "kcrashd" / "daemon.py").read_text() + (
-        PROJECT / "kcrashd" / "cli" / "run_cmd.py"
-    ).read_text()
-    assert re.search(r"\b78\b|EX_CONFIG", source)
+def test_exit_78_is_the_daemon_config_error_exit(tmp_path):
+    # The unit's RestartPreventExitStatus must be what `kcrashd run` really exits with on a
+    # bad config: run it and compare.
+    bad = tmp_path / "kcrashd.yaml"
+    bad.write_text("journal:\n  no_such_option: 1\n")
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kcrashd",
+            "--config",
+            str(bad),
+            "run",
+            "--state-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT,
+    )
+    assert "no_such_option" in r.stderr
+    assert str(r.returncode) in _directives()["RestartPreventExitStatus"][0].split()
+    assert r.returncode != 0
 
 
 def _exposure(unit_path) -> float:

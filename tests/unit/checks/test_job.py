@@ -6,9 +6,9 @@ import shutil
 
 from kcrashd.checks.job import ReadinessJob
 from kcrashd.config import Config, from_dict
+from kcrashd.daemon.jobs import DaemonContext, load_jobs
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
-from kcrashd.jobs import DaemonContext, load_jobs
 from kcrashd.store.state import StateDB
 
 

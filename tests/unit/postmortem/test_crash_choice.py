@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kcrashd.model import CrashReport
-from kcrashd.postmortem import _boot_for_time, crash_report
+from kcrashd.postmortem.collect import _boot_for_time, crash_report
 from kcrashd.sources.previous_boot import Boot
 
 

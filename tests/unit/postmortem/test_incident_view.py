@@ -1,11 +1,11 @@
-"""Facts of `kcrashd incidents show` (kcrashd.incident_view) over a real state file."""
+"""Facts of `kcrashd incidents show` (kcrashd.postmortem.view) over a real state file."""
 
 from __future__ import annotations
 
-from kcrashd import incident_view as view
 from kcrashd.cli import incidents_render as render
 from kcrashd.model import CrashReport, Evidence, Frame, Incident
-from kcrashd.next_steps import NextSteps
+from kcrashd.postmortem import view
+from kcrashd.postmortem.next_steps import NextSteps
 from kcrashd.store import incidents
 from kcrashd.store.state import StateDB
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.model import CrashReport, Frame, Incident
-from kcrashd.next_steps import (
+from kcrashd.postmortem.next_steps import (
     build_next_steps,
     distro_family,
     module_at,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 
 from kcrashd.config import from_dict
+from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import ReplayRunner
-from kcrashd.jobs import DaemonContext
 from kcrashd.model import Severity
 from kcrashd.store.state import StateDB
 from kcrashd.watchers import disks, memory

@@ -16,16 +16,17 @@ import select
 import signal
 import threading
 import time
-import traceback
 from typing import Any, Dict, List, Optional, Tuple
 
-from kcrashd import __version__, sdnotify
+from kcrashd import __version__
 from kcrashd import config as config_mod
+from kcrashd.alerts.pipeline import Pipeline
 from kcrashd.config import Config, ConfigError
+from kcrashd.daemon import notify as sdnotify
+from kcrashd.daemon.context import DaemonContext
+from kcrashd.daemon.jobs import JobThread, component_failed, load_jobs
 from kcrashd.host.root import Root
-from kcrashd.jobs import DaemonContext, load_jobs
-from kcrashd.model import Alert, CrashReport, KernelRecord, Severity
-from kcrashd.pipeline import Pipeline
+from kcrashd.model import Alert, CrashReport, KernelRecord
 from kcrashd.store import alerts as alert_store
 from kcrashd.store import reports as report_store
 from kcrashd.store.positions import Position, load_position
@@ -87,95 +88,6 @@ def new_assembler(cfg: Config) -> Any:
     )
 
 
-class JobThread(threading.Thread):
-    """Runs each job at start and then on its interval; results go to the main thread."""
-
-    def __init__(
-        self, jobs: tuple, ctx: DaemonContext, state_path: str, results: queue.Queue, wake: Any
-    ) -> None:
-        super().__init__(name="kcrashd-jobs", daemon=True)
-        self.state_path = state_path
-        self.jobs = jobs
-        self.ctx = ctx
-        self.results = results
-        self.wake = wake
-        self.stopping = threading.Event()
-        self.start_pass_done = threading.Event()  # every job had its start-up run
-        self.failing: Dict[str, bool] = {}
-
-    def run(self) -> None:
-        # SQLite connections belong to the thread that made them: jobs get their own.
-        self.ctx.state = StateDB(self.state_path)
-        try:
-            self._loop()
-        finally:
-            self.ctx.state.close()
-
-    def _loop(self) -> None:
-        due: Dict[str, Optional[float]] = {}
-        for job in self.jobs:  # at start, in registry order
-            if self._interval(job) == 0:
-                due[job.name] = None
-                continue
-            self._run_one(job)
-            due[job.name] = self._next(job, time.monotonic())
-        self.start_pass_done.set()
-        self.wake()
-        while not self.stopping.is_set():
-            now = time.monotonic()
-            for job in self.jobs:
-                when = due.get(job.name)
-                if when is not None and now >= when:
-                    self._run_one(job)
-                    due[job.name] = self._next(job, time.monotonic())
-                elif when is None and self._interval(job):  # switched on by a reload
-                    due[job.name] = self._next(job, now)
-            pending = [w for w in due.values() if w is not None]
-            timeout = max(0.05, min(pending) - time.monotonic()) if pending else 60.0
-            self.stopping.wait(min(timeout, 60.0))
-
-    def _interval(self, job: Any) -> Optional[float]:
-        try:
-            return job.interval(self.ctx.config)
-        except Exception:  # boundary: a broken job never takes the others down
-            log.exception("job %s: interval() failed", getattr(job, "name", job))
-            return 0
-
-    def _next(self, job: Any, now: float) -> Optional[float]:
-        interval = self._interval(job)
-        return None if not interval else now + interval
-
-    def _run_one(self, job: Any) -> None:
-        name = getattr(job, "name", repr(job))
-        start = time.monotonic()
-        try:
-            alerts = list(job.run(self.ctx) or ())
-            error = None
-            if self.failing.pop(name, False):
-                log.info("job %s works again", name)
-        except Exception as exc:  # boundary: log once per failure streak, alert, retry later
-            alerts = []
-            error = f"{type(exc).__name__}: {exc}"
-            if not self.failing.get(name):
-                log.error("job %s failed:\n%s", name, traceback.format_exc().rstrip())
-                alerts.append(component_failed(name, error))
-            else:
-                log.debug("job %s failed again: %s", name, error)
-            self.failing[name] = True
-        self.results.put((name, alerts, error, time.monotonic() - start, time.time()))
-        self.wake()
-
-
-def component_failed(component: str, error: str) -> Alert:
-    return Alert(
-        "component_failed",
-        Severity.ERR,
-        f"kcrashd component {component} failed: {error}",
-        {"component": component, "error": error},
-        f"component_failed:{component}",
-    )
-
-
 class Daemon:
     def __init__(
         self,
@@ -221,7 +133,7 @@ class Daemon:
     # -- set-up -----------------------------------------------------------------------------
 
     def _boot_id(self) -> Optional[str]:
-        # not kcrashd.postmortem.current_boot_id: a run without crashes loads no incident code
+        # not postmortem.collect.current_boot_id: a run without crashes loads no incident code
         value = self.root.read_value("/proc/sys/kernel/random/boot_id")
         return value.replace("-", "") if value else None
 

@@ -13,7 +13,7 @@ stops without a shutdown and that left no crash evidence owes `unexplained_reset
 Alerts are exactly once across crashes of kcrashd itself: an owed alert is written to the
 state database (meta key `postmortem.pending_alert:<alert id>`, a deterministic id) in the
 same transaction as its incident, and nothing says "alerted" until the alert row (and
-incidents.alerted) is committed AFTER the send (kcrashd.postmortem_job.deliver_pending,
+incidents.alerted) is committed AFTER the send (kcrashd.postmortem.job.deliver_pending,
 through Pipeline.deliver_once: a pending alert already in the journal under its
 KCRASHD_ALERT_ID is not sent again). Whatever a crash left pending is sent at the next start.
 Nothing is deleted from pstore unless postmortem.delete_pstore_after_store, and then only
@@ -251,7 +251,7 @@ def run_postmortem(
     """Collect, parse and store incidents and the alerts they owe, in one transaction.
 
     Nothing is sent here: out.alerts lists the alerts this run queued, which
-    kcrashd.postmortem_job.deliver_pending sends (and records) afterwards. The snapshot
+    kcrashd.postmortem.job.deliver_pending sends (and records) afterwards. The snapshot
     store is read from state_dir (default: the directory of the state database).
     """
     from kcrashd.parse import parse_text
@@ -458,13 +458,13 @@ def crash_time(items: Sequence[Found]) -> Optional[float]:
 def crash_alert_id(incident_id: str) -> str:
     """The KCRASHD_ALERT_ID of an incident's previous_boot_crashed alert (deterministic,
     so a send that a crash left uncommitted is found in the journal, not repeated)."""
-    from kcrashd.pipeline import alert_id_for
+    from kcrashd.alerts.pipeline import alert_id_for
 
     return alert_id_for("previous_boot_crashed", incident_id)
 
 
 def reset_alert_id(boot_id: Optional[str]) -> str:
-    from kcrashd.pipeline import alert_id_for
+    from kcrashd.alerts.pipeline import alert_id_for
 
     return alert_id_for("unexplained_reset", boot_id)
 

@@ -14,9 +14,9 @@ import time
 from typing import Any, Dict, List, Mapping, Optional
 
 from kcrashd import __version__
-from kcrashd.alert_types import ALERT_TYPES
+from kcrashd.alerts.types import ALERT_TYPES
 from kcrashd.config import Config
-from kcrashd.jobs import DaemonContext
+from kcrashd.daemon.context import DaemonContext
 from kcrashd.model import Alert, Status
 from kcrashd.sinks.metrics import Family, MetricsServer, render, write_textfile
 
@@ -189,7 +189,7 @@ def read_status(state: Any) -> Dict[str, Any]:
 
 
 class MetricsJob:
-    """Daemon job (kcrashd.jobs): writes the textfile, keeps the HTTP endpoint current."""
+    """Daemon job (kcrashd.daemon.jobs): writes the textfile, keeps the HTTP endpoint current."""
 
     name = "metrics"
 

@@ -30,8 +30,8 @@ def deliver_pending(
     after the send. An owed alert whose id is already in the journal (sent, then kcrashd
     died before the commit) is recorded without being sent again. Returns (alert id,
     alert) of each alert settled."""
-    from kcrashd.pipeline import Pipeline
-    from kcrashd.postmortem import pending_alerts, settle_alert
+    from kcrashd.alerts.pipeline import Pipeline
+    from kcrashd.postmortem.collect import pending_alerts, settle_alert
 
     owed = pending_alerts(state)
     if not owed:
@@ -65,7 +65,7 @@ class PostmortemJob:
         return None if config.postmortem.enabled else 0
 
     def run(self, ctx: Any) -> List[Alert]:
-        from kcrashd.postmortem import run_postmortem
+        from kcrashd.postmortem.collect import run_postmortem
         from kcrashd.sinks.hooks import HookRunner
 
         out = None

@@ -81,11 +81,11 @@ def proc_modules(inc: Any, snapshot: Optional[dict]) -> Optional[str]:
 
 
 def next_steps(inc: Any, state_dir: str, snapshot: Optional[dict], explicit: bool) -> Any:
-    """The next commands (kcrashd.next_steps.NextSteps); `explicit`: the state directory
+    """The next commands (kcrashd.postmortem.next_steps.NextSteps); `explicit`: the state directory
     was given on the command line, so the snapshot command names it too."""
     from kcrashd.host.root import Root
     from kcrashd.host.runner import CommandRunner
-    from kcrashd.next_steps import build_next_steps
+    from kcrashd.postmortem.next_steps import build_next_steps
 
     command = None
     if inc.snapshot_id and snapshot is not None:
@@ -164,7 +164,7 @@ def _ended_boot(report: Any, alerts: List[Dict[str, Any]], owed: List[Any]) -> O
 
 
 def _owed(conn: Any) -> List[Any]:
-    from kcrashd.postmortem import pending_alerts
+    from kcrashd.postmortem.collect import pending_alerts
 
     try:
         return pending_alerts(conn)
