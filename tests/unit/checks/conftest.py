@@ -1,10 +1,12 @@
-"""Fixture roots for the readiness checks: stable mtimes, since git does not keep them."""
+"""Fixture roots for the readiness checks, copied to a temporary root with stable mtimes (git
+keeps none); the files in the checkout are never touched."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import pytest
 
@@ -40,8 +42,18 @@ def set_mtimes(root: Path, overrides: Dict[str, int]) -> None:
         os.utime(root / rel, (when, when), follow_symlinks=False)
 
 
+def scenarios() -> List[str]:
+    return sorted(p.name for p in ROOTS.iterdir() if p.is_dir())
+
+
+def copy_roots(dest: Path) -> Path:
+    """Every fixture root copied under `dest` (symlinks kept), with its mtimes set."""
+    for scenario in scenarios():
+        shutil.copytree(ROOTS / scenario, dest / scenario, symlinks=True)
+        set_mtimes(dest / scenario, MTIMES.get(scenario, {}))
+    return dest
+
+
 @pytest.fixture(scope="session")
-def roots() -> Path:
-    for scenario in sorted(p.name for p in ROOTS.iterdir() if p.is_dir()):
-        set_mtimes(ROOTS / scenario, MTIMES.get(scenario, {}))
-    return ROOTS
+def roots(tmp_path_factory) -> Path:
+    return copy_roots(tmp_path_factory.mktemp("roots"))
