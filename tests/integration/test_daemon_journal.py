@@ -274,7 +274,7 @@ def test_lines_passed_over_unfed_advance_the_position(daemon, unique_tag):
     )
     assert rows and rows != before
     write_kmsg(oops_lines(unique_tag))
-    crash_alerts(unique_tag)
+    assert len(crash_alerts(unique_tag)) == 1
     assert daemon.stop() == 0
     assert "processing kernel messages failed" not in daemon.logs()
 
@@ -282,7 +282,7 @@ def test_lines_passed_over_unfed_advance_the_position(daemon, unique_tag):
 def test_same_oops_twice_is_one_alert_and_a_repeat_count(daemon, unique_tag):
     daemon.start()
     write_kmsg(oops_lines(unique_tag))
-    crash_alerts(unique_tag)
+    assert len(crash_alerts(unique_tag)) == 1
     write_kmsg(oops_lines(unique_tag, address="0000000000000008"))
     rows = daemon.wait_db(
         "SELECT count FROM reports WHERE signature LIKE ?",
@@ -341,7 +341,7 @@ def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
     assert "alerts.storm_summary_every: must be at least 1" in logs
     # still alerting with the old config
     write_kmsg(oops_lines(unique_tag))
-    crash_alerts(unique_tag)
+    assert len(crash_alerts(unique_tag)) == 1
     daemon.config.write_text(good + "alerts:\n  storm_summary_every: 7\n")
     daemon.proc.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 10
@@ -362,7 +362,7 @@ def test_bad_config_at_start_exits_78_listing_every_error(tmp_path):
 def test_status_command(daemon, unique_tag):
     daemon.start()
     write_kmsg(oops_lines(unique_tag))
-    crash_alerts(unique_tag)
+    assert len(crash_alerts(unique_tag)) == 1
     time.sleep(2.5)  # the status document is rewritten at most every 2 s
     out = subprocess.run(
         [sys.executable, "-m", "kcrashd", "status", "--json", "--state-dir", str(daemon.state)],
@@ -437,7 +437,7 @@ def test_a_fresh_state_db_logs_alerts_found_in_the_journal_once(daemon, unique_t
     for tag in tags:
         write_kmsg(oops_lines(tag))
     for tag in tags:
-        crash_alerts(tag)
+        assert len(crash_alerts(tag)) == 1, tag
     assert daemon.stop() == 0
     again.start()
     rows = again.wait_db("SELECT COUNT(*) FROM reports", want=lambda r: r == [(3,)])

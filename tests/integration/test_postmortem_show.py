@@ -127,7 +127,10 @@ def test_show_tells_the_whole_story_and_json_carries_the_same_facts(tmp_path):
     assert facts["recurrence"]["boots"] == 1
     assert [a["alert_id"] for a in facts["alerts"]] == [alert_id]
     assert facts["alert_owed"] == []
-    for e in facts["evidence"]:  # the same evidence, with the same paths, as the text
+    # the same evidence, with the same paths, as the text
+    sources = ["pstore"] * 3 + ["kdump", "journal", "snapshot"]  # dmesg, console, pmsg
+    assert [e["source"] for e in facts["evidence"]] == sources
+    for e in facts["evidence"]:
         assert e["path"] in text and e["detail"] in text
     assert doc["next_steps"]["commands"] == [
         line.strip()[2:] for line in text.splitlines() if line.strip().startswith("$ ")
