@@ -5,6 +5,7 @@
 #   bash scripts/dev.sh test       set up, then run the whole test suite (what CI runs)
 #   bash scripts/dev.sh setup      set up only
 #   bash scripts/dev.sh bench      set up, then run every benchmark in benchmarks/
+#   bash scripts/dev.sh golden     set up, then rewrite tests/golden/ from the outputs now
 #
 # Set-up is idempotent: apt packages that are missing are installed, and .venv is created
 # with the Python dependencies (systemd-python builds against libsystemd-dev).
@@ -55,8 +56,12 @@ case "${1:-}" in
         .venv/bin/ruff check kcrashd tests benchmarks
         .venv/bin/ruff format --check kcrashd tests benchmarks
         exec .venv/bin/python -m pytest -q "$@" ;;
+    golden)
+        shift; setup "${TEST_APT[@]}"
+        .venv/bin/python -m pytest -q -m golden --update-golden "$@" tests/unit
+        git status --short -- tests/golden ;;
     bench)
         shift; setup "${TEST_APT[@]}" kdump-tools
         for b in benchmarks/bench_*.py; do echo "== $b"; .venv/bin/python "$b"; done ;;
-    *) sed -n '2,8p' "$0"; exit 2 ;;
+    *) sed -n '2,9p' "$0"; exit 2 ;;
 esac
