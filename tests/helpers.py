@@ -1,5 +1,5 @@
-"""Helpers shared by test modules: expected outputs kept in tests/golden/, and running Python
-code in a fresh interpreter from the checkout."""
+"""Helpers shared by test modules (and the benchmarks): expected outputs kept in tests/golden/,
+running Python code in a fresh interpreter from the checkout, a kernel oops to inject."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import difflib
 import subprocess
 import sys
 from pathlib import Path
-from typing import Mapping
+from typing import List, Mapping
 
 import pytest
 
@@ -67,3 +67,34 @@ def run_python(code: str, *args: str, timeout: float = 60) -> subprocess.Complet
         text=True,
         timeout=timeout,
     )
+
+
+def oops_lines(function: str, comm: str = "kct", address: str = "0000000000000000") -> List[str]:
+    """A NULL pointer oops in `function` of the module kct_mod, as a 6.1 kernel prints it
+    (without the timestamps the log adds); `comm` names the task."""
+    return [
+        f"BUG: kernel NULL pointer dereference, address: {address}",
+        "#PF: supervisor read access in kernel mode",
+        "#PF: error_code(0x0000) - not-present page",
+        "PGD 0 P4D 0",
+        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
+        f"CPU: 1 PID: 4242 Comm: {comm} Tainted: G           O       6.1.0-13-amd64 #1"
+        "  Debian 6.1.55-1",
+        "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1"
+        " 04/01/2014",
+        f"RIP: 0010:{function}+0x15/0x30 [kct_mod]",
+        "Code: 48 89 e5 41 54 53 48 8b 47 10 <48> 8b 00 5b 41 5c 5d c3 cc cc cc cc 00 00 00 00",
+        "RSP: 0018:ffffb4c1c0d3fe08 EFLAGS: 00010246",
+        "RAX: 0000000000000000 RBX: ffff9a0c4b1e2000 RCX: 0000000000000000",
+        "Call Trace:",
+        " <TASK>",
+        f" {function}+0x15/0x30 [kct_mod]",
+        " vfs_read+0xb0/0x2c0",
+        " ksys_read+0x5f/0xe0",
+        " do_syscall_64+0x3b/0x90",
+        " entry_SYSCALL_64_after_hwframe+0x64/0xce",
+        " </TASK>",
+        "Modules linked in: kct_mod(O) nft_chain_nat xt_MASQUERADE nf_nat",
+        "CR2: 0000000000000000",
+        "---[ end trace 0000000000000000 ]---",
+    ]

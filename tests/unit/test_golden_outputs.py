@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,6 @@ from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.postmortem.job import PostmortemJob
-from kcrashd.store.snapshots import take_snapshot
 from kcrashd.store.state import StateDB
 from tests import postmortem_roots as roots
 from tests.conftest import SHARED, require_tool
@@ -66,27 +64,12 @@ def _crashed_host(tmp: Path, monkeypatch) -> dict:
     of it; the post-mortem of the current boot turned that into an incident and its alert."""
     require_tool("journalctl")
     monkeypatch.setattr(roots, "new_boot_id", iter([PREVIOUS_BOOT, CURRENT_BOOT]).__next__)
-    info = roots.two_boots(tmp / "journal", "panic", now=NOW)
-    crash = info["crash_time"]
-    root = tmp / "root"
-    roots.ramoops(root, crash, parts=2)
-    roots.debian_dump(root, crash)
-    host = tmp / "prev-host"  # what the snapshot read, 90 s before the crash
-    roots._write(host / "proc/sys/kernel/random/boot_id", str(uuid.UUID(hex=info["previous"])))
-    roots._write(host / "proc/modules", "foo_drv 16384 0 - Live 0xffffffffc0a00000 (OE)\n")
-    snap = take_snapshot(
-        Root(str(host)),
-        CommandRunner(),
-        kconfig.Config().snapshots,
-        str(tmp / "state"),
-        "memory_raised: MemAvailable 2%",
-        now=crash - 90,
-    )
+    info = roots.panicked_with_snapshot(tmp, now=NOW)
     cfg = kconfig.from_dict({"hooks": {"directory": str(tmp / "no-hooks.d")}})
     state = StateDB(str(tmp / "state" / "state.db"))
     ctx = DaemonContext(
         cfg,
-        Root(str(root)),
+        Root(str(info["root"])),
         CommandRunner(),
         state,
         info["current"],
@@ -97,7 +80,7 @@ def _crashed_host(tmp: Path, monkeypatch) -> dict:
     ((incident_id,),) = state.conn.execute("SELECT incident_id FROM incidents").fetchall()
     state.close()
     assert len(sent) == 1
-    return dict(info, incident=incident_id, snapshot=snap.id)
+    return dict(info, incident=incident_id, snapshot=info["snapshot"].id)
 
 
 def _normalise(text: str, tmp: Path, host: dict) -> str:
