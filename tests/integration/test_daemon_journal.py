@@ -209,8 +209,10 @@ def test_oops_alerts_through_journald_with_fields(daemon, unique_tag):
     assert entry["KCRASHD_REPEAT_COUNT"] == "1"
     assert f"kct_{unique_tag}_read" in entry["KCRASHD_SIGNATURE"]
     assert entry["KCRASHD_SOURCE_POSITION"].startswith("s=")
+    # the alert is sent, then committed with the incident: wait for the commit
     incident = entry["KCRASHD_INCIDENT"]
-    assert daemon.db("SELECT alerted FROM incidents WHERE incident_id=?", incident) == [(1,)]
+    alerted = "SELECT alerted FROM incidents WHERE incident_id=?"
+    assert daemon.wait_db(alerted, incident, want=lambda r: r == [(1,)]) == [(1,)]
     assert daemon.db("SELECT 1 FROM alerts WHERE alert_id=?", entry["KCRASHD_ALERT_ID"])
     # the hook ran with the same alert on stdin (beside the readiness summary of the start,
     # which may come before or after it)
