@@ -4,6 +4,7 @@ running Python code in a fresh interpreter from the checkout, a kernel oops to i
 from __future__ import annotations
 
 import difflib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,10 +60,13 @@ def replace_all(text: str, replacements: Mapping[str, str]) -> str:
 
 
 def run_python(code: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """`python -c code args...` in a fresh interpreter, from the checkout."""
+    """`python -c code args...` in a fresh interpreter, from the checkout, not measured by
+    coverage.py: what it imports is the interpreter's alone (coverage imports hashlib)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=PROJECT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
