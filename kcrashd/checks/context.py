@@ -25,6 +25,7 @@ from kcrashd.host import (
     kernel_features,
     kexec,
     meminfo,
+    mounts,
     pstore_info,
     services,
     sysfs,
@@ -177,8 +178,8 @@ class HostView:
     def free_and_size(self, path: str) -> Tuple[int, int]:
         return files.free_and_size(self.root, path)
 
-    def mount_of(self, path: str) -> Optional[Tuple[str, str]]:
-        return files.mount_of(self.root.read_optional("/proc/mounts") or "", path)
+    def mount_of(self, path: str) -> Optional[mounts.Mount]:
+        return mounts.mount_of(self.root, files.resolve(self.root, path))
 
     # --- dumps, logs, analysis ---------------------------------------------------------------
 
