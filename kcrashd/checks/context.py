@@ -154,8 +154,8 @@ class HostView:
         return "kdump.service" if self.family == distro.RHEL else "kdump-tools.service"
 
     @cached
-    def boot_config(self) -> bootloader.BootConfig:
-        return bootloader.read_boot_config(self.root, self.release or "")
+    def boot_path(self) -> bootloader.BootPath:
+        return bootloader.read_boot_path(self.root, self.release or "")
 
     # --- plain files -----------------------------------------------------------------------
 

@@ -18,6 +18,12 @@ MTIMES: Dict[str, Dict[str, int]] = {
         "var/crash/kexec_cmd": BOOT + 100,  # kdump-config load at boot, after the config
         "var/crash/202409301712": BASE + 50000,  # a test crash after the config was written
     },
+    "debian12-direct-boot": {"var/crash/kexec_cmd": BOOT + 100},
+    "debian12-1g-grub": {"var/crash/kexec_cmd": BOOT + 100},
+    "rhel8-bls-grubby": {
+        "boot/initramfs-4.18.0-553.el8_10.x86_64kdump.img": BASE + 500,
+        "var/log/journal": BOOT + 500,
+    },
     "rhel9-kdump-ready": {
         "boot/initramfs-5.14.0-427.13.1.el9_4.x86_64kdump.img": BASE + 500,
         "var/log/journal": BOOT + 500,  # persistence was enabled during this boot
