@@ -24,10 +24,6 @@ def anything(_: int) -> bool:
     return True
 
 
-def zero(value: int) -> bool:
-    return value == 0
-
-
 def nonzero(value: int) -> bool:
     return value != 0
 
