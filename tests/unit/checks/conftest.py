@@ -1,8 +1,10 @@
-"""Fixture roots for the readiness checks: stable mtimes, since git does not keep them."""
+"""Fixture roots for the readiness checks: a temporary copy with stable mtimes, since git
+does not keep them (the checkout's own files are never touched)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Dict
 
@@ -47,7 +49,9 @@ def set_mtimes(root: Path, overrides: Dict[str, int]) -> None:
 
 
 @pytest.fixture(scope="session")
-def roots() -> Path:
+def roots(tmp_path_factory) -> Path:
+    copies = tmp_path_factory.mktemp("roots")
     for scenario in sorted(p.name for p in ROOTS.iterdir() if p.is_dir()):
-        set_mtimes(ROOTS / scenario, MTIMES.get(scenario, {}))
-    return ROOTS
+        shutil.copytree(ROOTS / scenario, copies / scenario, symlinks=True)
+        set_mtimes(copies / scenario, MTIMES.get(scenario, {}))
+    return copies
