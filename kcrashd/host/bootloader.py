@@ -173,7 +173,11 @@ def find_loader(root: Root, release: str) -> Tuple[str, str, Optional[str], str]
         return SYSTEMD_BOOT, f"LoaderInfo EFI variable ({loader})", source, text
     running = cmdline.read_cmdline(root)
     booted_by_grub = running is None or running.startswith("BOOT_IMAGE=")
-    why = "BOOT_IMAGE= on /proc/cmdline" if running else "no /proc/cmdline: going by the files"
+    why = (
+        "BOOT_IMAGE= on /proc/cmdline"
+        if running is not None
+        else "no /proc/cmdline: going by the files"
+    )
     for cfg in GRUB_CFGS:
         text = root.read_optional(cfg)
         if text is None or not booted_by_grub:
@@ -189,14 +193,16 @@ def find_loader(root: Root, release: str) -> Tuple[str, str, Optional[str], str]
 
 
 def _unknown_evidence(root: Root, running: Optional[str]) -> str:
+    if running is None:
+        return "no /proc/cmdline (not a running host), and no grub.cfg or zipl.conf"
     grub_cfg = next((c for c in GRUB_CFGS if root.exists(c)), None)
-    if running is not None and not running.startswith("BOOT_IMAGE=") and grub_cfg:
+    if not running.startswith("BOOT_IMAGE=") and grub_cfg:
         return (
             f"{grub_cfg} exists but GRUB did not boot this kernel (no BOOT_IMAGE= on "
             "/proc/cmdline): booted directly by a hypervisor or firmware"
         )
-    if running is not None and running.startswith("BOOT_IMAGE="):
-        return "BOOT_IMAGE= on /proc/cmdline, but no grub.cfg, loader entries or zipl.conf"
+    if running.startswith("BOOT_IMAGE="):
+        return "BOOT_IMAGE= on /proc/cmdline, but no grub.cfg or zipl.conf"
     return (
         "no BOOT_IMAGE= on /proc/cmdline, no systemd-boot or UKI EFI variables, no grub.cfg: "
         "booted directly by a hypervisor or firmware"

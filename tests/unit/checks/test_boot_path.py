@@ -173,6 +173,9 @@ def test_an_image_without_a_running_kernel_goes_by_its_files(tmp_path):
     boot = read_boot_path(Root(str(tmp_path)), KVER)
     assert boot.loader == GRUB and "going by the files" in boot.evidence
     assert boot.entry_values == ("384M-:128M",)
+    (tmp_path / "boot/grub/grub.cfg").unlink()
+    boot = read_boot_path(Root(str(tmp_path)), KVER)
+    assert boot.loader == UNKNOWN and "not a running host" in boot.evidence
 
 
 def test_zipl_reads_bls_entries(tmp_path):
