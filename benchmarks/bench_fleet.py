@@ -130,21 +130,27 @@ def build(
 
 def measure(argv: List[str], pipe_to: Optional[List[str]] = None) -> Tuple[float, int, bytes]:
     """(wall seconds, peak RSS in KiB, output) of argv, its output read by `pipe_to` (the
-    output is then pipe_to's) or by us. The RSS is argv's own (wait4 on its pid)."""
+    output is then pipe_to's) or by us.
+
+    The peak RSS is GNU time's (%M): a child this process starts is made with vfork and
+    inherits this process's own peak (the journals it built) at exec; one that GNU time
+    forks does not."""
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE)
-    reader = proc
-    if pipe_to:
-        reader = subprocess.Popen(pipe_to, stdin=proc.stdout, stdout=subprocess.PIPE)
-        proc.stdout.close()
-    out = reader.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if pipe_to:
-        reader.wait(60)
-    wall = time.monotonic() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed")
-    return wall, usage.ru_maxrss, out
+    with tempfile.NamedTemporaryFile("r") as rss:
+        timed = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *argv]
+        proc = subprocess.Popen(timed, stdout=subprocess.PIPE)
+        reader = proc
+        if pipe_to:
+            reader = subprocess.Popen(pipe_to, stdin=proc.stdout, stdout=subprocess.PIPE)
+            proc.stdout.close()
+        out = reader.stdout.read()
+        code = proc.wait(900)
+        if pipe_to:
+            reader.wait(60)
+        wall = time.monotonic() - start
+        if code != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed")
+        return wall, int(rss.read().split()[-1]), out
 
 
 def report(lines: int, doc: Dict, base: List, ours: List) -> None:

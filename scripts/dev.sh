@@ -57,7 +57,7 @@ case "${1:-}" in
         .venv/bin/ruff format --check kcrashd tests benchmarks
         exec .venv/bin/python -m pytest -q "$@" ;;
     bench)
-        shift; setup "${TEST_APT[@]}" kdump-tools
+        shift; setup "${TEST_APT[@]}" kdump-tools time
         for b in benchmarks/bench_*.py; do echo "== $b"; .venv/bin/python "$b"; done ;;
     *) sed -n '2,8p' "$0"; exit 2 ;;
 esac

@@ -138,22 +138,26 @@ def read_alerts(
         yield from _read(open_journal(), since, types, stats)
         return
     for _, path in sorted(_heads(journal_files(directory), stats)):
-        try:
-            reader = open_journal(files=[path])
-        except OSError as exc:
-            stats.unreadable.append(f"{path}: {exc}")
-            continue
-        stats.files += 1
-        yield from _read(reader, since, types, stats)
+        reader = _open_file(path, stats)
+        if reader is not None:
+            stats.files += 1
+            yield from _read(reader, since, types, stats)
+
+
+def _open_file(path: str, stats: ReadStats) -> Any:
+    """A reader over one journal file; None (and the reason noted) when it cannot be read."""
+    try:
+        return open_journal(files=[path])
+    except OSError as exc:
+        stats.unreadable.append(f"{path}: {exc}")
+        return None
 
 
 def _heads(paths: List[str], stats: ReadStats) -> Iterator[Tuple[int, str]]:
-    """(realtime of the file's first entry, path); files that cannot be opened are noted."""
+    """(realtime of the file's first entry, path) of the files that can be opened."""
     for path in paths:
-        try:
-            reader = open_journal(files=[path])
-        except OSError as exc:
-            stats.unreadable.append(f"{path}: {exc}")
+        reader = _open_file(path, stats)
+        if reader is None:
             continue
         try:
             yield reader._get_start(), path
