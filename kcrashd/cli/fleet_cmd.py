@@ -13,7 +13,7 @@ import json
 import os
 import resource
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from kcrashd.fleet.window import HELP as SINCE_HELP
 
@@ -37,8 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _open_files_for_journals() -> None:
-    """A collector holds one journal file per host (or more): the reader keeps each open.
-    Raise the soft limit to the hard one, as journalctl does."""
+    """A reader over the system journal keeps every one of its files open (a directory's
+    files are read one at a time). Raise the soft limit to the hard one, as journalctl
+    does."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or soft < hard:
         try:
@@ -81,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def fleet_document(journal_dir: Any, since: Any) -> Dict[str, Any]:
+def fleet_document(journal_dir: Optional[str], since: Optional[float]) -> Dict[str, Any]:
+    """The --json document for the alerts in `journal_dir` (None: the system journal)."""
     from kcrashd.fleet.entries import ReadStats, read_alerts
     from kcrashd.fleet.view import FleetView
 
