@@ -39,12 +39,14 @@ LOWER_KEYS = (
     "general protection",
     "stack segment",
     "anic",
-    "divide error",
+    "divide",
     "invalid opcode",
     "int3:",
     "unregister_netdevice",
     "fatal error:",
     "oom-kill",
+    "allocation failure",
+    "vmalloc error",
     "ut of memory",
     "error, dev",
     "suspected memory leak",
@@ -132,7 +134,18 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         False,
     ),
     ("kernel_bug", "bug", r"[Kk]ernel BUG(?: at)?", None, False),
-    ("slub", "bug", r"BUG [\w.:-]+ \((?:Not t|T)ainted[^)]*\): ", r": kasan: bad access", False),
+    (
+        # mm/slub.c slab_bug(): "BUG kmalloc-64 (Not tainted): Poison overwritten"; before
+        # 2.6.37 without the taint part, so the message itself must be one of SLUB's
+        "slub",
+        "bug",
+        r"BUG [\w.:-]+ \((?:Not t|T)ainted[^)]*\): |^BUG [\w.:-]+: (?:(?:Right |Left )?Redzone"
+        r" overwritten|Poison overwritten|(?:Object )?[Pp]adding overwritten|Object already free"
+        r"|Freepointer corrupt|Freechain corrupt|Invalid object pointer|Not a valid slab page"
+        r"|Wrong (?:object count|number of objects)|Objects remaining|Attempt to free object)",
+        r": kasan: bad access",
+        False,
+    ),
     ("bug", "bug", r"(?<!\w)BUG: ", r"ODEBUG|_BUG: |BUG: KASAN|sanity check failed", False),
     (
         "lockdep_warning",
@@ -151,7 +164,7 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "warning",
         r"(?<!\w)WARNING: ",
         r"WARNING: /etc/ssh|mand mount option|Unprivileged eBPF"
-        r"|Speculative|WARNING: See https?:|kernel not compiled with|ath10k USB support"
+        r"|Speculative|WARNING: See https?:|kernel not compiled with"
         # a subsystem's notice ("RETBleed: WARNING: ..."): WARN() lines start with the word
         r"|^(?!WARNING)[^\[\]]{1,60}?: WARNING: (?!CPU: \d|at \S+:\d)",
         False,
@@ -187,7 +200,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     ),
     ("stack_segment", "exception", r"stack segment: ", None, False),
     ("double_fault", "exception", r"PANIC: double fault|double fault: ", None, True),
-    ("divide_error", "exception", r"divide error: ", r"trap divide error", False),
+    # arch/x86/kernel/traps.c: "divide error: 0000 [#1]" (some kernels: "divide_error:")
+    ("divide_error", "exception", r"divide[ _]error: ", r"trap divide error", False),
     ("invalid_opcode", "exception", r"invalid opcode: ", r"trap invalid opcode", True),
     ("int3", "exception", r"(?:^|Oops: )int3: ", None, False),
     ("arm_internal", "exception", r"Internal error: ", None, True),
@@ -197,7 +211,23 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     ("rust_panic", "panic", r"rust_kernel: panicked", None, False),
     ("trusty", "panic", r"trusty: panic", None, False),
     ("unregister", "hung_task", r"unregister_netdevice: waiting for", None, True),
-    ("vfs", "bug", r"VFS: Close: file count is zero|VFS: Busy inodes after unmount", None, False),
+    (
+        "vfs",
+        "bug",
+        r"VFS: Close: file count is (?:zero|0)|VFS: Busy inodes after unmount",
+        None,
+        False,
+    ),
+    (
+        # mm/page_alloc.c warn_alloc(): "<comm>: page allocation failure: order:4, mode:..." (2.6:
+        # "page allocation failure. order:1"); mm/vmalloc.c: "vmalloc error: size ..." (6.x),
+        # "vmalloc: allocation failure: N bytes" (4.x-5.x); each followed by a stack dump
+        "alloc_failure",
+        "alloc_failure",
+        r": page allocation failure[.:] order:|: vmalloc(?: error: size|: allocation failure:)",
+        None,
+        False,
+    ),
     ("oom", "oom_kill", r"invoked oom-killer:", None, False),
     (
         "oom_killed",
@@ -210,7 +240,7 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "mce",
         "mce",
         r"Machine Check Exception|\[Hardware Error\]|Machine check events logged"
-        r"|mce: .*Machine check|^EDAC [\w ]+: \d+ [CU]E ",
+        r"|^EDAC [\w ]+: \d+ [CU]E ",
         None,
         False,
     ),

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from kcrashd.model import KernelRecord
 from kcrashd.parse import Assembler, parse_text
 from kcrashd.parse.assembler import MAX_LINE
+from kcrashd.parse.scan import MAX_FRAMES
 from tests.unit.parse import logs
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -34,7 +35,7 @@ def _check(reports, max_lines: int = 500) -> None:
         assert r.kind and r.title and len(r.title) <= 200
         assert len(r.lines) <= max_lines
         assert all(len(line) <= MAX_LINE for line in r.lines)
-        assert len(r.frames) <= 128
+        assert len(r.frames) <= MAX_FRAMES
         r.to_dict()
 
 

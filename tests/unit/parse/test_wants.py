@@ -49,6 +49,8 @@ HEADERS = {
     "oom_killed": "Out of memory: Killed process 4242 (stress) total-vm:8000kB",
     "mce": "mce: [Hardware Error]: Machine check events logged",
     "io_error": "I/O error, dev sda, sector 123456 op 0x0:(READ) flags 0x0 phys_seg 1",
+    "alloc_failure": "kworker/u8:3: page allocation failure: order:4, "
+    "mode:0x40cc0(GFP_KERNEL|__GFP_COMP), nodemask=(null),cpuset=/,mems_allowed=0",
     "syz": "SYZFAIL: failed to recv rpc",
     "go_fatal": "fatal error: runtime: out of memory",
 }
