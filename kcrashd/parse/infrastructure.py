@@ -34,6 +34,12 @@ from kcrashd.parse.rules import (
 
 # A table: the formatter would put every name on a line of its own.
 # fmt: off
+# A table: the formatter would put every name on a line of its own.
+# fmt: off
+# A table: the formatter would put every name on a line of its own.
+# fmt: off
+# A table: the formatter would put every name on a line of its own.
+# fmt: off
 GROUPS: Tuple[Group, ...] = (
     Group(
         "report printing",
@@ -46,7 +52,8 @@ GROUPS: Tuple[Group, ...] = (
             "arch/arm/kernel/traps.c", "arch/powerpc/kernel/traps.c",
             "arch/s390/kernel/dumpstack.c", "lib/nmi_backtrace.c", "arch/x86/kernel/apic/hw_nmi.c",
             "kernel/hung_task.c", "kernel/watchdog.c", "kernel/watchdog_hld.c",
-            "kernel/sched/core.c", "arch/arm64/kernel/entry-common.c"
+            "kernel/sched/core.c", "arch/arm64/kernel/entry-common.c", "arch/*/kernel/process*.c",
+            "arch/*/kernel/entry*.S", "arch/*/kernel/traps.c"
         ),
         names=(
             "dump_stack", "dump_stack_lvl", "__dump_stack", "dump_stack_print_info",
@@ -61,12 +68,12 @@ GROUPS: Tuple[Group, ...] = (
             "arch_trigger_cpumask_backtrace", "nmi_raise_cpu_backtrace", "sched_show_task",
             "show_state_filter", "dump_cpu_task", "check_hung_task",
             "check_hung_uninterruptible_tasks", "watchdog_timer_fn", "watchdog_overflow_callback",
-            "panic_bad_stack", "handle_bad_stack", "__bad_stack"
+            "panic_bad_stack", "handle_bad_stack", "__bad_stack", "dump_backtrace_stm",
+            "show_trace"
         ),
         other_versions=(
             "warn_slowpath_null", "warn_slowpath_common", "show_stack_log_lvl",
-            "print_context_stack", "dump_trace", "print_trace_address", "show_trace",
-            "dump_backtrace_stm"
+            "print_context_stack", "dump_trace", "print_trace_address"
         ),
     ),
     Group(
@@ -81,7 +88,10 @@ GROUPS: Tuple[Group, ...] = (
             "arch/arm64/kernel/stacktrace.c", "arch/arm/kernel/unwind.c",
             "arch/arm/kernel/stacktrace.c", "arch/riscv/kernel/stacktrace.c",
             "arch/powerpc/kernel/stacktrace.c", "arch/s390/kernel/unwind_bc.c", "kernel/extable.c",
-            "lib/stackdepot.c"
+            "lib/stackdepot.c", "arch/*/kernel/dumpstack*.c", "arch/*/include/asm/stacktrace.h",
+            "arch/*/kernel/process.c", "include/linux/filter.h", "kernel/bpf/core.c",
+            "include/linux/module.h", "kernel/module/main.c", "include/linux/ftrace.h",
+            "kernel/trace/ftrace.c"
         ),
         names=(
             "stack_trace_save", "stack_trace_save_tsk", "stack_trace_save_regs",
@@ -98,11 +108,11 @@ GROUPS: Tuple[Group, ...] = (
             "__kernel_text_address", "core_kernel_text", "is_bpf_text_address",
             "is_module_text_address", "is_ftrace_trampoline", "stack_depot_save",
             "__stack_depot_save", "stack_depot_fetch", "stack_depot_print", "depot_alloc_stack",
-            "find_stack", "unwind_dump", "unwind_for_each_frame"
+            "find_stack", "unwind_dump", "dump_trace"
         ),
         other_versions=(
-            "print_context_stack", "dump_trace", "save_stack_address",
-            "__save_stack_trace_reliable", "unwind_next_frame_fp"
+            "print_context_stack", "save_stack_address", "__save_stack_trace_reliable",
+            "unwind_next_frame_fp"
         ),
     ),
     Group(
@@ -116,7 +126,9 @@ GROUPS: Tuple[Group, ...] = (
             "arch/arm64/mm/fault.c", "arch/arm64/kernel/traps.c",
             "arch/arm64/kernel/debug-monitors.c", "arch/arm/mm/fault.c", "arch/arm/kernel/traps.c",
             "arch/powerpc/mm/fault.c", "arch/powerpc/kernel/traps.c", "arch/s390/mm/fault.c",
-            "arch/s390/kernel/traps.c"
+            "arch/s390/kernel/traps.c", "arch/*/mm/fault.c", "arch/arm/mm/alignment.c",
+            "arch/*/kernel/entry*.S", "arch/x86/kernel/cpu/mce/core.c", "arch/x86/kernel/nmi.c",
+            "arch/x86/entry/entry_32.S"
         ),
         names=(
             "do_error_trap", "do_trap", "handle_bug", "handle_invalid_op", "do_int3", "math_error",
@@ -133,7 +145,7 @@ GROUPS: Tuple[Group, ...] = (
             "__pabt_svc", "__und_svc", "program_check_exception", "___do_page_fault",
             "bad_page_fault", "__bad_page_fault", "do_dat_exception", "do_exception",
             "do_no_context", "do_fault_error", "do_report_trap", "illegal_op", "pgm_check_handler",
-            "__do_pgm_check"
+            "__do_pgm_check", "do_int3_user", "no_context"
         ),
         patterns=(
             r"exc_\w+", r"asm_exc_\w+"
@@ -141,10 +153,9 @@ GROUPS: Tuple[Group, ...] = (
         other_versions=(
             "do_invalid_op", "invalid_op", "do_general_protection", "general_protection",
             "do_divide_error", "divide_error", "do_double_fault", "double_fault",
-            "do_stack_segment", "stack_segment", "fixup_bug", "no_context", "page_fault",
-            "async_page_fault", "do_async_page_fault", "trace_do_page_fault", "el1_sync",
-            "el1_sync_handler", "el1_da", "el1_ia", "do_kernel_fault", "do_int3_user",
-            "do_pgm_check"
+            "do_stack_segment", "stack_segment", "fixup_bug", "page_fault", "async_page_fault",
+            "do_async_page_fault", "trace_do_page_fault", "el1_sync", "el1_sync_handler", "el1_da",
+            "el1_ia", "do_kernel_fault", "do_pgm_check"
         ),
     ),
     Group(
@@ -159,7 +170,9 @@ GROUPS: Tuple[Group, ...] = (
             "kernel/irq/chip.c", "kernel/irq/irqdesc.c", "arch/arm64/kernel/entry-common.c",
             "arch/arm64/kernel/entry.S", "arch/arm64/kernel/irq.c", "drivers/irqchip/irq-gic.c",
             "drivers/irqchip/irq-gic-v3.c", "arch/arm/kernel/entry-armv.S",
-            "drivers/clocksource/arm_arch_timer.c", "arch/powerpc/kernel/time.c"
+            "drivers/clocksource/arm_arch_timer.c", "arch/powerpc/kernel/time.c",
+            "include/linux/irqdesc.h", "arch/*/kernel/time.c", "kernel/time/hrtimer.c",
+            "kernel/time/tick-common.c", "arch/x86/kernel/", "arch/x86/hyperv/"
         ),
         names=(
             "common_interrupt", "asm_common_interrupt", "irq_exit", "irq_exit_rcu",
@@ -168,12 +181,12 @@ GROUPS: Tuple[Group, ...] = (
             "handle_irq_event_percpu", "__handle_irq_event_percpu", "handle_edge_irq",
             "handle_level_irq", "handle_fasteoi_irq", "handle_percpu_devid_irq",
             "handle_percpu_irq", "handle_simple_irq", "handle_untracked_irq", "generic_handle_irq",
-            "generic_handle_irq_desc", "generic_handle_domain_irq", "handle_domain_irq",
-            "el1_interrupt", "__el1_irq", "el1h_64_irq", "el1h_64_irq_handler", "el0_interrupt",
-            "el0t_64_irq", "el0t_64_irq_handler", "do_interrupt_handler", "call_on_irq_stack",
-            "gic_handle_irq", "__irq_svc", "__irq_usr", "arch_timer_handler_virt",
-            "arch_timer_handler_phys", "timer_interrupt", "hrtimer_interrupt",
-            "tick_handle_periodic", "tick_periodic"
+            "generic_handle_irq_desc", "generic_handle_domain_irq", "el1_interrupt", "__el1_irq",
+            "el1h_64_irq", "el1h_64_irq_handler", "el0_interrupt", "el0t_64_irq",
+            "el0t_64_irq_handler", "do_interrupt_handler", "call_on_irq_stack", "gic_handle_irq",
+            "__irq_svc", "__irq_usr", "arch_timer_handler_virt", "arch_timer_handler_phys",
+            "timer_interrupt", "hrtimer_interrupt", "tick_handle_periodic", "tick_periodic",
+            "local_apic_timer_interrupt", "handle_irq", "__handle_irq"
         ),
         patterns=(
             r"sysvec_\w+", r"asm_sysvec_\w+", r"__sysvec_\w+",
@@ -181,14 +194,13 @@ GROUPS: Tuple[Group, ...] = (
         ),
         other_versions=(
             "do_IRQ", "ret_from_intr", "retint_kernel", "retint_user", "apic_timer_interrupt",
-            "smp_apic_timer_interrupt", "local_apic_timer_interrupt",
-            "smp_trace_apic_timer_interrupt", "asm_call_irq_on_stack", "asm_call_sysvec_on_stack",
-            "asm_call_on_stack", "handle_irq", "__handle_irq", "__handle_domain_irq", "el1_irq",
+            "smp_apic_timer_interrupt", "smp_trace_apic_timer_interrupt", "asm_call_irq_on_stack",
+            "asm_call_sysvec_on_stack", "asm_call_on_stack", "__handle_domain_irq", "el1_irq",
             "asm_do_IRQ", "handle_IRQ", "call_function_single_interrupt",
             "smp_call_function_single_interrupt", "reschedule_interrupt",
             "smp_reschedule_interrupt", "irq_work_interrupt", "smp_irq_work_interrupt",
             "smp_apic_timer_interrupt_entry_after_kaiser_bti", "exiting_irq", "entering_irq",
-            "entering_ack_irq"
+            "entering_ack_irq", "handle_domain_irq"
         ),
     ),
     Group(
@@ -198,7 +210,8 @@ GROUPS: Tuple[Group, ...] = (
         "for.",
         source=(
             "include/linux/irqflags.h", "arch/x86/include/asm/irqflags.h",
-            "arch/arm64/include/asm/irqflags.h", "arch/arm/include/asm/irqflags.h"
+            "arch/arm64/include/asm/irqflags.h", "arch/arm/include/asm/irqflags.h",
+            "include/linux/entry-common.h"
         ),
         patterns=(
             r"(?:arch_|raw_|native_)?local_irq_\w+",
@@ -212,7 +225,8 @@ GROUPS: Tuple[Group, ...] = (
         "for its caller.",
         source=(
             "kernel/softirq.c", "kernel/time/timer.c", "kernel/time/hrtimer.c",
-            "kernel/time/tick-sched.c", "kernel/time/tick-common.c"
+            "kernel/time/tick-sched.c", "kernel/time/tick-common.c", "arch/*/kernel/irq.c",
+            "include/linux/bottom_half.h", "include/linux/timer.h", "net/core/sock.c"
         ),
         names=(
             "__do_softirq", "do_softirq", "do_softirq_own_stack", "invoke_softirq",
@@ -227,11 +241,8 @@ GROUPS: Tuple[Group, ...] = (
             "hrtimer_try_to_cancel", "hrtimer_init", "__hrtimer_init", "timer_fixup_activate",
             "timer_fixup_init", "timer_fixup_free", "timer_fixup_assert_init",
             "timer_is_static_object", "hrtimer_fixup_activate", "hrtimer_fixup_init",
-            "hrtimer_fixup_free"
-        ),
-        other_versions=(
-            "handle_softirqs", "timer_delete", "timer_delete_sync", "__timer_delete",
-            "__timer_delete_sync", "__try_to_del_timer_sync", "sk_stop_timer",
+            "hrtimer_fixup_free", "handle_softirqs", "timer_delete", "timer_delete_sync",
+            "__timer_delete", "__timer_delete_sync", "__try_to_del_timer_sync", "sk_stop_timer",
             "sk_stop_timer_sync", "sk_reset_timer"
         ),
     ),
@@ -245,7 +256,9 @@ GROUPS: Tuple[Group, ...] = (
             "kernel/sched/completion.c", "kernel/sched/swait.c", "kernel/time/timer.c",
             "kernel/time/hrtimer.c", "kernel/time/sleep_timeout.c", "arch/x86/kernel/process_64.c",
             "arch/x86/entry/entry_64.S", "kernel/freezer.c", "kernel/rcu/tree.c",
-            "kernel/rcu/srcutree.c", "net/core/dev.c", "fs/fcntl.c"
+            "kernel/rcu/srcutree.c", "net/core/dev.c", "fs/fcntl.c", "kernel/rcu/tree_exp.h",
+            "include/linux/rcutiny.h", "include/linux/sched.h", "kernel/exit.c",
+            "kernel/printk/printk.c"
         ),
         names=(
             "schedule", "__schedule", "schedule_idle", "schedule_preempt_disabled",
@@ -276,15 +289,14 @@ GROUPS: Tuple[Group, ...] = (
             "prepare_to_swait_event", "prepare_to_swait_exclusive", "finish_swait",
             "__refrigerator", "synchronize_rcu", "synchronize_rcu_expedited", "synchronize_srcu",
             "__synchronize_srcu", "synchronize_srcu_expedited", "synchronize_net", "rcu_barrier",
-            "kill_fasync"
+            "kill_fasync", "io_schedule_prepare"
         ),
         patterns=(
             r"__wake_up\w*", r"_?cond_resched\w*"
         ),
         other_versions=(
-            "usleep_range", "___preempt_schedule", "io_schedule_prepare",
-            "wait_for_completion_timeout_state", "synchronize_sched", "synchronize_rcu_bh",
-            "synchronize_sched_expedited"
+            "usleep_range", "___preempt_schedule", "wait_for_completion_timeout_state",
+            "synchronize_sched", "synchronize_rcu_bh", "synchronize_sched_expedited"
         ),
     ),
     Group(
@@ -298,7 +310,13 @@ GROUPS: Tuple[Group, ...] = (
             "kernel/rcu/update.c", "kernel/rcu/srcutree.c", "lib/dec_and_lock.c", "lib/refcount.c",
             "kernel/sched/core.c", "kernel/sched/sched.h", "net/core/sock.c",
             "kernel/trace/trace_preemptirq.c", "arch/x86/kernel/kvm.c", "arch/x86/xen/spinlock.c",
-            "include/linux/fs.h"
+            "include/linux/fs.h", "lib/debug_locks.c", "include/linux/debug_locks.h",
+            "include/net/sock.h", "include/linux/srcu.h", "include/linux/*lock*.h",
+            "include/linux/rwsem.h", "include/linux/percpu-rwsem.h", "include/linux/rtmutex.h",
+            "include/linux/ww_mutex.h", "include/linux/lockdep.h",
+            "include/asm-generic/qspinlock.h", "include/asm-generic/qrwlock.h",
+            "arch/*/include/asm/qspinlock*.h", "arch/*/include/asm/paravirt.h",
+            "lib/locking-selftest.c"
         ),
         names=(
             "lock_acquire", "lock_release", "lock_acquired", "lock_contended", "lock_is_held_type",
@@ -313,24 +331,26 @@ GROUPS: Tuple[Group, ...] = (
             "print_shortest_lock_dependencies", "print_lock_trace", "register_lock_class",
             "look_up_lock_class", "hlock_class", "find_held_lock", "save_trace", "add_chain_cache",
             "lookup_chain_cache_add", "reacquire_held_locks", "debug_check_no_locks_freed",
-            "debug_check_no_locks_held", "mark_irqflags", "valid_state", "graph_lock",
-            "debug_locks_off", "__debug_locks_off", "verify_lock_unused", "is_dynamic_key",
-            "spin_dump", "spin_bug", "rwlock_bug", "debug_spin_lock_before",
-            "debug_spin_lock_after", "debug_spin_unlock", "osq_lock", "osq_unlock",
-            "task_blocks_on_rt_mutex", "try_to_take_rt_mutex", "remove_waiter",
-            "atomic_dec_and_mutex_lock", "refcount_dec_and_lock", "refcount_dec_and_lock_irqsave",
-            "refcount_dec_and_mutex_lock", "lock_sock", "lock_sock_nested", "lock_sock_fast",
-            "release_sock", "__release_sock", "bit_spin_lock", "bit_spin_unlock",
-            "__bit_spin_unlock", "bit_spin_trylock", "rcu_read_lock", "rcu_read_unlock",
-            "__rcu_read_lock", "__rcu_read_unlock", "rcu_read_lock_bh", "rcu_read_unlock_bh",
-            "rcu_read_lock_sched", "rcu_read_unlock_sched", "rcu_lock_acquire", "rcu_lock_release",
-            "rcu_read_lock_held", "rcu_read_lock_bh_held", "rcu_read_lock_sched_held",
-            "rcu_read_lock_any_held", "rcu_read_lock_held_common", "debug_lockdep_rcu_enabled",
+            "debug_check_no_locks_held", "valid_state", "graph_lock", "debug_locks_off",
+            "__debug_locks_off", "verify_lock_unused", "is_dynamic_key", "spin_dump", "spin_bug",
+            "rwlock_bug", "debug_spin_lock_before", "debug_spin_lock_after", "debug_spin_unlock",
+            "osq_lock", "osq_unlock", "task_blocks_on_rt_mutex", "try_to_take_rt_mutex",
+            "remove_waiter", "atomic_dec_and_mutex_lock", "refcount_dec_and_lock",
+            "refcount_dec_and_lock_irqsave", "refcount_dec_and_mutex_lock", "lock_sock",
+            "lock_sock_nested", "lock_sock_fast", "release_sock", "__release_sock",
+            "bit_spin_lock", "bit_spin_unlock", "__bit_spin_unlock", "bit_spin_trylock",
+            "rcu_read_lock", "rcu_read_unlock", "__rcu_read_lock", "__rcu_read_unlock",
+            "rcu_read_lock_bh", "rcu_read_unlock_bh", "rcu_read_lock_sched",
+            "rcu_read_unlock_sched", "rcu_lock_acquire", "rcu_lock_release", "rcu_read_lock_held",
+            "rcu_read_lock_bh_held", "rcu_read_lock_sched_held", "rcu_read_lock_any_held",
+            "rcu_read_lock_held_common", "debug_lockdep_rcu_enabled",
             "rcu_lockdep_current_cpu_online", "srcu_read_lock", "srcu_read_unlock",
             "__srcu_read_lock", "__srcu_read_unlock", "srcu_read_lock_held", "task_rq_lock",
             "__task_rq_lock", "double_rq_lock", "double_lock_balance", "kvm_wait",
             "xen_qlock_wait", "xen_qlock_kick", "inode_lock", "inode_unlock", "inode_lock_shared",
-            "inode_unlock_shared", "inode_lock_nested"
+            "inode_unlock_shared", "inode_lock_nested", "rcu_read_lock_sched_notrace",
+            "mutex_lock_nested", "print_lock_contention_bug", "check_usage_forwards",
+            "check_usage_backwards"
         ),
         patterns=(
             r"_*(?:raw_)?(?:spin|read|write)_(?:try)?(?:un)?lock\w*",
@@ -348,10 +368,9 @@ GROUPS: Tuple[Group, ...] = (
             r"(?:debug_|__)?mutex_(?:add|remove|wake)_waiter"
         ),
         other_versions=(
-            "rcu_read_lock_sched_notrace", "__rwsem_down_write_failed_common",
-            "rwsem_down_write_failed", "rwsem_down_read_failed", "call_rwsem_down_write_failed",
-            "call_rwsem_down_read_failed", "mutex_lock_nested", "print_lock_contention_bug",
-            "check_prev_add_irq", "check_usage_forwards", "check_usage_backwards", "check_usage"
+            "__rwsem_down_write_failed_common", "rwsem_down_write_failed",
+            "rwsem_down_read_failed", "call_rwsem_down_write_failed",
+            "call_rwsem_down_read_failed", "check_prev_add_irq", "check_usage", "mark_irqflags"
         ),
     ),
     Group(
@@ -376,8 +395,9 @@ GROUPS: Tuple[Group, ...] = (
         patterns=(
             r"_*refcount_\w+", r"_*percpu_ref_\w+", r"ref_tracker_\w+",
             r"(?:raw_|arch_)?atomic(?:64|_long)?_\w+",
-            r"(?:__|_|arch_|arch___)?(?:test_and_)?(?:set|clear|change)_bit\w*",
-            r"(?:_|arch_|const_|generic_)?test_bit\w*", r"_*find_(?:first|next|last)_\w*bit\w*",
+            r"(?:__|_|arch_|arch___|generic___|generic_)?(?:test_and_)?(?:set|clear|change)_bit(?:_(?:le|inv|lock|unlock))?",
+            r"(?:_|arch_|const_|generic_)?test_bit(?:_le|_acquire)?",
+            r"_*find_(?:first|next|last)_(?:zero_|and_|andnot_|or_)?bit(?:_\w+)?",
             r"__bitmap_(?:and|andnot|clear|complement|equal|intersects|or|or_equal|replace|set|shift_left|shift_right|subset|weight|weight_and|xor)",
             r"bitmap_(?:and|andnot|clear|complement|copy|equal|fill|find_\w+|free|full|empty|intersects|or|parse\w*|remap|replace|set|shift_left|shift_right|subset|weight|xor|zero|alloc|zalloc|from_\w+|to_\w+)"
         ),
@@ -390,13 +410,14 @@ GROUPS: Tuple[Group, ...] = (
         source=(
             "lib/string.c", "lib/string_helpers.c", "arch/x86/lib/memcpy_64.S",
             "arch/x86/lib/memmove_64.S", "arch/x86/lib/memset_64.S", "arch/arm64/lib/memcpy.S",
-            "include/linux/fortify-string.h", "lib/vsprintf.c", "lib/kstrtox.c", "lib/hexdump.c"
+            "include/linux/fortify-string.h", "lib/vsprintf.c", "lib/kstrtox.c", "lib/hexdump.c",
+            "arch/*/lib/memcpy*.S", "arch/*/include/asm/io.h", "arch/*/kernel/io.c",
+            "lib/kasprintf.c", "include/linux/kstrtox.h"
         ),
         names=(
             "memcpy", "memmove", "memset", "memcmp", "memchr", "memchr_inv", "memscan", "bcmp",
             "__memcpy", "__memmove", "__memset", "memcpy_erms", "memcpy_orig", "memset_erms",
-            "memset_orig", "memcpy_toio", "memcpy_fromio", "memset_io", "memcpy_and_pad",
-            "__underlying_memcpy", "__underlying_memmove", "__underlying_memset", "strcpy",
+            "memset_orig", "memcpy_toio", "memcpy_fromio", "memset_io", "memcpy_and_pad", "strcpy",
             "strncpy", "strlcpy", "strscpy", "strscpy_pad", "strcat", "strncat", "strlcat",
             "strcmp", "strncmp", "strcasecmp", "strncasecmp", "strchr", "strchrnul", "strrchr",
             "strnchr", "strlen", "strnlen", "strspn", "strcspn", "strpbrk", "strsep", "strstr",
@@ -417,13 +438,13 @@ GROUPS: Tuple[Group, ...] = (
             "restricted_pointer", "set_field_width", "set_precision", "time_and_date",
             "uuid_string", "vsscanf", "sscanf", "address_val", "date_str", "time_str", "rtc_str",
             "time64_str", "move_right", "put_dec", "put_dec_trunc8", "put_dec_full8", "skip_atoi",
-            "default_pointer"
+            "default_pointer", "fortify_panic"
         ),
         patterns=(
             r"_*fortify_\w+", r"_?kstrto\w+"
         ),
         other_versions=(
-            "__strscpy", "fortify_panic", "memcpy_mcsafe", "__memcpy_mcsafe"
+            "__strscpy", "memcpy_mcsafe", "__memcpy_mcsafe"
         ),
     ),
     Group(
@@ -449,12 +470,11 @@ GROUPS: Tuple[Group, ...] = (
             "do_strncpy_from_user", "do_strnlen_user", "clear_user", "__clear_user",
             "raw_copy_from_user", "raw_copy_to_user", "copy_user_generic",
             "copy_user_generic_unrolled", "copy_user_generic_string",
-            "copy_user_enhanced_fast_string", "copy_user_handle_tail", "__copy_user_nocache",
-            "__arch_copy_from_user", "__arch_copy_to_user", "__arch_clear_user", "_copy_to_iter",
-            "_copy_from_iter", "copy_to_iter", "copy_from_iter", "copy_page_to_iter",
-            "copy_page_from_iter", "copy_page_from_iter_atomic", "copyout", "copyin",
-            "_copy_from_iter_nocache", "copy_mc_to_kernel", "copy_mc_to_user",
-            "simple_copy_to_iter"
+            "copy_user_enhanced_fast_string", "__copy_user_nocache", "__arch_copy_from_user",
+            "__arch_copy_to_user", "__arch_clear_user", "_copy_to_iter", "_copy_from_iter",
+            "copy_to_iter", "copy_from_iter", "copy_page_to_iter", "copy_page_from_iter",
+            "copy_page_from_iter_atomic", "copyout", "copyin", "_copy_from_iter_nocache",
+            "copy_mc_to_kernel", "copy_mc_to_user", "simple_copy_to_iter"
         ),
         patterns=(
             r"__get_user_(?:\d|nocheck|bad|fn)\w*", r"__put_user_(?:\d|nocheck|bad|fn)\w*",
@@ -492,18 +512,24 @@ GROUPS: Tuple[Group, ...] = (
             "__virt_to_phys", "should_fail", "should_fail_ex", "fail_dump", "should_failslab",
             "__should_failslab", "should_fail_alloc_page", "should_fail_usercopy", "___ratelimit",
             "__set_page_owner", "__reset_page_owner", "save_stack", "work_is_static_object",
-            "work_fixup_init", "work_fixup_activate", "work_fixup_free", "assfail",
-            "btrfs_assertfail", "assertfail"
+            "work_fixup_init", "work_fixup_free", "assfail", "assertfail", "__list_del_entry",
+            "__list_add", "list_del", "rb_add", "rb_add_cached", "rb_erase", "rb_erase_augmented",
+            "rb_erase_augmented_cached", "rb_erase_cached", "rb_find", "rb_find_add",
+            "rb_find_first", "rb_first", "rb_first_postorder", "rb_insert_augmented",
+            "rb_insert_augmented_cached", "rb_insert_color", "rb_insert_color_cached", "rb_last",
+            "rb_link_node", "rb_link_node_rcu", "rb_next", "rb_next_match", "rb_next_postorder",
+            "rb_prev", "rb_replace_node", "rb_replace_node_cached", "rb_replace_node_rcu",
+            "rb_set_parent", "rb_set_parent_color", "__rb_change_child", "__rb_change_child_rcu",
+            "__rb_erase_augmented", "__rb_erase_color", "__rb_insert", "__rb_insert_augmented",
+            "__rb_rotate_set_parents", "____rb_erase_color"
         ),
         patterns=(
             r"_*debug_object\w*", r"debug_objects_\w+", r"__list_(?:add|del_entry|del)_valid\w*",
             r"_*h?list_(?:bl_|nulls_)?(?:add|del|move|replace|splice|cut|rotate|bulk_move|swap)(?:_(?:tail|head|init|rcu|before|behind|fake|careful|clearprev|position|list|entry|many|batch|all|first|to_front|left))*",
-            r"_*llist_(?:add|del|reverse)\w*",
-            r"_*rb_(?:insert|erase|first|last|next|prev|replace|link_node|add|find|set_parent|change_child|rotate_set_parents)\w*",
-            r"____rb_erase_color"
+            r"_*llist_(?:add|del|reverse)\w*"
         ),
         other_versions=(
-            "___might_sleep", "__list_del_entry", "__list_add", "list_del"
+            "___might_sleep", "work_fixup_activate", "btrfs_assertfail"
         ),
     ),
     Group(
@@ -514,14 +540,18 @@ GROUPS: Tuple[Group, ...] = (
         source=(
             "mm/kasan/", "mm/kfence/", "mm/kmsan/", "kernel/kcsan/", "lib/ubsan.c",
             "kernel/kcov.c", "include/linux/instrumented.h", "include/linux/kasan-checks.h",
-            "include/linux/compiler.h", "include/asm-generic/rwonce.h"
+            "include/linux/compiler.h", "include/asm-generic/rwonce.h", "arch/*/mm/kasan_init.c",
+            "include/linux/kasan*.h", "include/linux/kfence.h", "include/linux/kcsan-checks.h",
+            "arch/*/include/asm/kfence.h", "arch/*/include/asm/kmsan.h",
+            "arch/arm64/lib/kasan_sw_tags.S",
+            "include/asm-generic/bitops/instrumented-non-atomic.h"
         ),
         names=(
             "print_address_description", "print_report", "end_report", "start_report",
             "describe_object", "describe_object_addr", "describe_object_stacks",
             "print_memory_metadata", "print_track", "complete_report_info", "qlist_free_all",
             "qlink_free", "write_comp_data", "check_kcov_mode", "read_word_at_a_time",
-            "__read_once_size", "__write_once_size", "__read_once_word_nocheck"
+            "__read_once_word_nocheck"
         ),
         patterns=(
             r"_*kasan\w*", r"__asan_\w+", r"__hwasan_\w+", r"check_memory_region(?:_inline)?",
@@ -530,7 +560,8 @@ GROUPS: Tuple[Group, ...] = (
             r"ubsan_\w+", r"__sanitizer_\w+", r"_*instrument_\w+"
         ),
         other_versions=(
-            "quarantine_put", "quarantine_reduce", "set_track"
+            "quarantine_put", "quarantine_reduce", "set_track", "__read_once_size",
+            "__write_once_size"
         ),
     ),
     Group(
@@ -546,7 +577,8 @@ GROUPS: Tuple[Group, ...] = (
             "include/linux/alloc_tag.h", "mm/page_frag_cache.c", "mm/slab.h",
             "include/linux/gfp.h", "mm/percpu*.c", "include/linux/mempool.h",
             "include/linux/kmemleak.h", "include/linux/mm.h", "include/linux/skbuff.h",
-            "kernel/rcu/tree.c", "mm/swap_state.c"
+            "kernel/rcu/tree.c", "mm/swap_state.c", "include/linux/swap.h", "mm/nommu.c",
+            "include/linux/vmalloc.h"
         ),
         names=(
             "new_slab", "allocate_slab", "alloc_slab_page", "setup_object", "shuffle_freelist",
@@ -556,22 +588,23 @@ GROUPS: Tuple[Group, ...] = (
             "cache_alloc_refill", "____cache_alloc", "__do_cache_alloc", "__cache_free",
             "___cache_free", "cache_free_debugcheck", "kfree", "kfree_sensitive", "kvfree",
             "kvfree_sensitive", "kvfree_call_rcu", "ksize", "__ksize", "kfree_const", "krealloc",
-            "__krealloc", "kmemdup", "kmemdup_nul", "kstrdup", "kstrndup", "kstrdup_const",
-            "memdup_user", "memdup_user_nul", "vmemdup_user", "strndup_user", "__get_free_pages",
+            "kmemdup", "kmemdup_nul", "kstrdup", "kstrndup", "kstrdup_const", "memdup_user",
+            "memdup_user_nul", "vmemdup_user", "strndup_user", "__get_free_pages",
             "get_zeroed_page", "get_page_from_freelist", "prep_new_page", "post_alloc_hook",
             "free_pages", "free_pages_exact", "__free_pages_ok", "free_one_page",
-            "__free_one_page", "free_pcppages_bulk", "free_pages_prepare", "put_page",
-            "__put_page", "folio_put", "__folio_put", "__folio_put_small", "release_pages",
-            "__put_single_page", "free_compound_page", "bad_page", "free_page_is_bad", "vfree",
-            "__vfree", "vfree_atomic", "__vfree_deferred", "vunmap", "__vunmap", "vmap",
-            "alloc_vmap_area", "__get_vm_area_node", "get_vm_area", "get_vm_area_caller",
-            "__get_vm_area_caller", "remove_vm_area", "vm_area_alloc_pages", "create_object",
-            "__create_object", "free_large_kmalloc", "page_frag_free", "kfree_skb",
-            "kfree_skb_reason", "sk_skb_reason_drop", "__kfree_skb", "consume_skb",
+            "__free_one_page", "free_pcppages_bulk", "free_pages_prepare", "put_page", "folio_put",
+            "__folio_put", "__folio_put_small", "release_pages", "free_compound_page", "bad_page",
+            "free_page_is_bad", "vfree", "__vfree", "vfree_atomic", "__vfree_deferred", "vunmap",
+            "__vunmap", "vmap", "alloc_vmap_area", "__get_vm_area_node", "get_vm_area",
+            "get_vm_area_caller", "__get_vm_area_caller", "remove_vm_area", "vm_area_alloc_pages",
+            "create_object", "__create_object", "free_large_kmalloc", "page_frag_free",
+            "kfree_skb", "kfree_skb_reason", "__kfree_skb", "consume_skb",
             "__consume_stateless_skb", "kfree_skbmem", "skb_release_data", "skb_release_all",
             "skb_release_head_state", "skb_free_head", "__kfree_skb_defer", "napi_consume_skb",
             "alloc_page_vma", "alloc_page_interleave", "__free_pages", "__free_pages_core",
-            "free_pages_and_swap_cache"
+            "free_pages_and_swap_cache", "vmalloc", "__vmalloc", "vmalloc_node", "__vmalloc_node",
+            "__vmalloc_node_range", "vmalloc_user", "vmalloc_32", "vmalloc_32_user",
+            "vmalloc_huge", "__vmalloc_area_node", "vmalloc_array", "__vmalloc_array"
         ),
         patterns=(
             r"_*kmem_cache_\w+",
@@ -579,7 +612,7 @@ GROUPS: Tuple[Group, ...] = (
             r"__do_kmalloc\w*", r"_*kv[mzc]alloc\w*", r"kvrealloc\w*", r"_*slab_\w+",
             r"_*alloc_pages\w*", r"free_unref_page\w*", r"_*rmqueue\w*",
             r"_*alloc_frozen_pages\w*", r"_*folio_alloc\w*", r"vma_alloc_folio\w*", r"\w+_noprof",
-            r"_*vmalloc(?:_\w+)?", r"vzalloc\w*",
+            r"vzalloc\w*",
             r"pcpu_(?:alloc|free|chunk|balance|populate|depopulate|create|destroy|block|find|map|unmap|mem|get_pages|next|reclaim|schedule_balance)\w*",
             r"_*alloc_percpu(?:_gfp)?", r"_*alloc_reserved_percpu", r"free_percpu", r"mempool_\w+",
             r"kmemleak_\w+", r"_*page_frag_alloc\w*", r"kfree_skb_list\w*"
@@ -587,7 +620,8 @@ GROUPS: Tuple[Group, ...] = (
         other_versions=(
             "kzfree", "alloc_pages_current", "__alloc_pages_nodemask", "kmalloc_order",
             "kmalloc_order_trace", "kmem_cache_alloc_trace", "kmem_cache_alloc_node_trace",
-            "__kmalloc_track_caller"
+            "__kmalloc_track_caller", "__krealloc", "__put_page", "__put_single_page",
+            "sk_skb_reason_drop", "vmalloc_no_huge"
         ),
     ),
     Group(
@@ -598,7 +632,7 @@ GROUPS: Tuple[Group, ...] = (
         source=(
             "kernel/workqueue.c", "kernel/kthread.c", "kernel/smpboot.c", "kernel/umh.c",
             "kernel/task_work.c", "arch/x86/entry/entry_64.S", "arch/arm64/kernel/entry.S",
-            "arch/x86/kernel/process.c"
+            "arch/x86/kernel/process.c", "include/linux/workqueue.h"
         ),
         names=(
             "queue_work_on", "__queue_work", "queue_work", "queue_delayed_work_on",
@@ -636,7 +670,8 @@ GROUPS: Tuple[Group, ...] = (
             "arch/arm64/kernel/syscall.c", "arch/arm64/kernel/entry-common.c",
             "arch/arm/kernel/entry-common.S", "arch/powerpc/kernel/syscall.c",
             "arch/s390/kernel/syscall.c", "fs/ioctl.c", "block/ioctl.c", "drivers/block/loop.c",
-            "net/socket.c"
+            "net/socket.c", "arch/*/kernel/entry*.S", "arch/*/kernel/signal.c", "drivers/", "net/",
+            "fs/", "sound/", "virt/", "arch/*/kernel/"
         ),
         names=(
             "entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe", "do_syscall_64",
@@ -650,16 +685,15 @@ GROUPS: Tuple[Group, ...] = (
             "el0t_32_sync_handler", "ret_to_user", "ret_fast_syscall", "vector_swi",
             "system_call_exception", "system_call_common", "__do_syscall", "system_call",
             "do_notify_resume", "arch_do_signal_or_restart", "compat_ptr_ioctl",
-            "compat_blkdev_ioctl"
+            "compat_blkdev_ioctl", "do_syscall_32_irqs_on"
         ),
         patterns=(
             r"(?:\w+_)?compat_(?:\w+_)?ioctl\w*",
         ),
         other_versions=(
-            "entry_SYSCALL_64_fastpath", "syscall_return_slowpath", "do_syscall_32_irqs_on",
-            "tracesys", "system_call_fastpath", "sysenter_dispatch", "ia32_sysenter_target",
-            "el0_sync", "el0_sync_handler", "el0_svc_handler", "el0_svc_compat_handler",
-            "syscall_handler"
+            "entry_SYSCALL_64_fastpath", "syscall_return_slowpath", "tracesys",
+            "system_call_fastpath", "sysenter_dispatch", "ia32_sysenter_target", "el0_sync",
+            "el0_sync_handler", "el0_svc_handler", "el0_svc_compat_handler", "syscall_handler"
         ),
     ),
     Group(
@@ -677,7 +711,8 @@ GROUPS: Tuple[Group, ...] = (
             "fs/debugfs/inode.c", "kernel/notifier.c", "net/core/dev.c",
             "drivers/i2c/i2c-core-base.c", "drivers/usb/core/driver.c", "include/linux/kobject.h",
             "include/linux/idr.h", "include/linux/sysfs.h", "include/linux/pm_runtime.h",
-            "fs/debugfs/", "include/linux/device.h"
+            "fs/debugfs/", "include/linux/device.h", "drivers/base/class.c", "lib/radix-tree.c",
+            "include/linux/radix-tree.h"
         ),
         names=(
             "device_add", "device_del", "device_register", "device_unregister", "device_destroy",
@@ -713,23 +748,35 @@ GROUPS: Tuple[Group, ...] = (
             "devm_kstrdup_const", "devm_kmemdup", "devm_kasprintf", "devm_kvasprintf",
             "devm_add_action", "devm_add_action_or_reset", "devm_remove_action",
             "devm_release_action", "devm_action_release", "devm_kmalloc_release",
-            "devm_free_pages", "devm_get_free_pages", "devm_free_percpu"
+            "devm_free_pages", "devm_get_free_pages", "devm_free_percpu", "sysfs_add_file_mode_ns",
+            "sysfs_add_bin_file_mode_ns", "sysfs_add_file_to_group", "sysfs_add_link_to_group",
+            "sysfs_create_bin_file", "sysfs_create_dir_ns", "sysfs_create_file",
+            "sysfs_create_file_ns", "sysfs_create_files", "sysfs_create_group",
+            "sysfs_create_groups", "sysfs_create_link", "sysfs_create_link_nowarn",
+            "sysfs_create_link_sd", "sysfs_create_mount_point", "sysfs_delete_link",
+            "sysfs_do_create_link", "sysfs_do_create_link_sd", "sysfs_merge_group",
+            "sysfs_move_dir_ns", "sysfs_notify", "sysfs_notify_dirent", "sysfs_put", "sysfs_get",
+            "sysfs_get_dirent", "sysfs_remove_bin_file", "sysfs_remove_dir", "sysfs_remove_file",
+            "sysfs_remove_file_from_group", "sysfs_remove_file_ns", "sysfs_remove_file_self",
+            "sysfs_remove_files", "sysfs_remove_group", "sysfs_remove_groups", "sysfs_remove_link",
+            "sysfs_remove_link_from_group", "sysfs_remove_mount_point", "sysfs_rename_dir_ns",
+            "sysfs_rename_link_ns", "sysfs_unmerge_group", "sysfs_update_group",
+            "sysfs_update_groups", "sysfs_warn_dup", "sysfs_chmod_file", "__register_sysctl_paths",
+            "register_sysctl_paths", "pde_subdir_insert", "device_links_purge",
+            "devres_release_all", "unregister_netdevice_many_notify"
         ),
         patterns=(
             r"devres_\w+", r"kobject_\w+", r"kset_\w+", r"klist_\w+",
             r"ida_(?:alloc\w*|free|destroy|simple_get|simple_remove)",
             r"idr_(?:alloc\w*|remove|find|for_each|get_next\w*|replace|destroy|preload\w*|get_free)",
-            r"sysfs_(?:create|remove|add|update|merge|unmerge|do_create|delete|rename|move|warn_dup|get|put|notify)\w*",
             r"internal_create_groups?", r"proc_mkdir\w*", r"proc_create_net\w*",
             r"debugfs_create_\w+", r"_*pm_runtime_\w+",
             r"_*rpm_(?:callback|resume|suspend|idle|check_suspend_allowed|get_suppliers|put_suppliers|suspend_suppliers|drop_usage_count|get_callback)",
             r"_*blocking_notifier_call_chain\w*"
         ),
         other_versions=(
-            "__register_sysctl_paths", "register_sysctl_paths", "__raw_notifier_call_chain",
-            "__blocking_notifier_call_chain", "__atomic_notifier_call_chain", "pde_subdir_insert",
-            "device_links_purge", "devres_release_all", "rollback_registered_many",
-            "rollback_registered", "unregister_netdevice_many_notify"
+            "__raw_notifier_call_chain", "__blocking_notifier_call_chain",
+            "__atomic_notifier_call_chain", "rollback_registered_many", "rollback_registered"
         ),
     ),
     Group(
@@ -757,7 +804,8 @@ GROUPS: Tuple[Group, ...] = (
         "The core receive and transmit paths that hand a packet to the protocol handler or to the "
         "driver's transmit function: the handler or the driver did the work.",
         source=(
-            "net/core/dev.c", "net/core/gro.c"
+            "net/core/dev.c", "net/core/gro.c", "include/net/gro.h", "include/linux/netdevice.h",
+            "net/sched/sch_generic.c", "include/net/pkt_sched.h"
         ),
         names=(
             "__netif_receive_skb_core", "__netif_receive_skb_one_core",
@@ -768,10 +816,10 @@ GROUPS: Tuple[Group, ...] = (
             "gro_normal_list", "napi_gro_receive", "dev_gro_receive", "napi_complete_done",
             "dev_queue_xmit", "__dev_queue_xmit", "dev_hard_start_xmit", "xmit_one",
             "sch_direct_xmit", "__qdisc_run", "qdisc_restart", "netdev_start_xmit",
-            "__netdev_start_xmit", "__dev_direct_xmit"
+            "__netdev_start_xmit", "__dev_direct_xmit", "__netif_receive_skb_list"
         ),
         other_versions=(
-            "__netif_receive_skb_list", "netif_receive_skb_sk", "netif_rx_ni"
+            "netif_receive_skb_sk", "netif_rx_ni"
         ),
     ),
     Group(
@@ -826,34 +874,34 @@ GROUPS: Tuple[Group, ...] = (
             "mm/truncate.c", "include/linux/pagemap.h"
         ),
         names=(
-            "__filemap_get_folio", "filemap_get_folio", "filemap_lock_folio", "filemap_grab_folio",
-            "find_get_page", "find_get_page_flags", "find_lock_page", "find_or_create_page",
+            "__filemap_get_folio", "filemap_get_folio", "filemap_lock_folio", "find_get_page",
+            "find_get_page_flags", "find_lock_page", "find_or_create_page",
             "grab_cache_page_write_begin", "grab_cache_page", "pagecache_get_page",
             "__page_cache_alloc", "page_cache_alloc", "filemap_alloc_folio",
-            "add_to_page_cache_lru", "add_to_page_cache_locked", "__filemap_add_folio",
-            "filemap_add_folio", "do_read_cache_page", "do_read_cache_folio", "lock_page",
-            "folio_lock", "__folio_lock", "__folio_lock_killable", "folio_lock_killable",
-            "trylock_page", "folio_trylock", "folio_wait_bit_common", "folio_wait_bit",
-            "folio_wait_bit_killable", "wait_on_page_bit", "wait_on_page_bit_common",
+            "add_to_page_cache_lru", "__filemap_add_folio", "filemap_add_folio",
+            "do_read_cache_page", "do_read_cache_folio", "lock_page", "folio_lock", "__folio_lock",
+            "__folio_lock_killable", "folio_lock_killable", "trylock_page", "folio_trylock",
+            "folio_wait_bit_common", "folio_wait_bit", "folio_wait_bit_killable",
             "wait_on_page_locked", "wait_on_page_writeback", "folio_wait_writeback",
             "folio_wait_stable", "wait_for_stable_page", "unlock_page", "folio_unlock",
-            "folio_wake_bit", "wake_up_page_bit", "wake_page_function", "end_page_writeback",
-            "folio_end_writeback", "page_endio", "mark_page_accessed", "folio_mark_accessed",
-            "lru_cache_add", "folio_add_lru", "__pagevec_release", "set_page_dirty",
-            "folio_mark_dirty", "__set_page_dirty_nobuffers", "filemap_dirty_folio",
-            "clear_page_dirty_for_io", "folio_clear_dirty_for_io", "set_page_writeback",
-            "__folio_start_writeback", "balance_dirty_pages_ratelimited",
-            "balance_dirty_pages_ratelimited_flags", "balance_dirty_pages", "truncate_inode_pages",
-            "truncate_inode_pages_range", "truncate_inode_pages_final", "truncate_pagecache",
-            "invalidate_inode_pages2", "invalidate_inode_pages2_range", "invalidate_mapping_pages",
-            "truncate_cleanup_folio", "find_lock_entries", "find_get_entries",
-            "delete_from_page_cache_batch", "__filemap_remove_folio", "filemap_remove_folio",
-            "page_cache_delete", "page_cache_delete_batch", "__delete_from_page_cache"
+            "folio_wake_bit", "wake_page_function", "end_page_writeback", "folio_end_writeback",
+            "page_endio", "mark_page_accessed", "folio_mark_accessed", "lru_cache_add",
+            "folio_add_lru", "__pagevec_release", "set_page_dirty", "folio_mark_dirty",
+            "__set_page_dirty_nobuffers", "filemap_dirty_folio", "clear_page_dirty_for_io",
+            "folio_clear_dirty_for_io", "set_page_writeback", "__folio_start_writeback",
+            "balance_dirty_pages_ratelimited", "balance_dirty_pages_ratelimited_flags",
+            "balance_dirty_pages", "truncate_inode_pages", "truncate_inode_pages_range",
+            "truncate_inode_pages_final", "truncate_pagecache", "invalidate_inode_pages2",
+            "invalidate_inode_pages2_range", "invalidate_mapping_pages", "truncate_cleanup_folio",
+            "find_lock_entries", "find_get_entries", "delete_from_page_cache_batch",
+            "__filemap_remove_folio", "filemap_remove_folio", "page_cache_delete",
+            "page_cache_delete_batch", "__set_page_dirty", "find_get_entry"
         ),
         other_versions=(
             "__add_to_page_cache_locked", "__lock_page", "__lock_page_killable",
-            "wait_on_page_bit_killable", "__set_page_dirty", "test_clear_page_writeback",
-            "find_get_entry", "find_lock_entry"
+            "wait_on_page_bit_killable", "test_clear_page_writeback", "find_lock_entry",
+            "filemap_grab_folio", "add_to_page_cache_locked", "wait_on_page_bit",
+            "wait_on_page_bit_common", "wake_up_page_bit", "__delete_from_page_cache"
         ),
     ),
     Group(
@@ -863,7 +911,8 @@ GROUPS: Tuple[Group, ...] = (
         "they WARN on the filesystem's inconsistent state (drop_nlink on a zero count) or run its "
         "release callbacks.",
         source=(
-            "fs/inode.c", "fs/buffer.c", "fs/dcache.c", "fs/file_table.c"
+            "fs/inode.c", "fs/buffer.c", "fs/dcache.c", "fs/file_table.c",
+            "include/linux/buffer_head.h"
         ),
         names=(
             "drop_nlink", "clear_nlink", "set_nlink", "inc_nlink", "iput", "iput_final", "ihold",
@@ -874,10 +923,10 @@ GROUPS: Tuple[Group, ...] = (
             "end_buffer_read_sync", "end_buffer_write_sync", "end_buffer_async_read",
             "end_buffer_async_read_io", "end_buffer_async_write", "end_bio_bh_io_sync", "dput",
             "__dentry_kill", "dentry_kill", "fast_dput", "fput", "__fput", "____fput",
-            "delayed_fput", "__fput_sync", "flush_delayed_fput"
+            "delayed_fput", "__fput_sync", "flush_delayed_fput", "__getblk", "__bread"
         ),
         other_versions=(
-            "fput_many", "__getblk", "__bread", "ll_rw_block"
+            "fput_many", "ll_rw_block"
         ),
     ),
     Group(
@@ -892,14 +941,11 @@ GROUPS: Tuple[Group, ...] = (
             "kernel/trace/trace_events_synth.c", "kernel/sched/stats.h"
         ),
         names=(
-            "__bpf_trace_run",
+            "__bpf_trace_run", "record_times"
         ),
         patterns=(
             r"__traceiter_\w+", r"perf_trace_\w+", r"trace_event_raw_event_\w+",
             r"__bpf_trace_\w+", r"bpf_trace_run\d+", r"psi_\w+"
-        ),
-        other_versions=(
-            "record_times",
         ),
     ),
     Group(
@@ -913,17 +959,19 @@ GROUPS: Tuple[Group, ...] = (
         ),
         names=(
             "console_unlock", "console_lock", "console_trylock", "console_emit_next_record",
-            "console_flush_all", "call_console_drivers", "__up_console_sem",
-            "__down_trylock_console_sem", "console_trylock_spinning", "wake_up_klogd",
-            "defer_console_output", "log_store", "dev_printk", "_dev_printk", "__dev_printk",
-            "dev_printk_emit", "dev_vprintk_emit", "__netdev_printk", "netdev_printk",
-            "__dynamic_pr_debug", "__dynamic_dev_dbg", "__dynamic_netdev_dbg",
-            "__dynamic_ibdev_dbg"
+            "console_flush_all", "__up_console_sem", "__down_trylock_console_sem",
+            "console_trylock_spinning", "wake_up_klogd", "defer_console_output", "dev_printk",
+            "_dev_printk", "__dev_printk", "dev_printk_emit", "dev_vprintk_emit",
+            "__netdev_printk", "netdev_printk", "__dynamic_pr_debug", "__dynamic_dev_dbg",
+            "__dynamic_netdev_dbg", "__dynamic_ibdev_dbg"
         ),
         patterns=(
             r"_*v?printk\w*", r"_dev_(?:emerg|alert|crit|err|warn|notice|info)",
             r"dev_(?:emerg|alert|crit|err|warn|notice|info)",
             r"netdev_(?:emerg|alert|crit|err|warn|notice|info)"
+        ),
+        other_versions=(
+            "call_console_drivers", "log_store"
         ),
     ),
     Group(
@@ -935,12 +983,11 @@ GROUPS: Tuple[Group, ...] = (
             "kernel/rcu/tree.c", "kernel/rcu/update.c"
         ),
         names=(
-            "call_rcu", "__call_rcu", "__call_rcu_common", "kfree_call_rcu", "rcu_do_batch",
-            "rcu_core", "rcu_core_si"
+            "call_rcu", "rcu_do_batch", "rcu_core", "rcu_core_si"
         ),
         other_versions=(
             "call_rcu_sched", "call_rcu_bh", "rcu_process_callbacks", "__rcu_process_callbacks",
-            "__rcu_reclaim"
+            "__rcu_reclaim", "__call_rcu", "__call_rcu_common", "kfree_call_rcu"
         ),
     ),
     Group(
@@ -964,7 +1011,8 @@ GROUPS: Tuple[Group, ...] = (
         INFRA,
         "Compiler and linker glue: function padding and CFI stubs, hypercall pages.",
         source=(
-            "arch/x86/xen/xen-head.S", "include/linux/cfi.h", "arch/x86/kernel/alternative.c"
+            "arch/x86/xen/xen-head.S", "include/linux/cfi.h", "arch/x86/kernel/alternative.c",
+            "drivers/xen/events/events_base.c", "arch/x86/xen/"
         ),
         names=(
             "hypercall_page", "xen_hypercall_xen_version", "xen_poll_irq", "xen_poll_irq_timeout"
@@ -1077,7 +1125,9 @@ GROUPS: Tuple[Group, ...] = (
             "fs/ioctl.c", "fs/open.c", "mm/mmap.c", "mm/memory.c", "net/socket.c",
             "net/netlink/af_netlink.c", "net/netlink/genetlink.c", "net/core/rtnetlink.c",
             "net/netfilter/nfnetlink.c", "net/core/dev.c", "net/core/sock.c", "block/ioctl.c",
-            "kernel/irq/manage.c"
+            "kernel/irq/manage.c", "arch/*/kernel/entry*.S", "arch/*/kernel/entry-common.c",
+            "arch/powerpc/kernel/syscall.c", "arch/s390/kernel/syscall.c",
+            "include/linux/syscalls.h"
         ),
         names=(
             "ret_from_fork", "kthread", "do_syscall_64", "do_syscall_x64", "__do_fast_syscall_32",
@@ -1092,11 +1142,10 @@ GROUPS: Tuple[Group, ...] = (
             "new_sync_read", "new_sync_write", "vfs_ioctl", "do_vfs_ioctl", "do_dentry_open",
             "vfs_open", "mmap_region", "do_mmap", "__do_fault", "sock_sendmsg", "sock_recvmsg",
             "__sock_sendmsg", "sock_common_setsockopt", "__sys_setsockopt", "sys_setsockopt",
-            "netlink_dump", "netlink_rcv_msg", "genl_rcv_msg", "rtnetlink_rcv_msg",
-            "nfnetlink_rcv_msg", "netif_receive_skb", "__netif_receive_skb",
-            "__netif_receive_skb_core", "__netif_receive_skb_one_core", "process_backlog",
-            "net_rx_action", "blkdev_ioctl", "compat_blkdev_ioctl", "irq_thread_fn",
-            "irq_forced_thread_fn"
+            "netlink_dump", "genl_rcv_msg", "rtnetlink_rcv_msg", "nfnetlink_rcv_msg",
+            "netif_receive_skb", "__netif_receive_skb", "__netif_receive_skb_core",
+            "__netif_receive_skb_one_core", "process_backlog", "net_rx_action", "blkdev_ioctl",
+            "compat_blkdev_ioctl", "irq_thread_fn", "irq_forced_thread_fn", "handle_softirqs"
         ),
         patterns=(
             r"entry_SYSCALL\w*", r"el0t_\w+",
@@ -1104,7 +1153,7 @@ GROUPS: Tuple[Group, ...] = (
         ),
         other_versions=(
             "sysenter_dispatch", "tracesys", "system_call_fastpath", "__sys_trace", "__vfs_read",
-            "__vfs_write", "call_read_iter", "call_write_iter", "block_ioctl", "handle_softirqs",
+            "__vfs_write", "call_read_iter", "call_write_iter", "block_ioctl",
             "rcu_process_callbacks"
         ),
     ),
@@ -1117,7 +1166,7 @@ GROUPS: Tuple[Group, ...] = (
             "arch/x86/kernel/apic/apic.c", "arch/x86/include/asm/idtentry.h",
             "arch/x86/entry/entry_64.S", "arch/arm64/kernel/entry-common.c",
             "arch/arm/kernel/entry-armv.S", "drivers/irqchip/irq-gic.c",
-            "arch/powerpc/kernel/time.c"
+            "arch/powerpc/kernel/time.c", "arch/x86/kernel/irq.c", "arch/*/kernel/time.c"
         ),
         names=(
             "sysvec_apic_timer_interrupt", "asm_sysvec_apic_timer_interrupt", "common_interrupt",
