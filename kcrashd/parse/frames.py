@@ -36,7 +36,9 @@ _FUNC_OFF = re.compile(
 _INLINE = re.compile(r"^(?P<func>" + _SYM + r") [\w./-]+\.\w+:\d+(?::\d+)? \[inline\]")
 _ADDR = re.compile(r"\[<(?P<addr>[0-9a-fA-F]{6,16})>\]")
 # a stack tag that starts a line, possibly followed by the first frame on that stack
-_TAG = re.compile(r"^(?P<tag><<EOE>>|</?(?:IRQ|NMI|TASK|SOFTIRQ)>|<EOI>|<EOE>)\s*")
+_TAG = re.compile(
+    r"^(?P<tag><<EOE>>|</?(?:IRQ|NMI|TASK|SOFTIRQ)>|<EOI>|<EOE>|<#[A-Z]{2}>|<UNK>)\s*"
+)
 IRQ_EXIT_TAGS = ("</IRQ>", "</NMI>", "<EOI>", "<<EOE>>", "<EOE>", "</SOFTIRQ>")
 # x86/arm64/s390 frame line: optional "[<addr>]", powerpc "[sp] [ip]", optional "? ", the rest
 _FRAME_LINE = re.compile(
@@ -48,7 +50,11 @@ _ADDRESS_ONLY = re.compile(r"^(?:0x)?(?P<addr>[0-9a-fA-F]{8,16})$")
 # arm: "[<c0123456>] (func+0x1/0x2) from [<c0123457>] (parent+0x3/0x4)"
 _ARM32 = re.compile(r"^\[<(?P<addr>[0-9a-fA-F]+)>\] \((?P<inner>[^)]*)\) from \[<[0-9a-fA-F]+>\]")
 # arm without CONFIG_BACKTRACE_VERBOSE: " func from parent+0x3/0x4" (%ps from %pS)
-_ARM32_SHORT = re.compile(r"^(?P<func>" + _SYM + r") from (?:" + _SYM + r"\+0x|0x[0-9a-f])")
+_ARM32_SHORT = re.compile(
+    r"^(?P<func>" + _SYM + r")(?: \[(?P<mod>[\w-]+)\])? from (?:" + _SYM + r"\+0x|0x[0-9a-f])"
+)
+# the %ps of a module function: "foo_write [foo]"
+_FUNC_MOD = re.compile(r"^(?P<func>[A-Za-z_.$][\w.$]*)(?: \[(?P<mod>[\w-]+)\])?$")
 _ARM32_NOSYMS = re.compile(r"^Function entered at \[<(?P<addr>[0-9a-fA-F]+)>\] from \[<")
 # powerpc: "--- interrupt: 700 at func+0x1/0x2": the interrupted instruction
 _PPC_INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at (?P<rest>\S.*)$")
@@ -112,6 +118,7 @@ MARKERS = re.compile(
     r"Chain exists of|Possible unsafe locking|\*\*\* DEADLOCK|NMI backtrace for cpu|"
     r"Sending NMI from CPU|(?:read|write)(?:-write)? (?:\(marked\) )?to 0x|"
     r"Showing all locks held|Showing busy workqueues|Last Breaking-Event-Address:|"
+    r"INFO: (?:Allocated|Freed) in |"
     r"\S.* at:$|rcu: RCU grace-period kthread stack dump:|page_owner tracks the page as"
     r"|page last (?:allocated|free))"
 )
@@ -186,15 +193,16 @@ def _arm32_frame(s: str) -> Optional[Frame]:
     if m:
         inner = m.group("inner").strip()
         pf = parse_frame_text(inner)
-        if pf is None and re.match(r"^[A-Za-z_.][\w.]*$", inner):
-            pf = (inner, None, None, None)
+        fm = _FUNC_MOD.match(inner) if pf is None else None
+        if fm:
+            pf = (fm.group("func"), None, None, fm.group("mod"))
         addr = int(m.group("addr"), 16)
         if pf is None:
             return Frame(None, None, None, None, addr, True)
         return _frame(pf[0], pf[1], pf[2], pf[3], addr)
     m = _ARM32_SHORT.match(s)
     if m:
-        return _frame(m.group("func"), None, None, None, None)
+        return _frame(m.group("func"), None, None, m.group("mod"), None)
     m = _ARM32_NOSYMS.match(s)
     if m:
         return Frame(None, None, None, None, int(m.group("addr"), 16), True)

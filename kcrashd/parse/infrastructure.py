@@ -40,12 +40,15 @@ from kcrashd.parse.rules import (
 # fmt: off
 # A table: the formatter would put every name on a line of its own.
 # fmt: off
+# A table: the formatter would put every name on a line of its own.
+# fmt: off
 GROUPS: Tuple[Group, ...] = (
     Group(
         "report printing",
         INFRA,
         "Prints the report (stack dump, WARN/BUG/panic machinery, oops begin/end, NMI backtraces, "
-        "the hung-task and lockup watchdogs): it runs because something else failed.",
+        "the hung-task and lockup watchdogs, and the perf overflow path the hard-lockup watchdog "
+        "runs in): it runs because something else failed.",
         source=(
             "lib/dump_stack.c", "kernel/panic.c", "lib/bug.c", "arch/x86/kernel/dumpstack.c",
             "arch/arm64/kernel/traps.c", "arch/arm64/kernel/stacktrace.c",
@@ -53,7 +56,8 @@ GROUPS: Tuple[Group, ...] = (
             "arch/s390/kernel/dumpstack.c", "lib/nmi_backtrace.c", "arch/x86/kernel/apic/hw_nmi.c",
             "kernel/hung_task.c", "kernel/watchdog.c", "kernel/watchdog_hld.c",
             "kernel/sched/core.c", "arch/arm64/kernel/entry-common.c", "arch/*/kernel/process*.c",
-            "arch/*/kernel/entry*.S", "arch/*/kernel/traps.c"
+            "arch/*/kernel/entry*.S", "arch/*/kernel/traps.c", "kernel/events/core.c",
+            "arch/x86/events/core.c", "arch/x86/events/intel/core.c", "arch/x86/events/amd/core.c"
         ),
         names=(
             "dump_stack", "dump_stack_lvl", "__dump_stack", "dump_stack_print_info",
@@ -69,7 +73,9 @@ GROUPS: Tuple[Group, ...] = (
             "show_state_filter", "dump_cpu_task", "check_hung_task",
             "check_hung_uninterruptible_tasks", "watchdog_timer_fn", "watchdog_overflow_callback",
             "panic_bad_stack", "handle_bad_stack", "__bad_stack", "dump_backtrace_stm",
-            "show_trace"
+            "show_trace", "__perf_event_overflow", "perf_event_overflow", "perf_event_nmi_handler",
+            "x86_pmu_handle_irq", "intel_pmu_handle_irq", "amd_pmu_handle_irq",
+            "x86_perf_event_set_period"
         ),
         other_versions=(
             "warn_slowpath_null", "warn_slowpath_common", "show_stack_log_lvl",
@@ -128,7 +134,7 @@ GROUPS: Tuple[Group, ...] = (
             "arch/powerpc/mm/fault.c", "arch/powerpc/kernel/traps.c", "arch/s390/mm/fault.c",
             "arch/s390/kernel/traps.c", "arch/*/mm/fault.c", "arch/arm/mm/alignment.c",
             "arch/*/kernel/entry*.S", "arch/x86/kernel/cpu/mce/core.c", "arch/x86/kernel/nmi.c",
-            "arch/x86/entry/entry_32.S"
+            "arch/x86/entry/entry_32.S", "arch/powerpc/kernel/exceptions-64s.S"
         ),
         names=(
             "do_error_trap", "do_trap", "handle_bug", "handle_invalid_op", "do_int3", "math_error",
@@ -145,7 +151,7 @@ GROUPS: Tuple[Group, ...] = (
             "__pabt_svc", "__und_svc", "program_check_exception", "___do_page_fault",
             "bad_page_fault", "__bad_page_fault", "do_dat_exception", "do_exception",
             "do_no_context", "do_fault_error", "do_report_trap", "illegal_op", "pgm_check_handler",
-            "__do_pgm_check", "do_int3_user", "no_context"
+            "__do_pgm_check", "do_int3_user", "no_context", "program_check_common"
         ),
         patterns=(
             r"exc_\w+", r"asm_exc_\w+"
@@ -172,7 +178,8 @@ GROUPS: Tuple[Group, ...] = (
             "drivers/irqchip/irq-gic-v3.c", "arch/arm/kernel/entry-armv.S",
             "drivers/clocksource/arm_arch_timer.c", "arch/powerpc/kernel/time.c",
             "include/linux/irqdesc.h", "arch/*/kernel/time.c", "kernel/time/hrtimer.c",
-            "kernel/time/tick-common.c", "arch/x86/kernel/", "arch/x86/hyperv/"
+            "kernel/time/tick-common.c", "arch/x86/kernel/", "arch/x86/hyperv/",
+            "arch/x86/kernel/nmi.c", "kernel/notifier.c"
         ),
         names=(
             "common_interrupt", "asm_common_interrupt", "irq_exit", "irq_exit_rcu",
@@ -186,7 +193,8 @@ GROUPS: Tuple[Group, ...] = (
             "el0t_64_irq_handler", "do_interrupt_handler", "call_on_irq_stack", "gic_handle_irq",
             "__irq_svc", "__irq_usr", "arch_timer_handler_virt", "arch_timer_handler_phys",
             "timer_interrupt", "hrtimer_interrupt", "tick_handle_periodic", "tick_periodic",
-            "local_apic_timer_interrupt", "handle_irq", "__handle_irq"
+            "local_apic_timer_interrupt", "handle_irq", "__handle_irq", "nmi_handle",
+            "default_do_nmi", "notify_die"
         ),
         patterns=(
             r"sysvec_\w+", r"asm_sysvec_\w+", r"__sysvec_\w+",
@@ -200,7 +208,7 @@ GROUPS: Tuple[Group, ...] = (
             "smp_call_function_single_interrupt", "reschedule_interrupt",
             "smp_reschedule_interrupt", "irq_work_interrupt", "smp_irq_work_interrupt",
             "smp_apic_timer_interrupt_entry_after_kaiser_bti", "exiting_irq", "entering_irq",
-            "entering_ack_irq", "handle_domain_irq"
+            "entering_ack_irq", "handle_domain_irq", "do_nmi", "nmi", "end_repeat_nmi"
         ),
     ),
     Group(
@@ -604,7 +612,8 @@ GROUPS: Tuple[Group, ...] = (
             "alloc_page_vma", "alloc_page_interleave", "__free_pages", "__free_pages_core",
             "free_pages_and_swap_cache", "vmalloc", "__vmalloc", "vmalloc_node", "__vmalloc_node",
             "__vmalloc_node_range", "vmalloc_user", "vmalloc_32", "vmalloc_32_user",
-            "vmalloc_huge", "__vmalloc_area_node", "vmalloc_array", "__vmalloc_array"
+            "vmalloc_huge", "__vmalloc_area_node", "vmalloc_array", "__vmalloc_array",
+            "warn_alloc", "warn_alloc_show_mem"
         ),
         patterns=(
             r"_*kmem_cache_\w+",

@@ -185,8 +185,8 @@ def _kernel_bug(r: Report) -> Optional[str]:
 
 
 def _alloc_failure(r: Report) -> Optional[str]:
-    # the allocation path is infrastructure here, as in a leak: who asked for the memory
-    return gu.first_usable(first_trace(r.sc), ru.LEAK)
+    # warn_alloc() dumps the allocator's stack: the first frame outside it asked for memory
+    return gu.first_usable(first_trace(r.sc))
 
 
 def _default(r: Report) -> Optional[str]:

@@ -10,7 +10,7 @@ from kcrashd.parse import guilty as gu
 from kcrashd.parse.details import DETAILS
 from kcrashd.parse.headers import Header
 from kcrashd.parse.recipes import guilty
-from kcrashd.parse.scan import Scan, scan
+from kcrashd.parse.scan import BACKTRACE, TRACE, Scan, scan
 from kcrashd.parse.signature import signature
 from kcrashd.parse.taint import decode_taint_letters
 from kcrashd.parse.title import detail_title, make_title
@@ -48,6 +48,16 @@ def _taint_and_kernel(sc: Scan, who: Dict[str, Any]) -> Tuple[Optional[str], Opt
         # 6.10+: "Tainted: [W]=WARN, [O]=OOT_MODULE"
         letters = " ".join(_TAINT_NAMED.findall(sc.taint_line)) or None
     return letters, who.get("kernel") or sc.kernel_line
+
+
+def _trace_of(sc: Scan, function: Optional[str]) -> Sequence[Frame]:
+    """The frames of the reporting task's trace that holds the guilty function (the first such
+    trace when none does): what the signature reads, never an allocation or lock history."""
+    own = [s for s in sc.sections if s.frames and s.role in (TRACE, BACKTRACE)]
+    for sec in own:
+        if any(f.function and gu.strip_syscall_prefix(f.function) == function for f in sec.frames):
+            return sec.frames
+    return own[0].frames if own else ()
 
 
 def _module_of(function: Optional[str], rip: Optional[Frame], frames: Sequence[Frame]) -> Any:
@@ -111,7 +121,7 @@ def build(
         panicked=panicked,
         first_line=first_line,
         last_line=last_line,
-        signature=signature(kind, function, frames, details),
+        signature=signature(kind, function, _trace_of(sc, function), details),
         lines=tuple(lines),
         details=details,
         boot_id=meta.get("boot_id"),

@@ -17,7 +17,10 @@ from kcrashd.parse import frames as fr
 MAX_FRAMES = 400  # deep enough for a stack overflow's recursion
 MAX_SITES = 32
 _RIP_START = re.compile(r"^(?:(?:RIP|EIP|IP|NIP|pc|PC|epc)\s*(?::|is at)|NIP \[|Krnl PSW :)")
-_OLD_CPU = re.compile(r"^CPU (\d+)\s*$")
+# 2.6/3.x x86_64 "CPU 7 " and i386 "CPU:    1" on a line of their own, before "Pid:"
+_OLD_CPU = re.compile(r"^CPU:?\s+(\d+)\s*$")
+# i386 before 2.6.25: "EIP:    0060:[<f8a3c0b2>]    Tainted: P      VLI"
+_EIP_TAINT = re.compile(r"^EIP:\s+\S+\s+(?:Not tainted|Tainted: (?P<taint>[A-Z][A-Z ]*?))\s+VLI")
 _WORKQUEUE = re.compile(r"^Workqueue: \S+ (?P<fn>[A-Za-z_][\w.]*)")
 # lockdep (kernel/locking/lockdep.c): the line after one of these names the lock the current
 # task is acquiring, releasing or changing, ", at: <the function doing it>"
@@ -43,7 +46,7 @@ OTHER_TASK = "other_task"  # another task's stack printed for context
 LAST_BREAK = "last_break"  # s390: the last branch taken, a register rather than a frame
 _ALLOC_MARKERS = (
     "Allocated", "Freed", "Last potentially", "Second to last", "Uninit was", "page_owner",
-    "page last",
+    "page last", "INFO: Allocated in", "INFO: Freed in",
 )  # fmt: skip
 
 
@@ -114,10 +117,11 @@ class _Walker:
             # what follows is the register dump printed again and the panic echo
             return False
         tag, st = fr.split_tag(st)
-        if tag is not None:
+        while tag is not None:  # "<<EOE>>  <IRQ>  [<addr>] f+0x1/0x2": one tag per stack
             self.stack_tag(tag)
             if not st:
                 return True
+            tag, st = fr.split_tag(st)
         if self.modules_open:
             self.modules_open = False
             if fr.MODULES_MORE.match(st) and not st.startswith(("CPU", "Pid", "Hardware")):
@@ -141,11 +145,18 @@ class _Walker:
         if _SITE_NEXT_FRAME.search(st):
             self.site_frame_expected = True
         role = _role(st)
-        if cur is not None and (not cur.frames or all(f in sc.rips for f in cur.frames)):
+        heading = cur is not None and (not cur.frames or all(f in sc.rips for f in cur.frames))
+        if heading and (
+            role == TRACE
+            and cur.role in (TRACE, BACKTRACE, OTHER_TASK)
+            or not cur.frames
+            and role != TRACE
+        ):
             # a heading and its "Call Trace:" are one section ("stack backtrace:", "NMI
             # backtrace for cpu 1" + its RIP, "Sending NMI from CPU 0 to CPUs 1:")
-            if role != TRACE or cur.role == TRACE:
-                cur.role = role if role != TRACE else cur.role
+            if role != TRACE:
+                cur.role = role
+            if cur.role != BACKTRACE:
                 cur.marker = st[:48]
             return
         self.cur = Section(st[:48])
@@ -161,8 +172,8 @@ class _Walker:
                     who["cpu"] = sc.old_cpu
                 sc.who = who
                 return True
-        if st.startswith("CPU ") and sc.old_cpu is None:
-            m = _OLD_CPU.match(st)  # 2.6/3.x: "CPU 7 " on its own line before "Pid: "
+        if st.startswith("CPU") and sc.old_cpu is None:
+            m = _OLD_CPU.match(st)
             if m:
                 sc.old_cpu = int(m.group(1))
                 return True
@@ -188,6 +199,11 @@ class _Walker:
         if st.startswith("Tainted: [") and sc.taint_line is None:
             sc.taint_line = st  # 6.10+: "Tainted: [W]=WARN, [O]=OOT_MODULE"
             return True
+        if st.startswith("EIP:") and sc.taint_letters is None and "ainted" in st:
+            m = _EIP_TAINT.match(st)
+            if m:
+                sc.taint_letters = m.group("taint")
+            return False  # the EIP line is read as an instruction pointer too
         if st.startswith("EFLAGS: ") and sc.kernel_line is None:
             m = fr.EFLAGS_RELEASE.match(st)
             if m:

@@ -123,7 +123,7 @@ def _warning(t: _T) -> str:
         return in_function("WARNING: kobject bug", t.function)
     m = _WARN_MSG.search(t.text)
     msg = m.group(1) if m else ""
-    if msg.startswith("CPU:") or " at " in msg:
+    if msg.startswith(("CPU:", "at ")) or " at " in msg:
         return in_function("WARNING", t.function)
     return in_function("WARNING: " + normalize(msg).rstrip(".!"), t.function)
 
@@ -157,8 +157,22 @@ def _fixed(prefix: str) -> Callable[[_T], str]:
     return lambda t: in_function(prefix, t.function)
 
 
+_ALLOC_ORDER = re.compile(r"order:(\d+)")
+
+
+def _rust_panic(t: _T) -> str:
+    # "rust_kernel: panicked at <file>:<line>:<col>:" then the panic message on the next line
+    msg = t.lines[1].strip() if len(t.lines) > 1 else ""
+    return in_function(normalize(msg) if msg else "rust panic", t.function)
+
+
 def _alloc_failure(t: _T) -> str:
-    return "page allocation failure" + (f" in {t.function}" if t.function else "")
+    if "vmalloc" in t.text:
+        what = "vmalloc failure"
+    else:
+        m = _ALLOC_ORDER.search(t.text)
+        what = "page allocation failure" + (f": order:{m.group(1)}" if m else "")
+    return what + (f" in {t.function}" if t.function else "")
 
 
 _TITLES: Dict[str, Callable[[_T], str]] = {
@@ -182,6 +196,7 @@ _TITLES: Dict[str, Callable[[_T], str]] = {
     "bug": _bug,
     "panic": _panic,
     "alloc_failure": _alloc_failure,
+    "rust_panic": _rust_panic,
     **{
         name: _exception
         for name in (
