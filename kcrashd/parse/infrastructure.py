@@ -42,6 +42,8 @@ from kcrashd.parse.rules import (
 # fmt: off
 # A table: the formatter would put every name on a line of its own.
 # fmt: off
+# A table: the formatter would put every name on a line of its own.
+# fmt: off
 GROUPS: Tuple[Group, ...] = (
     Group(
         "report printing",
@@ -1067,6 +1069,9 @@ GROUPS: Tuple[Group, ...] = (
         source=(
             "kernel/rcu/", "kernel/time/tick-sched.c", "kernel/time/timekeeping.c",
             "kernel/sched/clock.c"
+        ),
+        names=(
+            "check_cpu_stall", "print_cpu_stall", "print_other_cpu_stall", "print_cpu_stall_info"
         ),
         patterns=(
             r"\w*rcu\w*", r"_*sched_clock\w*", r"tick_\w+", r"_*hrtimer_\w+", r"ktime_get\w*",
