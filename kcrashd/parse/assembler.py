@@ -17,7 +17,7 @@ import time
 from typing import Any, Dict, List, Optional, Pattern, Tuple
 
 from kcrashd.model import CrashReport, KernelRecord
-from kcrashd.parse.headers import _UPPER_KEYS, LOWER_KEYS, Header, classify, may_start_report
+from kcrashd.parse.headers import _UPPER_KEYS, LOWER_KEYS, Header, classify
 from kcrashd.parse.prefix import strip_prefix
 from kcrashd.parse.report import build
 from kcrashd.parse.title import normalize
@@ -144,7 +144,7 @@ class Assembler:
         """Reports completed by this record (usually none)."""
         self._n += 1
         msg = record.message
-        if not self._open and not may_start_report(msg):
+        if not self._open and _WANTED.search(msg) is None:
             return []
         return self._feed(msg, self._n, record)
 

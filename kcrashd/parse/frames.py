@@ -106,7 +106,10 @@ EFLAGS_RELEASE = re.compile(r"^EFLAGS: [0-9a-fA-F]+\s+\((?P<kernel>\d+\.\d+[^\s#
 _HARDWARE = re.compile(r"^Hardware name: (?P<hw>.+?)\s*$")
 _MODULES = re.compile(r"^Modules linked in:(?P<mods>.*)$")
 # a continuation of a wrapped "Modules linked in:" list: module names and their flags only
-MODULES_MORE = re.compile(r"^(?:[\w-]+(?:\([A-Z+\-]+\))?\s*)+(?:\[last unloaded: [^\]]*\]\s*)?$")
+MODULES_MORE = re.compile(
+    r"^[\w-]+(?:\([A-Z+\-]+\))?(?:\s+[\w-]+(?:\([A-Z+\-]+\))?)*\s*"
+    r"(?:\[last unloaded: [^\]]*\]\s*)?$"
+)
 _LAST_UNLOADED = re.compile(r"\[last unloaded: [^\]]*\]")
 _CODE = re.compile(r"^Code: (?P<code>.*\S)")
 MARKERS = re.compile(
@@ -119,7 +122,7 @@ MARKERS = re.compile(
     r"Sending NMI from CPU|(?:read|write)(?:-write)? (?:\(marked\) )?to 0x|"
     r"Showing all locks held|Showing busy workqueues|Last Breaking-Event-Address:|"
     r"INFO: (?:Allocated|Freed) in |"
-    r"\S.* at:$|rcu: RCU grace-period kthread stack dump:|page_owner tracks the page as"
+    r"rcu: RCU grace-period kthread stack dump:|page_owner tracks the page as"
     r"|page last (?:allocated|free))"
 )
 
@@ -135,6 +138,11 @@ def _frame(
     if name.startswith(".") and len(name) > 1:
         name = name[1:]  # ppc64 ELFv1: ".func" is the function's code entry
     return Frame(maybe_demangle(name), off, size, mod, addr, reliable)
+
+
+def is_marker(line: str) -> bool:
+    """A line that starts a stack section: MARKERS, or lockdep's "... at:" before a trace."""
+    return MARKERS.match(line) is not None or line.endswith(" at:")
 
 
 def parse_frame_text(

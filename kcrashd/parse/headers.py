@@ -34,20 +34,22 @@ _UPPER_KEYS = (
     "EDAC ",
     "Oops",
     "Kernel ",
+    # warn_alloc() decodes the gfp mask: "page allocation failure: ..., mode:0x40cc0(GFP_KERNEL)"
+    "GFP_",
+    "Out of memory",
+    "Memory cgroup out of memory",
 )
 LOWER_KEYS = (
     "general protection",
     "stack segment",
     "anic",
-    "divide",
+    "divid",  # "divide error:" and "divide_error:"; str.find is fastest on a rare last letter
     "invalid opcode",
     "int3:",
     "unregister_netdevice",
     "fatal error:",
     "oom-kill",
-    "allocation failure",
-    "vmalloc error",
-    "ut of memory",
+    "allocation failure",  # 3.x: "page allocation failure: order:1, mode:0x20", no names
     "error, dev",
     "suspected memory leak",
     "unreferenced object",

@@ -116,19 +116,20 @@ class _Walker:
         if st.startswith("---[ end trace"):
             # what follows is the register dump printed again and the panic echo
             return False
-        tag, st = fr.split_tag(st)
-        while tag is not None:  # "<<EOE>>  <IRQ>  [<addr>] f+0x1/0x2": one tag per stack
+        while st[:1] == "<":  # "<<EOE>>  <IRQ>  [<addr>] f+0x1/0x2": one tag per stack
+            tag, st = fr.split_tag(st)
+            if tag is None:
+                break
             self.stack_tag(tag)
             if not st:
                 return True
-            tag, st = fr.split_tag(st)
         if self.modules_open:
             self.modules_open = False
-            if fr.MODULES_MORE.match(st) and not st.startswith(("CPU", "Pid", "Hardware")):
+            if not st.startswith(("CPU", "Pid", "Hardware")) and fr.MODULES_MORE.match(st):
                 self.sc.modules.extend(fr.module_names(st))
                 self.modules_open = True
                 return True
-        if fr.MARKERS.match(st):
+        if fr.is_marker(st):
             self.marker(st)
             return True
         if self.identity(st) or self.pointer(st) or self.lock_line(st):
@@ -209,7 +210,7 @@ class _Walker:
             if m:
                 sc.kernel_line = m.group("kernel")
                 return True
-        if st[:1].isdigit() or st.startswith(("Not tainted", "Tainted: ", "Kdump: loaded")):
+        if "ainted" in st and (st[:1].isdigit() or st.startswith(("Not", "Tainted", "Kdump"))):
             tk = fr.parse_taint_line(st)
             if tk is not None:
                 if sc.kernel_line is None:

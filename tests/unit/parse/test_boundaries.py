@@ -96,7 +96,8 @@ def test_page_allocation_failure_is_a_report() -> None:
 
 def test_vmalloc_failure_forms() -> None:
     for head in (
-        "stress: vmalloc error: size 4294967296, vm_struct allocation failed, mode:0xdc0",
+        "stress: vmalloc error: size 4294967296, vm_struct allocation failed, "
+        "mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null),cpuset=/,mems_allowed=0",
         "stress: vmalloc: allocation failure: 4294967296 bytes, mode:0x6000c0(GFP_KERNEL)",
     ):
         (r,) = parse_text(head + "\nCPU: 0 PID: 9 Comm: stress Not tainted 6.1.0 #1\n")

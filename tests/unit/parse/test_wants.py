@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kcrashd.model import KernelRecord
+from kcrashd.model import REPORT_KINDS, KernelRecord
 from kcrashd.parse import Assembler, parse_text
 from kcrashd.parse.headers import _TABLE, classify
 from tests.unit.parse import logs
@@ -59,6 +59,10 @@ PREFIXES = ("", "[  123.456789] ", "[  123.456789][ T4242] ", "kernel: ", "<4>[ 
 
 def test_every_header_format_has_an_example() -> None:
     assert sorted(HEADERS) == sorted(name for name, *_ in _TABLE)
+
+
+def test_every_kind_is_in_the_vocabulary() -> None:
+    assert {kind for _, kind, *_ in _TABLE} <= set(REPORT_KINDS)
 
 
 @pytest.mark.parametrize("name", sorted(HEADERS))
