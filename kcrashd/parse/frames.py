@@ -127,6 +127,10 @@ MARKERS = re.compile(
 )
 
 
+# include/linux/kallsyms.h KSYM_NAME_LEN (512 since v6.1, for Rust): no symbol is longer
+KSYM_NAME_LEN = 512
+
+
 def _frame(
     name: str,
     off: Optional[int],
@@ -137,7 +141,7 @@ def _frame(
 ) -> Frame:
     if name.startswith(".") and len(name) > 1:
         name = name[1:]  # ppc64 ELFv1: ".func" is the function's code entry
-    return Frame(maybe_demangle(name), off, size, mod, addr, reliable)
+    return Frame(maybe_demangle(name[:KSYM_NAME_LEN]), off, size, mod, addr, reliable)
 
 
 def is_marker(line: str) -> bool:

@@ -44,8 +44,11 @@ def normalize(title: str) -> str:
     return t[:MAX_TITLE]
 
 
+MAX_FUNCTION_IN_TITLE = 80
+
+
 def in_function(prefix: str, function: Optional[str]) -> str:
-    return f"{prefix} in {function or 'corrupted'}"
+    return f"{prefix} in {(function or 'corrupted')[:MAX_FUNCTION_IN_TITLE]}"
 
 
 class _T:
