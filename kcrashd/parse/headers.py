@@ -155,7 +155,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         r"(?:WARNING|INFO): (?:\S+/\d+ )?(?:possible circular locking|possible recursive locking"
         r"|inconsistent lock state|suspicious RCU usage|bad unlock balance|held lock freed"
         r"|lock held when returning|still has locks held|possible irq lock inversion"
-        r"|\w+-safe -> \w+-unsafe|nested lock was not taken|lock held by|lockdep bfs"
+        r"|\w+-safe -> \w+-unsafe|[Nn]ested lock was not taken|lock held by|lockdep bfs"
+        r"|bad contention detected"
         r"|trying to register non-static key)",
         None,
         False,
@@ -252,7 +253,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         r"I/O error, dev \S+, sector|blk_update_request: .*I/O error|Buffer I/O error on dev"
         r"|critical medium error, dev|critical target error, dev"
         r"|: I/O Cmd\(0x[0-9a-f]+\) @ LBA \d+, \d+ blocks, I/O Error",
-        None,
+        # virtual block devices (drivers/block/loop.c, brd.c, nbd.c, zram): not a disk
+        r"dev (?:loop|ram|nbd|zram)\d+",
         False,
     ),
     ("syz", "bug", r"SYZFAIL: |SYZFATAL: ", None, False),

@@ -130,3 +130,18 @@ def test_divide_error_with_an_underscore() -> None:
     )
     (r,) = parse_text(text)
     assert (r.kind, r.function) == ("exception", "foo_rate")
+
+
+def test_io_errors_of_virtual_block_devices_are_not_reports() -> None:
+    # a loop device's error says nothing about a disk; the crash after it is the report
+    text = (
+        "blk_update_request: I/O error, dev loop0, sector 0 op 0x0:(READ) flags 0x80700\n"
+        "Buffer I/O error on dev loop0, logical block 0, async page read\n"
+        "BUG: KASAN: use-after-free in foo_end_io+0x2c/0x90\n"
+        "Read of size 8 at addr ffff88802a1b3c40 by task kworker/0:1/12\n"
+    )
+    (r,) = parse_text(text)
+    assert r.kind == "kasan"
+    assert parse_text("I/O error, dev sda, sector 2048 op 0x0:(READ) flags 0x0\n")[0].kind == (
+        "io_error"
+    )
