@@ -65,18 +65,15 @@ def rip_top(sc: sn.Scan) -> List[str]:
 
 
 def stall_names(sc: sn.Scan) -> List[str]:
-    """Frames of the stalled code: below the interrupt that reported the stall."""
-    secs = [s for s in sc.sections if s.frames and s.role in (sn.TRACE, sn.BACKTRACE)]
-    with_irq = []
-    for sec in secs:
-        below = gu.after_interrupt([f.function or "" for f in sec.frames])
-        if below is not None:
-            with_irq.append(sec)
-    for sec in with_irq + [s for s in secs if s not in with_irq]:
+    """Frames of the stalled code: below the interrupt that reported the stall (the first
+    trace that shows one), else after the trace's interrupt-exit tag."""
+    secs = _own_sections(sc)
+    below = {id(s): gu.after_interrupt([f.function or "" for f in s.frames]) for s in secs}
+    for sec in sorted(secs, key=lambda s: below[id(s)] is None):
         frames = sec.frames
-        below = gu.after_interrupt([f.function or "" for f in frames])
-        if below is not None:
-            frames = frames[len(frames) - len(below) :]
+        names_below = below[id(sec)]
+        if names_below is not None:
+            frames = frames[len(frames) - len(names_below) :]
         elif sec.irq_end > 0:
             frames = frames[sec.irq_end :]
         names = gu.reliable_names(frames)
