@@ -9,6 +9,11 @@ source tree, says why they are not the culprit, and lists them by exact name or 
 pattern matched against the whole name (`kasan_\\w+` is the mm/kasan/ namespace; nothing here
 matches inside another name, so `oops_begin` is listed and `will_oops_init` is not caught).
 
+A group lists the functions a caller goes through (entry points, wrappers, the reporting
+code), not every internal of a subsystem: a fault inside an internal (enqueue_timer walking a
+corrupted timer list, __isolate_free_page on a corrupted free list) is damage to that
+subsystem's own data, and the internal function is the best name for it.
+
 Paths and names are those of Linux v6.1 (scripts/parse_rule_sources.py checks them against a
 source tree); `other_versions` keeps names that older or newer kernels print instead.
 Recipe roles (memory leak, RCU stall, hung task, stall anchors) are documented in rules.py.
@@ -44,6 +49,10 @@ from kcrashd.parse.rules import (
 # fmt: off
 # A table: the formatter would put every name on a line of its own.
 # fmt: off
+# A table: the formatter would put every name on a line of its own.
+# fmt: off
+# A table: the formatter would put every name on a line of its own.
+# fmt: off
 GROUPS: Tuple[Group, ...] = (
     Group(
         "report printing",
@@ -59,7 +68,8 @@ GROUPS: Tuple[Group, ...] = (
             "kernel/hung_task.c", "kernel/watchdog.c", "kernel/watchdog_hld.c",
             "kernel/sched/core.c", "arch/arm64/kernel/entry-common.c", "arch/*/kernel/process*.c",
             "arch/*/kernel/entry*.S", "arch/*/kernel/traps.c", "kernel/events/core.c",
-            "arch/x86/events/core.c", "arch/x86/events/intel/core.c", "arch/x86/events/amd/core.c"
+            "arch/x86/events/core.c", "arch/x86/events/intel/core.c", "arch/x86/events/amd/core.c",
+            "include/linux/nmi.h"
         ),
         names=(
             "dump_stack", "dump_stack_lvl", "__dump_stack", "dump_stack_print_info",
@@ -77,7 +87,7 @@ GROUPS: Tuple[Group, ...] = (
             "panic_bad_stack", "handle_bad_stack", "__bad_stack", "dump_backtrace_stm",
             "show_trace", "__perf_event_overflow", "perf_event_overflow", "perf_event_nmi_handler",
             "x86_pmu_handle_irq", "intel_pmu_handle_irq", "amd_pmu_handle_irq",
-            "x86_perf_event_set_period"
+            "x86_perf_event_set_period", "reset_hung_task_detector"
         ),
         other_versions=(
             "warn_slowpath_null", "warn_slowpath_common", "show_stack_log_lvl",
@@ -196,7 +206,9 @@ GROUPS: Tuple[Group, ...] = (
             "__irq_svc", "__irq_usr", "arch_timer_handler_virt", "arch_timer_handler_phys",
             "timer_interrupt", "hrtimer_interrupt", "tick_handle_periodic", "tick_periodic",
             "local_apic_timer_interrupt", "handle_irq", "__handle_irq", "nmi_handle",
-            "default_do_nmi", "notify_die"
+            "default_do_nmi", "notify_die", "common_interrupt_return",
+            "restore_regs_and_return_to_kernel", "generic_handle_arch_irq",
+            "__el0_irq_handler_common"
         ),
         patterns=(
             r"sysvec_\w+", r"asm_sysvec_\w+", r"__sysvec_\w+",
@@ -268,7 +280,7 @@ GROUPS: Tuple[Group, ...] = (
             "arch/x86/entry/entry_64.S", "kernel/freezer.c", "kernel/rcu/tree.c",
             "kernel/rcu/srcutree.c", "net/core/dev.c", "fs/fcntl.c", "kernel/rcu/tree_exp.h",
             "include/linux/rcutiny.h", "include/linux/sched.h", "kernel/exit.c",
-            "kernel/printk/printk.c"
+            "kernel/printk/printk.c", "include/linux/rcupdate_wait.h", "kernel/rcu/update.c"
         ),
         names=(
             "schedule", "__schedule", "schedule_idle", "schedule_preempt_disabled",
@@ -299,7 +311,8 @@ GROUPS: Tuple[Group, ...] = (
             "prepare_to_swait_event", "prepare_to_swait_exclusive", "finish_swait",
             "__refrigerator", "synchronize_rcu", "synchronize_rcu_expedited", "synchronize_srcu",
             "__synchronize_srcu", "synchronize_srcu_expedited", "synchronize_net", "rcu_barrier",
-            "kill_fasync", "io_schedule_prepare"
+            "kill_fasync", "io_schedule_prepare", "__init_waitqueue_head", "bit_waitqueue",
+            "__wait_rcu_gp"
         ),
         patterns=(
             r"__wake_up\w*", r"_?cond_resched\w*"
@@ -326,7 +339,7 @@ GROUPS: Tuple[Group, ...] = (
             "include/linux/ww_mutex.h", "include/linux/lockdep.h",
             "include/asm-generic/qspinlock.h", "include/asm-generic/qrwlock.h",
             "arch/*/include/asm/qspinlock*.h", "arch/*/include/asm/paravirt.h",
-            "lib/locking-selftest.c"
+            "lib/locking-selftest.c", "mm/page_alloc.c", "include/linux/sched/mm.h"
         ),
         names=(
             "lock_acquire", "lock_release", "lock_acquired", "lock_contended", "lock_is_held_type",
@@ -360,7 +373,10 @@ GROUPS: Tuple[Group, ...] = (
             "xen_qlock_wait", "xen_qlock_kick", "inode_lock", "inode_unlock", "inode_lock_shared",
             "inode_unlock_shared", "inode_lock_nested", "rcu_read_lock_sched_notrace",
             "mutex_lock_nested", "print_lock_contention_bug", "check_usage_forwards",
-            "check_usage_backwards"
+            "check_usage_backwards", "debug_show_all_locks", "debug_show_held_locks",
+            "print_irqtrace_events", "lock_chain_count", "zap_class", "print_lock",
+            "print_lock_name", "print_lockdep_cache", "fs_reclaim_acquire", "fs_reclaim_release",
+            "debug_mutex_init", "__rwlock_init", "__raw_spin_lock_init"
         ),
         patterns=(
             r"_*(?:raw_)?(?:spin|read|write)_(?:try)?(?:un)?lock\w*",
@@ -484,7 +500,8 @@ GROUPS: Tuple[Group, ...] = (
             "__arch_copy_to_user", "__arch_clear_user", "_copy_to_iter", "_copy_from_iter",
             "copy_to_iter", "copy_from_iter", "copy_page_to_iter", "copy_page_from_iter",
             "copy_page_from_iter_atomic", "copyout", "copyin", "_copy_from_iter_nocache",
-            "copy_mc_to_kernel", "copy_mc_to_user", "simple_copy_to_iter"
+            "copy_mc_to_kernel", "copy_mc_to_user", "simple_copy_to_iter", "import_iovec",
+            "__import_iovec"
         ),
         patterns=(
             r"__get_user_(?:\d|nocheck|bad|fn)\w*", r"__put_user_(?:\d|nocheck|bad|fn)\w*",
@@ -561,7 +578,7 @@ GROUPS: Tuple[Group, ...] = (
             "describe_object", "describe_object_addr", "describe_object_stacks",
             "print_memory_metadata", "print_track", "complete_report_info", "qlist_free_all",
             "qlink_free", "write_comp_data", "check_kcov_mode", "read_word_at_a_time",
-            "__read_once_word_nocheck"
+            "__read_once_word_nocheck", "print_stack_trace"
         ),
         patterns=(
             r"_*kasan\w*", r"__asan_\w+", r"__hwasan_\w+", r"check_memory_region(?:_inline)?",
@@ -663,7 +680,8 @@ GROUPS: Tuple[Group, ...] = (
             "kthread_cancel_delayed_work_sync", "kthread_mod_delayed_work",
             "kthread_queue_delayed_work", "__kthread_parkme", "kthread_parkme", "kthreadd",
             "smpboot_thread_fn", "call_usermodehelper_exec_async", "call_usermodehelper_exec_work",
-            "call_usermodehelper_exec", "task_work_run", "ret_from_fork"
+            "call_usermodehelper_exec", "task_work_run", "ret_from_fork", "__kthread_bind_mask",
+            "kthread_complete_and_exit", "kthread_exit"
         ),
         other_versions=(
             "ret_from_fork_asm", "kthread_stop_put", "flush_scheduled_work",
@@ -682,7 +700,7 @@ GROUPS: Tuple[Group, ...] = (
             "arch/arm/kernel/entry-common.S", "arch/powerpc/kernel/syscall.c",
             "arch/s390/kernel/syscall.c", "fs/ioctl.c", "block/ioctl.c", "drivers/block/loop.c",
             "net/socket.c", "arch/*/kernel/entry*.S", "arch/*/kernel/signal.c", "drivers/", "net/",
-            "fs/", "sound/", "virt/", "arch/*/kernel/"
+            "fs/", "sound/", "virt/", "arch/*/kernel/", "arch/x86/entry/syscall_64.c"
         ),
         names=(
             "entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe", "do_syscall_64",
@@ -696,7 +714,7 @@ GROUPS: Tuple[Group, ...] = (
             "el0t_32_sync_handler", "ret_to_user", "ret_fast_syscall", "vector_swi",
             "system_call_exception", "system_call_common", "__do_syscall", "system_call",
             "do_notify_resume", "arch_do_signal_or_restart", "compat_ptr_ioctl",
-            "compat_blkdev_ioctl", "do_syscall_32_irqs_on"
+            "compat_blkdev_ioctl", "do_syscall_32_irqs_on", "clear_bhb_loop", "x64_sys_call"
         ),
         patterns=(
             r"(?:\w+_)?compat_(?:\w+_)?ioctl\w*",
@@ -704,7 +722,8 @@ GROUPS: Tuple[Group, ...] = (
         other_versions=(
             "entry_SYSCALL_64_fastpath", "syscall_return_slowpath", "tracesys",
             "system_call_fastpath", "sysenter_dispatch", "ia32_sysenter_target", "el0_sync",
-            "el0_sync_handler", "el0_svc_handler", "el0_svc_compat_handler", "syscall_handler"
+            "el0_sync_handler", "el0_svc_handler", "el0_svc_compat_handler", "syscall_handler",
+            "ia32_sys_call"
         ),
     ),
     Group(
@@ -1141,7 +1160,7 @@ GROUPS: Tuple[Group, ...] = (
             "net/netfilter/nfnetlink.c", "net/core/dev.c", "net/core/sock.c", "block/ioctl.c",
             "kernel/irq/manage.c", "arch/*/kernel/entry*.S", "arch/*/kernel/entry-common.c",
             "arch/powerpc/kernel/syscall.c", "arch/s390/kernel/syscall.c",
-            "include/linux/syscalls.h"
+            "include/linux/syscalls.h", "arch/x86/entry/syscall_64.c"
         ),
         names=(
             "ret_from_fork", "kthread", "do_syscall_64", "do_syscall_x64", "__do_fast_syscall_32",
@@ -1159,7 +1178,8 @@ GROUPS: Tuple[Group, ...] = (
             "netlink_dump", "genl_rcv_msg", "rtnetlink_rcv_msg", "nfnetlink_rcv_msg",
             "netif_receive_skb", "__netif_receive_skb", "__netif_receive_skb_core",
             "__netif_receive_skb_one_core", "process_backlog", "net_rx_action", "blkdev_ioctl",
-            "compat_blkdev_ioctl", "irq_thread_fn", "irq_forced_thread_fn", "handle_softirqs"
+            "compat_blkdev_ioctl", "irq_thread_fn", "irq_forced_thread_fn", "handle_softirqs",
+            "x64_sys_call"
         ),
         patterns=(
             r"entry_SYSCALL\w*", r"el0t_\w+",
@@ -1168,7 +1188,7 @@ GROUPS: Tuple[Group, ...] = (
         other_versions=(
             "sysenter_dispatch", "tracesys", "system_call_fastpath", "__sys_trace", "__vfs_read",
             "__vfs_write", "call_read_iter", "call_write_iter", "block_ioctl",
-            "rcu_process_callbacks"
+            "rcu_process_callbacks", "ia32_sys_call"
         ),
     ),
     Group(
