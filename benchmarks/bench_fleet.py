@@ -3,7 +3,8 @@
 Builds what systemd-journal-remote keeps for a fleet (one journal file per machine, as with
 --split-mode=host), each file made by systemd-journal-remote from export format. The alerts
 come from kcrashd's own builders (tests/fleet_journals.py) for the crash reports the parser
-finds in the real logs of tests/fixtures/logs/real; hosts, boots, kernels and times are
+finds in the synthetic distro logs (tests/fixtures/logs/synthetic/distro); hosts, boots,
+kernels and times are
 synthetic: each machine boots `--boots` times over 30 days (a readiness summary per boot),
 70% of machines move from 6.1.0-13-amd64 to 6.1.0-15-amd64 halfway, one signature appears
 only on 6.1.0-15, some hosts lose their crash kernel after the update (kdump_loaded CRIT);
@@ -115,7 +116,7 @@ def build(
 ) -> Tuple[float, float]:
     """The journal files; returns (first, last) alert time."""
     rng = random.Random(seed)
-    ctx = {"reports": fj.real_reports(), "previous": {}}
+    ctx = {"reports": fj.distro_reports(), "previous": {}}
     start = time.time() - (SPAN_DAYS + 1) * DAY
     hosts = fj.hosts(machines)
     quotas = [alerts // machines + (1 if i < alerts % machines else 0) for i in range(machines)]

@@ -2,7 +2,8 @@
 
 The alerts come from kcrashd's own builders: crash_report (alerts.pipeline crash_fields /
 crash_alert) and previous_boot_crashed (postmortem.collect.crashed_alert) for reports the
-real parser finds in the real kernel logs of tests/fixtures/logs/real, readiness_summary and
+real parser finds in tests/fixtures/logs/synthetic/distro (hand-written logs), readiness_summary
+and
 readiness_degraded / readiness_improved (checks.job), and the journald sink's field mapping
 (sinks.journald.journal_fields). The fields journald adds itself (_UID, _COMM, _EXE,
 _CMDLINE, _TRANSPORT, _MACHINE_ID, _HOSTNAME, _BOOT_ID) are set as journald writes them for
@@ -31,7 +32,7 @@ from kcrashd.store.reports import ReportRow
 from tests.conftest import PROJECT
 
 JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
-REAL_LOGS = PROJECT / "tests" / "fixtures" / "logs" / "real"
+DISTRO_LOGS = PROJECT / "tests" / "fixtures" / "logs" / "synthetic" / "distro"
 CRASH_KINDS = frozenset(
     ("oops", "page_fault", "gpf", "bug", "panic", "exception", "hard_lockup", "soft_lockup",
      "hung_task", "rcu_stall", "kasan", "kfence", "ubsan", "warning")
@@ -69,10 +70,10 @@ def hosts(n: int, prefix: str = "node") -> List[Host]:
     return [Host(uuid.uuid4().hex, f"{prefix}{i:04d}") for i in range(1, n + 1)]
 
 
-def real_reports() -> List[CrashReport]:
-    """One crash report per distinct signature in the real logs (files in name order)."""
+def distro_reports() -> List[CrashReport]:
+    """One crash report per distinct signature in the distro logs (files in name order)."""
     seen: Dict[str, CrashReport] = {}
-    for path in sorted(REAL_LOGS.glob("*.txt")):
+    for path in sorted(DISTRO_LOGS.glob("*.txt")):
         for report in parse_text(path.read_text(errors="replace")):
             sig = incident_store.report_signature(report)
             if report.kind in CRASH_KINDS and sig not in seen:

@@ -22,7 +22,7 @@ from tests import fleet_journals as fj
 from tests.conftest import PROJECT, require_tool
 
 HOSTS = fj.hosts(6)
-REPORTS = fj.real_reports()
+REPORTS = fj.distro_reports()
 S_OLD, S_NEW = REPORTS[0], REPORTS[2]
 BASE = time.time() - 7 * 86400  # the story's t=0: a week ago
 

@@ -12,8 +12,8 @@ exist only inside those namespaces): nothing leaves the machine. The collector i
 A crash per host: containers get no /dev/kmsg, so the kernel cannot speak in them. What a
 real crash leaves for the next boot is planted instead: the systemd-pstore archive of an
 EFI pstore dump (hosts 1 and 2, the post-mortem tests' NULL pointer dereference in
-foo_ioctl) and a Debian kdump directory (host 3, the real RHEL 9 general protection fault
-of tests/fixtures/logs/real). kcrashd.service reads them at start (its post-mortem pass)
+foo_ioctl) and a Debian kdump directory (host 3, the RHEL 9-style general protection fault
+of tests/fixtures/logs/synthetic/distro). kcrashd.service reads them at start (its post-mortem pass)
 and sends previous_boot_crashed, which journal-upload carries to the collector.
 """
 
@@ -43,7 +43,7 @@ SUMMARY = message_id("readiness_summary")
 NET = "198.51.100"  # TEST-NET-2 (RFC 5737): documentation only, never routed
 COLLECTOR = f"{NET}.1"
 PORT = 19532
-GPF_LOG = PROJECT / "tests" / "fixtures" / "logs" / "real" / "rhel9_gpf_notainted.txt"
+GPF_LOG = PROJECT / "tests/fixtures/logs/synthetic/distro/rhel9_gpf_notainted.txt"
 HOSTS = 3
 
 # Runs inside each booted host after multi-user.target; every wait is bounded.

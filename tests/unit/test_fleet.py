@@ -92,7 +92,7 @@ def test_since_rejects_what_it_cannot_read_and_says_what_works(text):
 # --- the view ---------------------------------------------------------------------------------
 
 HOSTS = fj.hosts(6)
-REPORTS = fj.real_reports()
+REPORTS = fj.distro_reports()
 S_OLD, S_NEW = REPORTS[0], REPORTS[2]
 
 
