@@ -11,7 +11,7 @@
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 unset VIRTUAL_ENV PYTHONPATH PYTHONHOME
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SOURCE_PATHS=(kcrashd systemd etc doc pyproject.toml README.md)
+SOURCE_PATHS=(kcrashd systemd etc doc examples pyproject.toml README.md)
 
 prepare_source() {
     out=$(mkdir -p "${3:-$here/dist}" && cd "${3:-$here/dist}" && pwd)

@@ -1,5 +1,5 @@
-"""Fixture roots for the readiness checks, copied to a temporary root with stable mtimes (git
-keeps none); the files in the checkout are never touched."""
+"""Fixture roots for the readiness checks: a temporary copy with stable mtimes, since git
+does not keep them (the checkout's own files are never touched)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ MTIMES: Dict[str, Dict[str, int]] = {
     "debian12-kdump-ready": {
         "var/crash/kexec_cmd": BOOT + 100,  # kdump-config load at boot, after the config
         "var/crash/202409301712": BASE + 50000,  # a test crash after the config was written
+    },
+    "debian12-direct-boot": {"var/crash/kexec_cmd": BOOT + 100},
+    "debian12-1g-grub": {"var/crash/kexec_cmd": BOOT + 100},
+    "rhel8-bls-grubby": {
+        "boot/initramfs-4.18.0-553.el8_10.x86_64kdump.img": BASE + 500,
+        "var/log/journal": BOOT + 500,
     },
     "rhel9-kdump-ready": {
         "boot/initramfs-5.14.0-427.13.1.el9_4.x86_64kdump.img": BASE + 500,
