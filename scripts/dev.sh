@@ -15,11 +15,15 @@ cd "$(dirname "$0")/.."
 RUNTIME_APT=(python3 python3-venv python3-dev gcc pkg-config libsystemd-dev libudev1 smartmontools)
 # What the test suite uses: a real journald and journal-remote, nspawn and debootstrap for the
 # install test, the Debian and RPM tool chains, promtool, and Debian's python3-* libraries
-# that the package must run with.
+# that the package must run with. The packages' build (both) generates shell completion with
+# python3-shtab; the RPM's %check runs the unit tests with python3-pytest and -hypothesis;
+# bash-completion and zsh load the completion in the tests, python3-jsonschema runs the
+# schema documentation's example.
 TEST_APT=(systemd systemd-journal-remote systemd-container debootstrap dpkg-dev debhelper
           dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian rpm rpmlint
           prometheus python3-systemd python3-pyudev python3-psutil python3-yaml
-          python3-prometheus-client kmod util-linux procps cpio man-db)
+          python3-prometheus-client kmod util-linux procps cpio man-db
+          python3-shtab python3-pytest python3-hypothesis python3-jsonschema bash-completion zsh)
 
 apt_install() {
     local missing=()
