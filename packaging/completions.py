@@ -10,8 +10,11 @@ files or directories where an option's metavar is FILE or DIR.
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import sys
+from typing import Iterable, Iterator
 
 # shtab before 1.6 (Debian 12 ships 1.5.5) reads only the first element of a choices array
 # in its bash script, so `kcrashd sta<TAB>` and `check --only kd<TAB>` complete nothing.
@@ -25,14 +28,37 @@ _SHTAB_CHOICES_FIX = """  local current_action_choices_var="${current_action}_ch
 """
 
 
+def _multi_value_options(parser: argparse.ArgumentParser) -> Iterator[str]:
+    """Option strings that take several values (nargs + or *), in every subcommand."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _multi_value_options(sub)
+        elif action.option_strings and action.nargs in ("+", "*"):
+            yield from action.option_strings
+
+
+def _zsh_multi_value(script: str, options: Iterable[str]) -> str:
+    """shtab gives every option one value in zsh (`--only[help]:dest:(ids)`), so after
+    `--only kdump_loaded` nothing completes; `:*-*:` makes every word up to the next option
+    one of its values (zsh's _arguments)."""
+    for option in set(options):
+        spec = re.compile(r'("' + re.escape(option) + r"\[(?:\\.|[^\]\\])*\]):(?!\*)")
+        script = spec.sub(r"\1:*-*:", script)
+    return script
+
+
 def generate(shell: str) -> str:
     import shtab
 
     from kcrashd.cli import build_parser
 
-    script = shtab.complete(build_parser(), shell=shell)
+    parser = build_parser()
+    script = shtab.complete(parser, shell=shell)
     if shell == "bash":
         script = script.replace(_SHTAB_CHOICES_BUG, _SHTAB_CHOICES_FIX)
+    if shell == "zsh":
+        script = _zsh_multi_value(script, _multi_value_options(parser))
     return script
 
 
