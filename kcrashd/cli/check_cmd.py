@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import List
+from typing import Iterator, List
 
 from kcrashd.checks.verdict import UNKNOWN
 
@@ -33,6 +33,12 @@ class CheckIds(Sequence):
 
     def __len__(self) -> int:
         return len(self._ids())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids())
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._ids()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
