@@ -74,9 +74,8 @@ define host {
     notification_period   24x7
 }
 define service {
-    host_name             db-01
-    service_description   kcrashd crash readiness
-    check_command         check_kcrashd
+    name                  kcrashd-service
+    register              0
     max_check_attempts    3
     check_interval        60
     retry_interval        5
@@ -86,16 +85,16 @@ define service {
     notification_period   24x7
 }
 define service {
+    use                   kcrashd-service
+    host_name             db-01
+    service_description   kcrashd crash readiness
+    check_command         check_kcrashd
+}
+define service {
+    use                   kcrashd-service
     host_name             db-01
     service_description   kcrashd kdump
     check_command         check_kcrashd_local!--only kdump_loaded panic_on_oops
-    max_check_attempts    3
-    check_interval        60
-    retry_interval        5
-    check_period          24x7
-    contacts              root
-    notification_interval 0
-    notification_period   24x7
 }
 """
 
