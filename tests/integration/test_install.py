@@ -20,7 +20,7 @@ import subprocess
 import textwrap
 import time
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Sequence
 
 import pytest
 
@@ -140,9 +140,10 @@ def _run(argv, timeout: float, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kw)
 
 
-def pristine_root() -> Path:
-    """The cached debootstrap root, made once per machine (about 45 s) under a lock."""
-    key = hashlib.sha256(f"{SUITE} {VARIANT} {','.join(INCLUDE)} {MIRROR}".encode()).hexdigest()
+def pristine_root(include: Sequence[str] = INCLUDE) -> Path:
+    """The cached debootstrap root with `include`, made once per machine (about 45 s for
+    INCLUDE) under a lock."""
+    key = hashlib.sha256(f"{SUITE} {VARIANT} {','.join(include)} {MIRROR}".encode()).hexdigest()
     path = CACHE / f"{SUITE}-{key[:12]}"
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(CACHE / ".lock", "w") as lock:
@@ -152,7 +153,7 @@ def pristine_root() -> Path:
         tmp = CACHE / f".{path.name}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         argv = [require_tool("debootstrap"), f"--variant={VARIANT}"]
-        argv += [f"--include={','.join(INCLUDE)}", SUITE, str(tmp), MIRROR]
+        argv += [f"--include={','.join(include)}", SUITE, str(tmp), MIRROR]
         r = _run(argv, timeout=900)
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
         (tmp / ".complete").write_text(" ".join(argv) + "\n")
