@@ -1,6 +1,8 @@
 """The readiness job: run the checks in the daemon, alert on the verdict and its changes.
 
-At start it sends one readiness_summary ("kcrashd started: 2 critical, 3 warnings: ...").
+At start it sends one readiness_summary ("kcrashd started: 2 critical, 3 warnings: ..."),
+a notice: it is sent at every start and every package upgrade, so it is never an err
+alert (CRIT findings are, once per alerts.reminder interval: kcrashd.daemon.reminders).
 Every run compares each check with its last stored status (the check_results table, which
 survives restarts and reboots: a kernel update that leaves kdump unloaded shows up at the
 next start) and sends readiness_degraded or readiness_improved per check that changed.
@@ -38,7 +40,7 @@ def summary_alert(results: Sequence[Result]) -> Alert:
     from kcrashd.checks.verdict import counts, exit_code, summary_sentence
 
     c = counts(results)
-    severity = Severity.ERR if c["CRIT"] else Severity.WARNING if c["WARN"] else Severity.INFO
+    severity = Severity.NOTICE if c["CRIT"] or c["WARN"] else Severity.INFO
     sentence = summary_sentence(results)
     return Alert(
         type="readiness_summary",
@@ -111,8 +113,16 @@ class ReadinessJob:
         alerts: List[Alert] = []
         if not memory.get("started"):
             alerts.append(summary_alert(results))
-        alerts += change_alerts(results, previous)
+        changes = change_alerts(results, previous)
+        alerts += changes
+        now = time.time()
         with ctx.state.transaction() as tx:
-            store(tx, results, time.time())
+            store(tx, results, now)
         memory["started"] = True
+        # For the reminder job: these CRIT findings were just alerted (their alert rows are
+        # committed by the main thread, possibly after the reminder job looks).
+        told = memory.setdefault("crit_alerted", {})
+        for a in changes:
+            if a.type == "readiness_degraded" and a.fields.get("status") == Status.CRIT.value:
+                told[a.fields["check"]] = now
         return alerts

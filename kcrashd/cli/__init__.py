@@ -28,6 +28,7 @@ COMMANDS = (
     ("snapshot", "snapshot_cmd", "pre-crash state captures"),
     ("postmortem", "postmortem_cmd", "analyse the previous boot now"),
     ("config", "config_cmd", "validate or print the effective configuration"),
+    ("alert", "alert_cmd", "send a test alert through every sink (--test)"),
 )
 
 
