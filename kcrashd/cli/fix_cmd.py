@@ -37,9 +37,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"unknown check id(s) {', '.join(unknown)} (known: {', '.join(BY_ID)})")
     if args.undo and args.ids:
         return _fail("--undo puts back everything kcrashd fix wrote; it takes no check ids")
-    if not os.path.isdir(args.root):
-        return _fail(f"--root {args.root}: not a directory")
     root = Root(args.root)
+    if not root.is_dir("/"):
+        return _fail(f"--root {args.root}: not a directory")
     if root.is_live and (args.apply or args.undo) and os.geteuid() != 0:
         return _fail("--apply and --undo change system files: run as root")
     try:
