@@ -111,7 +111,7 @@ def plan(host: HostView, ids: Sequence[str] = (), bootloader: bool = False) -> F
             continue
         saved = dict(draft.after)
         try:
-            proposal = fixer.propose(ctx, result)
+            proposal = fixer(ctx, result)
         except Exception as exc:  # boundary: one broken fixer must not stop the others
             draft.after = saved
             log.debug("fixer for %s failed", result.check_id, exc_info=True)

@@ -22,16 +22,7 @@ from kcrashd.model import Result
 RESTART_TIMEOUT = 300.0  # kdumpctl rebuilds the capture initramfs
 
 
-def propose(ctx: FixContext, result: Result) -> Proposal:
-    handler = {
-        "dump_filter_level": _collector,
-        "kdump_service": _service,
-        "dump_target_config": _dump_dir,
-    }[result.check_id]
-    return handler(ctx, result)
-
-
-def _collector(ctx: FixContext, result: Result) -> Proposal:
+def collector(ctx: FixContext, result: Result) -> Proposal:
     setup = ctx.host.kdump
     if setup.family == DEBIAN and not ctx.host.tool("makedumpfile"):
         return manual_only(result.check_id, "apt install makedumpfile")
@@ -70,7 +61,7 @@ def _reload(host: HostView) -> Optional[Command]:
     )
 
 
-def _service(ctx: FixContext, result: Result) -> Proposal:
+def service(ctx: FixContext, result: Result) -> Proposal:
     host = ctx.host
     unit_name = host.kdump_unit
     unit = host.units([unit_name])[unit_name]
@@ -107,7 +98,7 @@ def _service(ctx: FixContext, result: Result) -> Proposal:
     return proposal
 
 
-def _dump_dir(ctx: FixContext, result: Result) -> Proposal:
+def dump_dir(ctx: FixContext, result: Result) -> Proposal:
     setup = ctx.host.kdump
     d = setup.coredir
     if setup.remote or setup.local_device or ctx.host.root.is_dir(d):

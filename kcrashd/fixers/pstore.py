@@ -17,15 +17,6 @@ PSTORE_DROPIN = "/etc/systemd/pstore.conf.d/90-kcrashd.conf"
 PSTORE_UNIT = "systemd-pstore.service"
 
 
-def propose(ctx: FixContext, result: Result) -> Proposal:
-    handler = {
-        "pstore_backend": _backend,
-        "pstore_archival": _archival,
-        "ramoops_config": _ramoops,
-    }[result.check_id]
-    return handler(ctx, result)
-
-
 def _load_at_boot(ctx: FixContext, module: str) -> None:
     lines = [ln for ln in (ctx.draft.read(MODULES_LOAD) or "").splitlines() if ln.strip()]
     names = [ln.strip() for ln in lines if not ln.startswith("#")]
@@ -35,7 +26,7 @@ def _load_at_boot(ctx: FixContext, module: str) -> None:
         ctx.draft.write(MODULES_LOAD, edit.list_file(names, why))
 
 
-def _backend(ctx: FixContext, result: Result) -> Proposal:
+def backend(ctx: FixContext, result: Result) -> Proposal:
     p = ctx.host.pstore
     if p.backend:  # registered but not mounted: systemd mounts it at boot
         proposal = Proposal(result.check_id, effect=LIVE)
@@ -58,7 +49,7 @@ def _backend(ctx: FixContext, result: Result) -> Proposal:
     return proposal
 
 
-def _archival(ctx: FixContext, result: Result) -> Proposal:
+def archival(ctx: FixContext, result: Result) -> Proposal:
     host = ctx.host
     unit = host.units([PSTORE_UNIT])[PSTORE_UNIT]
     proposal = Proposal(result.check_id, effect=NOW)
@@ -91,7 +82,7 @@ def _archival(ctx: FixContext, result: Result) -> Proposal:
     return proposal
 
 
-def _ramoops(ctx: FixContext, result: Result) -> Proposal:
+def ramoops(ctx: FixContext, result: Result) -> Proposal:
     host = ctx.host
     if any(t.startswith("ramoops.") for t in host.cmdline):
         return manual_only(

@@ -1,4 +1,5 @@
-"""The explicit registry of fixers: check id -> the module whose propose() fixes it.
+"""The explicit registry of fixers: check id -> the function that proposes its fix,
+`fixer(ctx: FixContext, result: Result) -> Proposal`.
 
 Every check that can report WARN or CRIT is either here or in MANUAL_ONLY with the reason
 kcrashd fix leaves it to the operator (a test asserts it).
@@ -10,26 +11,26 @@ from kcrashd.fixers import bootloader, journald, kdump, pstore, sysctl
 
 FIXERS = (
     # sysctl drop-in, then sysctl --system
-    ("panic_timeout", sysctl),
-    ("panic_on_oops", sysctl),
-    ("kptr_restrict", sysctl),
-    ("softlockup_panic", sysctl),
-    ("oops_warn_counts", sysctl),
+    ("panic_timeout", sysctl.propose),
+    ("panic_on_oops", sysctl.propose),
+    ("kptr_restrict", sysctl.propose),
+    ("softlockup_panic", sysctl.propose),
+    ("oops_warn_counts", sysctl.propose),
     # journald persistence
-    ("journald_persistent", journald),
-    ("journal_previous_boot", journald),
+    ("journald_persistent", journald.propose),
+    ("journal_previous_boot", journald.propose),
     # kdump-tools / kdump.conf
-    ("dump_filter_level", kdump),
-    ("kdump_service", kdump),
-    ("dump_target_config", kdump),
+    ("dump_filter_level", kdump.collector),
+    ("kdump_service", kdump.service),
+    ("dump_target_config", kdump.dump_dir),
     # pstore and ramoops
-    ("pstore_backend", pstore),
-    ("pstore_archival", pstore),
-    ("ramoops_config", pstore),
+    ("pstore_backend", pstore.backend),
+    ("pstore_archival", pstore.archival),
+    ("ramoops_config", pstore.ramoops),
     # crashkernel=: printed, or with --bootloader edited on a boot path kcrashd knows
-    ("crashkernel_cmdline", bootloader),
-    ("crashkernel_persistent", bootloader),
-    ("crashkernel_size_adequate", bootloader),
+    ("crashkernel_cmdline", bootloader.propose),
+    ("crashkernel_persistent", bootloader.propose),
+    ("crashkernel_size_adequate", bootloader.propose),
 )
 
 _PACKAGES = "installing packages is the package manager's job (and the admin's choice)"

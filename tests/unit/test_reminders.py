@@ -115,14 +115,21 @@ def test_a_finding_fixed_since_the_last_readiness_run_is_checked_again(host, tmp
     db.close()
 
 
-def test_the_alert_that_raised_a_finding_counts_as_telling_it(host, tmp_path):
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        # the alert that raised the finding
+        ("readiness_degraded", "readiness_degraded:kdump_loaded:CRIT"),
+        # an upgrade from a kcrashd without reminders, whose start summary was at err
+        ("readiness_summary", "readiness_summary"),
+    ],
+)
+def test_an_earlier_err_alert_about_the_finding_counts_as_telling_it(host, tmp_path, earlier):
     db = StateDB(str(tmp_path / "state.db"))
     store_results(db, kdump_loaded="CRIT")
-    degraded = Alert(
-        "readiness_degraded", Severity.ERR, "x", {}, "readiness_degraded:kdump_loaded:CRIT"
-    )
     with db.transaction() as c:
-        alert_store.insert_alert(c, "a1", degraded, "b" * 32, now=T0)
+        alert = Alert(earlier[0], Severity.ERR, "kdump_loaded is CRIT", {}, earlier[1])
+        alert_store.insert_alert(c, "a1", alert, "b" * 32, now=T0)
     clock = Clock(T0 + DAY / 2)
     assert ReminderJob(clock).run(ctx_for(host, db)) == []
     clock.now = T0 + DAY
@@ -152,19 +159,6 @@ def test_the_readiness_job_tells_the_reminders_what_it_just_alerted(host, tmp_pa
 
 def _stored(db: StateDB) -> dict:
     return dict(db.conn.execute("SELECT check_id, status FROM check_results").fetchall())
-
-
-def test_an_upgrade_from_a_kcrashd_without_reminders_is_not_a_new_alert(host, tmp_path):
-    db = StateDB(str(tmp_path / "state.db"))
-    store_results(db, kdump_loaded="CRIT")
-    old_summary = Alert(
-        "readiness_summary", Severity.ERR, "kcrashd started: 1 critical", {}, "readiness_summary"
-    )
-    with db.transaction() as c:
-        alert_store.insert_alert(c, "s1", old_summary, "b" * 32, now=T0)
-    assert ReminderJob(Clock(T0 + 3600)).run(ctx_for(host, db)) == []
-    assert kinds(ReminderJob(Clock(T0 + DAY)).run(ctx_for(host, db))) == ["readiness_reminder"]
-    db.close()
 
 
 def test_a_raised_signal_is_reminded_a_day_after_it_was_raised(host, tmp_path):

@@ -51,18 +51,18 @@ def test_every_warn_or_crit_check_has_a_fixer_or_a_reason():
     assert not never_warn, f"listed but never WARN or CRIT: {never_warn}"
 
 
-def test_registry_lists_each_check_once_with_a_fixer_module():
+def test_registry_lists_each_check_once_with_a_fixer():
     ids = [cid for cid, _ in FIXERS]
     assert len(ids) == len(set(ids))
-    for cid, module in FIXERS:
-        assert cid in BY_ID and callable(module.propose)
+    for cid, fixer in FIXERS:
+        assert cid in BY_ID and callable(fixer)
 
 
 @pytest.mark.parametrize("row", [r for r in SYSCTLS if any(x.set_to is not None for x in r.rules)])
 def test_the_sysctl_fixer_writes_the_value_of_the_table(row):
     rule = next(r for r in row.rules if r.set_to is not None)
     assert rule.status in (Status.WARN, Status.CRIT)
-    assert BY_CHECK[row.check_id] is sysctl_fixer
+    assert BY_CHECK[row.check_id] is sysctl_fixer.propose
     # the check's own result names the value, and the fixer reads exactly that back
     result = row.judge(next(v for v in range(-5, 10) if rule.when(v) and _first(row, v) is rule))
     assert sysctl_setting(result.fix) == (row.key, str(rule.set_to))
