@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple
 from kcrashd.checks.checklist.crashkernel_size_adequate import recommendation
 from kcrashd.fixers import edit
 from kcrashd.fixers.plan import REBOOT, Command, FixContext, Proposal, manual_only
-from kcrashd.host.bootloader import GRUB, GRUB_BLS, GRUB_CFGS, GRUBENV, ZIPL, BootPath
+from kcrashd.host.bootloader import GRUB, GRUB_BLS, GRUB_CFGS, GRUBENV, UNKNOWN, ZIPL, BootPath
 from kcrashd.host.distro import DEBIAN, RHEL
 from kcrashd.model import Result
 
@@ -48,10 +48,11 @@ def propose(ctx: FixContext, result: Result) -> Proposal:
         return _debian_grub(ctx, result, value)
     if host.family == RHEL and boot.loader in (GRUB_BLS, ZIPL):
         return _grubby(ctx, result, boot, value)
+    how = "its boot path is not known" if boot.loader == UNKNOWN else f"it boots with {boot.loader}"
     return manual_only(
         result.check_id,
         f"crashkernel={value}: {result.fix} (kcrashd fix edits GRUB on Debian and BLS entries "
-        f"with grubby on RHEL; this host boots with {boot.loader})",
+        f"with grubby on RHEL; this host is neither: {how})",
     )
 
 
