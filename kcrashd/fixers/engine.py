@@ -20,7 +20,7 @@ from kcrashd.checks.engine import run_checks_on
 from kcrashd.fixers.plan import LIVE, NOW, REBOOT, Command, Draft, FixContext, Proposal, encode
 from kcrashd.fixers.record import Record, before_state, digest, file_entry
 from kcrashd.fixers.registry import BY_CHECK, MANUAL_ONLY
-from kcrashd.host import writer
+from kcrashd.host import sysfs, writer
 from kcrashd.model import Result, Status
 
 log = logging.getLogger(__name__)
@@ -291,6 +291,8 @@ def undo(host: HostView, record: Record, new_host) -> UndoOutcome:
         if root.is_live and app.get("root") == root.base:
             for cmd in app.get("commands", []):
                 for argv in cmd.get("undo", []):
+                    if not _undo_needed(tuple(argv), root):
+                        continue
                     run = CommandRun(Command(tuple(argv), "undo"))
                     _run_plain(run, host)
                     out.commands.append(run)
@@ -307,6 +309,15 @@ def undo(host: HostView, record: Record, new_host) -> UndoOutcome:
     if checks:
         out.checks = run_checks_on(new_host(), checks)
     return out
+
+
+def _undo_needed(argv: Tuple[str, ...], root) -> bool:
+    """`sysctl -w key=value` puts a value back only when the kernel does not have it already
+    (a `sysctl --system` that failed, for that key or in a container, changed nothing)."""
+    if argv[:2] == ("sysctl", "-w") and len(argv) == 3:
+        key, _, value = argv[2].partition("=")
+        return sysfs.read_sysctl(root, key) != value
+    return True
 
 
 def _restore(root, entry: Dict[str, Any], out: UndoOutcome) -> bool:

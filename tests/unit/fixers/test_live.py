@@ -87,9 +87,16 @@ def test_sysctl_and_unit_fixes_run_their_commands_and_undo_them(root_copy):
     assert ["systemctl", "disable", "--now", "kdump-tools.service"] in undo_argvs
     assert oct(os.stat(root_dir / "var/lib/kcrashd/fix-record.json").st_mode & 0o777) == "0o600"
 
+    # a kernel that took the value (what sysctl --system does on a real one) gets the old
+    # one back; one that did not (a container's read-only /proc/sys) is left alone
+    assert not engine._undo_needed(("sysctl", "-w", "kernel.panic=0"), root)
+    panic = root_dir / "proc/sys/kernel/panic"
+    panic.write_text("10\n")
+    assert engine._undo_needed(("sysctl", "-w", "kernel.panic=0"), root)
     run.calls.clear()
     out = engine.undo(new_host(), Record(root, config.state.directory).load(), new_host)
     assert ("sysctl", "-w", "kernel.panic=0") in run.calls
+    panic.write_text("0\n")  # what that sysctl -w did
     assert ("systemctl", "disable", "--now", "kdump-tools.service") in run.calls
     assert not out.kept and tree(root_dir) == pristine
 
