@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterator, List, Optional
 
-from kcrashd.host.files import resolve
+from kcrashd.host.files import existing_parent, resolve
 from kcrashd.host.root import Root
 
 NEW_FILE_MODE = 0o644  # configuration files under /etc
@@ -75,6 +75,7 @@ def write_file(
     had to create (host paths, outermost first)."""
     path = resolve(root, host_path)
     directory = os.path.dirname(path)
+    _inside(root, root.path(existing_parent(root, directory)))
     created = make_dirs(root, directory, dir_mode)
     real_dir = root.path(directory)
     name = os.path.basename(path)
@@ -144,6 +145,17 @@ def locked(root: Root, host_dir: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _inside(root: Root, real_dir: str) -> None:
+    """Refuse a directory that another root's absolute symlink leads out of it (onto the
+    files of the machine running kcrashd)."""
+    if root.is_live:
+        return
+    base = os.path.realpath(root.base)
+    where = os.path.realpath(real_dir)
+    if where != base and not where.startswith(base + os.sep):
+        raise OSError(f"{real_dir} leads outside {root.base} (to {where}): not written")
 
 
 def _fsync_dir(directory: str) -> None:

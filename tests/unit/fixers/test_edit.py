@@ -57,3 +57,25 @@ def test_crashkernel_edits():
 
 def test_a_file_without_final_newline_gets_one():
     assert edit.set_shell_var("A=1", "B", "2") == "A=1\nB=2\n"
+
+
+def test_the_writer_never_follows_an_image_link_out_of_the_image(tmp_path):
+    import pytest
+
+    from kcrashd.host import writer
+    from kcrashd.host.root import Root
+
+    image = tmp_path / "image"
+    (image / "etc").mkdir(parents=True)
+    outside = tmp_path / "host-etc-sysctl.d"
+    outside.mkdir()
+    (image / "etc" / "sysctl.d").symlink_to(outside)  # absolute: the host's directory
+    with pytest.raises(OSError, match="leads outside"):
+        writer.write_file(Root(str(image)), "/etc/sysctl.d/90-kcrashd.conf", b"x = 1\n")
+    assert list(outside.iterdir()) == []
+    # a file link inside the image is followed inside it
+    (image / "etc" / "real.conf").write_text("a\n")
+    (image / "etc" / "link.conf").symlink_to("/etc/real.conf")
+    writer.write_file(Root(str(image)), "/etc/link.conf", b"b\n")
+    assert (image / "etc" / "real.conf").read_text() == "b\n"
+    assert (image / "etc" / "link.conf").is_symlink()
