@@ -55,6 +55,8 @@ def make_dirs(root: Root, host_dir: str, mode: int = NEW_DIR_MODE) -> List[str]:
     while path != "/" and not root.exists(path):
         missing.append(path)
         path = os.path.dirname(path)
+    if missing:
+        _inside(root, root.path(path))
     for p in reversed(missing):
         os.mkdir(root.path(p), mode)
         os.chmod(root.path(p), mode)  # not narrowed by the umask (kcrashd.service has 0077)
@@ -76,7 +78,7 @@ def write_file(
     path = resolve(root, host_path)
     directory = os.path.dirname(path)
     _inside(root, root.path(existing_parent(root, directory)))
-    created = make_dirs(root, directory, dir_mode)
+    created = make_dirs(root, directory, dir_mode)  # checks the parent it creates under
     real_dir = root.path(directory)
     name = os.path.basename(path)
     tmp = os.path.join(real_dir, f".{name}.kcrashd-tmp")
