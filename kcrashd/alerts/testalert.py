@@ -93,11 +93,14 @@ def to_hooks(alert: Alert, alert_id: str, config: Config) -> List[Delivery]:
     if not list_hooks(directory):
         return [Delivery("hook", directory, None, "no executable hooks here (hooks.directory)")]
     out = []
-    for path, code, error in run_hooks(directory, config.hooks.timeout_seconds, alert, alert_id):
+    start = time.monotonic()
+    outcomes = run_hooks(directory, config.hooks.timeout_seconds, alert, alert_id)
+    took = time.monotonic() - start  # the whole pass: hooks run one after the other
+    for path, code, error in outcomes:
         if error:
-            out.append(Delivery("hook", path, False, error))
+            out.append(Delivery("hook", path, False, error, took))
         else:
-            out.append(Delivery("hook", path, True, f"exit status {code}"))
+            out.append(Delivery("hook", path, True, f"exit status {code}", took))
     return out
 
 
