@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -344,6 +343,3 @@ def _run_plain(run: CommandRun, host: HostView) -> None:
         tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or [""]
         run.error = f"exit status {res.returncode}: {tail[0]}".rstrip(": ")
 
-
-def state_dir_of(config) -> str:
-    return os.path.normpath(config.state.directory)
