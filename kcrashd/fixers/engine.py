@@ -342,4 +342,3 @@ def _run_plain(run: CommandRun, host: HostView) -> None:
     if run.error is None and not res.ok:
         tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or [""]
         run.error = f"exit status {res.returncode}: {tail[0]}".rstrip(": ")
-
