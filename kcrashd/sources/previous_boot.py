@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
 from kcrashd.model import KernelRecord
-from kcrashd.sources.journal import next_record, open_kernel_reader
+from kcrashd.sources.journal import next_record, open_journal, open_kernel_reader
 
 # What systemd 252 and the kernel log while a boot ends on purpose. journald writes
 # "Journal stopped" last; PID 1 reaches shutdown.target ("Reached target shutdown.target -
@@ -50,19 +50,13 @@ class BootEnd:
     last_realtime: Optional[float]
 
 
-def _reader(directory: Optional[str]) -> Any:
-    from systemd import journal
-
-    return journal.Reader(path=directory) if directory else journal.Reader()
-
-
 def _boot_hex(value: Any) -> str:
     return getattr(value, "hex", None) or str(value).replace("-", "")
 
 
 def list_boots(directory: Optional[str] = None) -> List[Boot]:
     """Every boot in the journal, oldest first."""
-    reader = _reader(directory)
+    reader = open_journal(directory)
     try:
         ids = [_boot_hex(b) for b in reader.query_unique("_BOOT_ID")]
         boots = []
@@ -110,7 +104,7 @@ def kernel_records(directory: Optional[str], boot_id: str) -> List[KernelRecord]
 
 def boot_end(directory: Optional[str], boot_id: str, tail: int = TAIL_ENTRIES) -> BootEnd:
     """Whether the boot's journal ends with a shutdown, and its last message."""
-    reader = _reader(directory)
+    reader = open_journal(directory)
     try:
         reader.add_match(f"_BOOT_ID={boot_id}")
         reader.seek_tail()

@@ -1,6 +1,8 @@
 """Distribution and architecture formats beyond syzkaller's: RHEL 7/8/9, Ubuntu, Debian,
 arm64, powerpc, s390, Xen/KVM guests, and the OOM / MCE / I/O / stall reports of 5.x and 6.x
-kernels. Each log in tests/fixtures/logs/real is written in the kernel's own printk format."""
+kernels. Each log in tests/fixtures/logs/synthetic/distro was written by hand in the kernel's
+own printk format, with placeholder values (PIDs, addresses, timestamps): synthetic, not
+captured (real reports from a real kernel are the crash lab's, tests/fixtures/logs/lab)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from typing import Any, Dict
 import pytest
 
 from kcrashd.parse import parse_text
-from tests.unit.parse.logs import LOGS
+from tests.unit.parse.logs import SYNTHETIC
 
-REAL = LOGS / "real"
+DISTRO = SYNTHETIC / "distro"
 
 # file -> the fields that must come out of its one report (taint as the letters set)
 CASES: Dict[str, Dict[str, Any]] = {
@@ -292,9 +294,9 @@ CASES: Dict[str, Dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_real_kernel_format(name: str) -> None:
+def test_synthetic_distro_format(name: str) -> None:
     want = dict(CASES[name])
-    reports = parse_text((REAL / name).read_text())
+    reports = parse_text((DISTRO / name).read_text())
     assert len(reports) == 1, [r.title for r in reports]
     r = reports[0]
     details = want.pop("details", {})
@@ -318,8 +320,8 @@ def test_real_kernel_format(name: str) -> None:
     assert not r.corrupted
 
 
-def test_every_real_log_has_a_case() -> None:
-    logs = {p.name for p in REAL.glob("*.txt") if not p.name.startswith("clean_")}
+def test_every_synthetic_distro_log_has_a_case() -> None:
+    logs = {p.name for p in DISTRO.glob("*.txt") if not p.name.startswith("clean_")}
     assert logs == set(CASES)
 
 
