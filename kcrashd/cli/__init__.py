@@ -21,6 +21,7 @@ from kcrashd.config import DEFAULT_CONFIG_PATH
 # (command, module, help): the explicit registry of subcommands.
 COMMANDS = (
     ("check", "check_cmd", "is this host ready to capture a kernel crash (exit 0/1/2/3)"),
+    ("fix", "fix_cmd", "apply the safe fixes for the findings (a dry run unless --apply)"),
     ("run", "run_cmd", "the daemon, in the foreground (systemd Type=notify)"),
     ("parse", "parse_cmd", "find and structure crash reports in kernel logs"),
     ("status", "status_cmd", "what the daemon sees now"),
@@ -29,6 +30,7 @@ COMMANDS = (
     ("postmortem", "postmortem_cmd", "analyse the previous boot now"),
     ("fleet", "fleet_cmd", "crashes and readiness across the hosts in a (remote) journal"),
     ("config", "config_cmd", "validate or print the effective configuration"),
+    ("alert", "alert_cmd", "send a test alert through every sink (--test)"),
 )
 
 

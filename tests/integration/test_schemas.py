@@ -51,6 +51,8 @@ OUTPUTS = {
     ("snapshot", "show"): ["snapshot-show"],
     ("postmortem",): ["postmortem"],
     ("fleet",): ["fleet"],
+    ("fix",): ["fix"],
+    ("alert",): ["alert-test"],
 }
 
 
