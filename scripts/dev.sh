@@ -15,11 +15,14 @@ cd "$(dirname "$0")/.."
 RUNTIME_APT=(python3 python3-venv python3-dev gcc pkg-config libsystemd-dev libudev1 smartmontools)
 # What the test suite uses: a real journald and journal-remote, nspawn and debootstrap for the
 # install test, the Debian and RPM tool chains, promtool, and Debian's python3-* libraries
-# that the package must run with.
+# that the package must run with. The crash lab (tests/lab) adds QEMU with OVMF for the EFI
+# pstore variant, e2fsprogs to make and read its ext4 image without mounting it, and make
+# and binutils to build its kernel module and resolve crash addresses (addr2line, nm).
 TEST_APT=(systemd systemd-journal-remote systemd-container debootstrap dpkg-dev debhelper
           dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian rpm rpmlint
           prometheus python3-systemd python3-pyudev python3-psutil python3-yaml
-          python3-prometheus-client kmod util-linux procps cpio man-db)
+          python3-prometheus-client kmod util-linux procps cpio man-db
+          qemu-system-x86 qemu-utils ovmf e2fsprogs make binutils)
 
 apt_install() {
     local missing=()
