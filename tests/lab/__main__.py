@@ -4,7 +4,7 @@ scripts/lab.sh wraps this. A run keeps its extracted tree (journal, /var/crash, 
 archive, kcrashd state) and serial log under KCRASHD_LAB_SCRATCH/manual-PLAN for
 inspection; the disk image itself is deleted unless KCRASHD_LAB_KEEP=1. `fixtures` cuts
 the real crash reports out of the serial logs of the last manual runs of the live, kdump,
-panic and efi plans into tests/fixtures/logs/lab/.
+resets and efi plans into tests/fixtures/logs/lab/.
 """
 
 from __future__ import annotations
@@ -27,21 +27,23 @@ def _serial_lines(path: Path) -> List[str]:
 
 
 def fixtures() -> int:
+    wanted = {"live": ("live", 0)}
+    wanted.update({a.name: (plan, leg) for plan, leg, a in reports.FATAL})
     logs = {}
-    for plan in ("live", *reports.FATAL):
-        log = image.SCRATCH / f"manual-{plan}" / "serial-leg0.log"
+    for name, (plan, leg) in wanted.items():
+        log = image.SCRATCH / f"manual-{plan}" / f"serial-leg{leg}.log"
         if not log.exists():
             print(f"{log} is missing: run `scripts/lab.sh run {plan}` first", file=sys.stderr)
             return 1
-        logs[plan] = _serial_lines(log)
+        logs[name] = _serial_lines(log)
     kernel = next(
         m.group(1) for line in logs["live"] for m in [re.search(r"Linux version (\S+)", line)] if m
     )
     how = (
         "cut by `bash scripts/lab.sh fixtures` from the serial consoles of `scripts/lab.sh run "
-        "live|kdump|panic|efi` (Debian 12 kernel under QEMU, tests/lab/module/bad_driver.c)"
+        "live|kdump|resets|efi` (Debian 12 kernel under QEMU, tests/lab/module/bad_driver.c)"
     )
-    fatal = {plan: logs[plan] for plan in reports.FATAL}
+    fatal = {a.name: logs[a.name] for _, _, a in reports.FATAL}
     for path in reports.save_fixtures(logs["live"], fatal, kernel, how):
         print(path)
     return 0

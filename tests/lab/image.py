@@ -231,7 +231,11 @@ def build_rootfs(log: Optional[callable] = None) -> Rootfs:
 def _prune(directory: Path, prefix: str, keep: Path, also: Sequence[str] = ()) -> None:
     """Remove older cache entries with `prefix` except `keep` and the newest other one."""
     old = sorted(
-        (p for p in directory.glob(prefix + "*") if p.is_dir() and p != keep),
+        (
+            p
+            for p in directory.glob(prefix + "*")
+            if p.is_dir() and p != keep and not p.name.endswith(tuple(also))
+        ),
         key=lambda p: p.stat().st_mtime,
     )
     for p in old[:-1]:
@@ -308,6 +312,11 @@ GUEST_FILES = (
     ("memhog.py", "/usr/local/lib/kcrashd-lab/memhog.py", 0o755),
     ("fdhog.py", "/usr/local/lib/kcrashd-lab/fdhog.py", 0o755),
     ("kcrashd-lab.yaml", "/etc/kcrashd/conf.d/50-lab.yaml", 0o644),
+    (
+        "kcrashd-lab-late-ramoops.service",
+        "/etc/systemd/system/kcrashd-lab-late-ramoops.service",
+        0o644,
+    ),
     (
         "systemd-pstore-ramoops.conf",
         "/etc/systemd/system/systemd-pstore.service.d/kcrashd-lab-ramoops.conf",

@@ -9,7 +9,9 @@ The host then extracts the disk into a tree (disk.extract) and the tests judge i
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -37,11 +39,10 @@ PLANS: Dict[str, List[Leg]] = {
     "live": [Leg(timeout=1200.0)],
     # fatal oops -> kdump capture boot (the disk is copied when it reboots) -> next boot
     "kdump": [Leg(hold_reboots=True)],
-    # sysrq c, kdump unloaded, ramoops records left in /sys/fs/pstore
-    "panic": [Leg()],
     # sysrq c, kdump loaded, EFI pstore under OVMF
     "efi": [Leg(efi=True, ramoops=False)],
-    # system_reset, systemctl reboot; then a second QEMU run without crashkernel=
+    # system_reset, systemctl reboot; then a second QEMU run without crashkernel=: drift,
+    # then sysrq c with the ramoops records left in /sys/fs/pstore
     "resets": [Leg(), Leg(crashkernel=False)],
 }
 
@@ -166,7 +167,7 @@ def run_plan(
         run_disk.unlink()
         for p in reboot_images.values():
             p.unlink()
-    return PlanResult(
+    result = PlanResult(
         plan=plan,
         workdir=workdir,
         runs=runs,
@@ -175,4 +176,70 @@ def run_plan(
         seconds=time.monotonic() - t0,
         append=appends,
         timings=timings,
+    )
+    save_result(result)
+    return result
+
+
+def save_result(result: PlanResult) -> None:
+    """What a run leaves besides its tree and serial logs, for load_result()."""
+    doc = {
+        "plan": result.plan,
+        "seconds": result.seconds,
+        "append": result.append,
+        "timings": result.timings,
+        "reboot_trees": {str(n): str(p) for n, p in result.reboot_trees.items()},
+        "runs": [
+            {
+                "serial": str(r.serial_path),
+                "seconds": r.seconds,
+                "exit_code": r.exit_code,
+                "timed_out": r.timed_out,
+                "events": r.events,
+                "accel": r.accel,
+                "stderr": r.stderr,
+                "errors": r.errors,
+            }
+            for r in result.runs
+        ],
+    }
+    (result.workdir / "result.json").write_text(json.dumps(doc, indent=1))
+
+
+_STAMPED = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
+
+
+def load_result(workdir: Path) -> PlanResult:
+    """A finished run read back from its directory (KCRASHD_LAB_REUSE: judge the last
+    manual run again without booting; for working on the tests, never in CI)."""
+    doc = json.loads((workdir / "result.json").read_text())
+    runs = []
+    for r in doc["runs"]:
+        lines = []
+        for raw in Path(r["serial"]).read_text(errors="replace").splitlines():
+            m = _STAMPED.match(raw)
+            if m:
+                lines.append((float(m.group(1)), m.group(2)))
+        runs.append(
+            qemu.RunResult(
+                serial_path=Path(r["serial"]),
+                lines=lines,
+                seconds=r["seconds"],
+                exit_code=r["exit_code"],
+                timed_out=r["timed_out"],
+                events=r["events"],
+                accel=r["accel"],
+                stderr=r["stderr"],
+                errors=r["errors"],
+            )
+        )
+    return PlanResult(
+        plan=doc["plan"],
+        workdir=workdir,
+        runs=runs,
+        tree=workdir / "tree",
+        reboot_trees={int(n): Path(p) for n, p in doc["reboot_trees"].items()},
+        seconds=doc["seconds"],
+        append=doc["append"],
+        timings=doc["timings"],
     )
