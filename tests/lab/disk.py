@@ -75,7 +75,9 @@ class Journal:
         self.directory = directory
 
     def _json(self, *args: str) -> List[Dict[str, Any]]:
-        r = _run(["journalctl", "--directory", str(self.directory), "--no-pager", *args])
+        # --all: without it journalctl prints fields over 4 KiB (KCRASHD_REPORT) as null
+        argv = ["journalctl", "--directory", str(self.directory), "--no-pager", "--all"]
+        r = _run([*argv, *args])
         if r.returncode != 0 and "No entries" not in r.stderr:
             raise RuntimeError(f"journalctl {' '.join(args)}: {r.stderr.strip()}")
         text = r.stdout.strip()

@@ -90,4 +90,6 @@ def run_ok(run: qemu.RunResult) -> Optional[str]:
         return f"qemu exit {run.exit_code}: {run.stderr[-500:]}"
     if run.errors:
         return f"host actions failed: {run.errors}"
+    if not run.powered_off:
+        return f"the guest did not power off (QMP events: {run.events[-3:]})"
     return None

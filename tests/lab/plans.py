@@ -98,7 +98,8 @@ def _copy_sparse(src: Path, dest: Path) -> None:
 
 def host_actions(line: str, qmp: qemu.Qmp) -> None:
     """What the guest driver may ask of the host (`KLAB-HOST <action>` on the console)."""
-    if line.startswith("KLAB-HOST system_reset"):
+    # the line comes through journald's console forwarding: "[ time] unit[pid]: KLAB-HOST ..."
+    if "KLAB-HOST system_reset" in line:
         qmp.execute("system_reset")
 
 
@@ -155,8 +156,8 @@ def run_plan(
                 f"lab: {plan} leg {i}: {r.seconds:.1f}s, qemu exit {r.exit_code}"
                 + (" TIMED OUT" if r.timed_out else "")
             )
-        if r.timed_out:
-            break
+        if not r.powered_off:
+            break  # the next leg would boot a disk in the wrong stage
     t = time.monotonic()
     tree = disk.extract(run_disk, workdir / "tree")
     reboot_trees = {

@@ -209,8 +209,9 @@ class Machine:
     memory_mb: int = 2048
     cpus: int = 2
     efi_vars: Optional[Path] = None  # set: boot OVMF with this (writable) variable store
-    extra_args: Sequence[str] = ()  # more devices: -device nvme,..., -drive ...
+    extra_args: Sequence[str] = ()  # more devices: nvme_args(), ide_args(), root_port_args()
     hold_reboots: bool = False
+    machine_type: str = "pc"  # q35 for PCIe (root ports, hotplug)
 
 
 @dataclass
@@ -225,12 +226,75 @@ class RunResult:
     stderr: str
     errors: List[str] = field(default_factory=list)  # failed host actions
 
+    @property
+    def powered_off(self) -> bool:
+        """The guest powered itself off (not a timeout, a crash of QEMU or a kill)."""
+        reasons = [
+            (e.get("data") or {}).get("reason") for e in self.events if e.get("event") == "SHUTDOWN"
+        ]
+        return bool(reasons) and reasons[-1] == "guest-shutdown"
+
     def grep(self, text: str) -> List[Tuple[float, str]]:
         return [(t, line) for t, line in self.lines if text in line]
 
     def first(self, text: str) -> Optional[float]:
         hits = self.grep(text)
         return hits[0][0] if hits else None
+
+
+def build_argv(machine: Machine, accel: Accel, qmp_path: Path) -> List[str]:
+    """The QEMU command line: serial console on stdout, QMP on `qmp_path`."""
+    argv = [qemu_binary(), "-M", machine.machine_type, *accel.args]
+    argv += ["-smp", str(machine.cpus), "-m", str(machine.memory_mb)]
+    argv += ["-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none"]
+    argv += ["-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console"]
+    argv += ["-qmp", f"unix:{qmp_path},server=on,wait=off"]
+    argv += ["-kernel", str(machine.kernel), "-initrd", str(machine.initrd)]
+    argv += ["-append", machine.append]
+    argv += ["-drive", f"file={machine.disk},format=raw,if=virtio"]
+    if machine.efi_vars is not None:
+        argv += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}"]
+        argv += ["-drive", f"if=pflash,format=raw,unit=1,file={machine.efi_vars}"]
+    if machine.hold_reboots:
+        argv += ["-action", "reboot=shutdown,shutdown=pause"]
+    return argv + list(machine.extra_args)
+
+
+# --- extra devices (SMART, hotplug: issue 18) ----------------------------------------------------
+
+
+def scratch_disk(path: Path, size: str = "256M") -> Path:
+    """A sparse raw disk for an extra device."""
+    subprocess.run(
+        ["qemu-img", "create", "-q", "-f", "raw", str(path), size], check=True, timeout=60
+    )
+    return path
+
+
+def nvme_args(
+    disk: Path, serial: str, dev_id: str = "nvme0", bus: Optional[str] = None
+) -> List[str]:
+    """An emulated NVMe controller with one namespace (real SMART/health log; QMP qom-set of
+    its smart_critical_warning property sets warning bits at run time)."""
+    device = f"nvme,serial={serial},drive={dev_id}-drive,id={dev_id}"
+    if bus:
+        device += f",bus={bus}"
+    return ["-drive", f"file={disk},if=none,id={dev_id}-drive,format=raw", "-device", device]
+
+
+def ide_args(disk: Path, dev_id: str = "ide0") -> List[str]:
+    """An emulated ATA disk (answers SMART commands)."""
+    return [
+        "-drive",
+        f"file={disk},if=none,id={dev_id}-drive,format=raw",
+        "-device",
+        f"ide-hd,drive={dev_id}-drive,id={dev_id}",
+    ]
+
+
+def root_port_args(port_id: str = "rp0", chassis: int = 1, slot: int = 1) -> List[str]:
+    """A PCIe root port (machine_type q35) to hot-plug devices into with QMP device_add."""
+    return ["-device", f"pcie-root-port,id={port_id},chassis={chassis},slot={slot}"]
 
 
 LineHook = Callable[[str, "Qmp"], None]
@@ -251,19 +315,7 @@ def run(
     serial_path = workdir / f"{name}.log"
     qmp_path = workdir / f"{name}.qmp"
     qmp_path.unlink(missing_ok=True)
-    argv = [qemu_binary(), *accel.args, "-smp", str(machine.cpus), "-m", str(machine.memory_mb)]
-    argv += ["-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none"]
-    argv += ["-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console"]
-    argv += ["-qmp", f"unix:{qmp_path},server=on,wait=off"]
-    argv += ["-kernel", str(machine.kernel), "-initrd", str(machine.initrd)]
-    argv += ["-append", machine.append]
-    argv += ["-drive", f"file={machine.disk},format=raw,if=virtio"]
-    if machine.efi_vars is not None:
-        argv += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}"]
-        argv += ["-drive", f"if=pflash,format=raw,unit=1,file={machine.efi_vars}"]
-    if machine.hold_reboots:
-        argv += ["-action", "reboot=shutdown,shutdown=pause"]
-    argv += list(machine.extra_args)
+    argv = build_argv(machine, accel, qmp_path)
 
     lines: List[Tuple[float, str]] = []
     errors: List[str] = []

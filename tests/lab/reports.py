@@ -30,6 +30,11 @@ class Answer:
     taint_includes: str  # taint letters the kernel must report (O, E: the lab module)
     comm: Optional[str] = None  # the task the report names, when that is the point
     panicked: bool = False  # the report ended in a panic
+    marker: Optional[str] = None  # text in the report body only it has (default: header)
+
+    @property
+    def mark(self) -> str:
+        return self.marker or self.header
 
 
 # The live plan's triggers, in the order the guest driver runs them (the hung task first:
@@ -46,9 +51,25 @@ LIVE: Tuple[Answer, ...] = (
         "OE",
     ),
     Answer("bug", "bug", "bad_bug_func", MODULE, "kernel BUG at", "DOE"),
-    Answer("warning", "warning", "bad_warn_func", MODULE, "WARNING: CPU:", "DOE"),
+    Answer(
+        "warning",
+        "warning",
+        "bad_warn_func",
+        MODULE,
+        "WARNING: CPU:",
+        "DOE",
+        marker="bad_warn_func+",
+    ),
     Answer("divide_error", "exception", "bad_divide_func", MODULE, "divide error:", "DWOE"),
-    Answer("refcount", "warning", "bad_refcount_func", MODULE, "refcount_t: underflow", "DWOE"),
+    Answer(
+        "refcount",
+        "warning",
+        "bad_refcount_func",
+        MODULE,
+        "refcount_t: underflow",
+        "DWOE",
+        marker="at lib/refcount.c:",
+    ),
     Answer("uaf", "bug", "bad_uaf_func", MODULE, "BUG bad_uaf (", "DWOE"),
     Answer(
         "soft_lockup", "soft_lockup", "bad_softlockup_func", MODULE, "BUG: soft lockup", "BDWOE"

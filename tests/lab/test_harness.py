@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -64,6 +65,30 @@ def test_answers_follow_the_module():
     source = (image.HERE / "module" / "bad_driver.c").read_text()
     for a in reports.LIVE + tuple(a for _, _, a in reports.FATAL):
         if a.module == reports.MODULE:
-            assert (
-                f"noinline int {a.function}(" in source or f"noinline void {a.function}(" in source
-            ), a.function
+            assert re.search(rf"^noinline \w+ {a.function}\(", source, re.M), a.function
+
+
+def test_qemu_command_line_with_extra_devices(tmp_path):
+    m = qemu.Machine(
+        kernel=tmp_path / "vmlinuz",
+        initrd=tmp_path / "initrd",
+        disk=tmp_path / "disk.img",
+        append="root=/dev/vda",
+        machine_type="q35",
+        efi_vars=tmp_path / "vars.fd",
+        hold_reboots=True,
+        extra_args=[
+            *qemu.root_port_args("rp0"),
+            *qemu.nvme_args(tmp_path / "n.img", "LAB0001", bus="rp0"),
+            *qemu.ide_args(tmp_path / "a.img"),
+        ],
+    )
+    argv = qemu.build_argv(m, qemu.tcg(), tmp_path / "q.sock")
+    text = " ".join(argv)
+    assert argv[1:3] == ["-M", "q35"]
+    assert f"-qmp unix:{tmp_path / 'q.sock'},server=on,wait=off" in text
+    assert "-action reboot=shutdown,shutdown=pause" in text
+    assert "pcie-root-port,id=rp0,chassis=1,slot=1" in text
+    assert "nvme,serial=LAB0001,drive=nvme0-drive,id=nvme0,bus=rp0" in text
+    assert "ide-hd,drive=ide0-drive,id=ide0" in text
+    assert f"unit=1,file={tmp_path / 'vars.fd'}" in text

@@ -116,7 +116,7 @@ def test_kcrashd_runs_under_systemd_with_the_units_sandbox(live):
 # --- scenario 3: every kind real ---------------------------------------------------------------
 def _alerts_for(answer: Answer, alerts: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """The crash_report alerts whose report text holds the trigger's own kernel line."""
-    return [a for a in alerts if answer.header in a.get("KCRASHD_REPORT", "")]
+    return [a for a in alerts if answer.mark in (a.get("KCRASHD_REPORT") or "")]
 
 
 def test_each_trigger_reached_the_kernel_log(live, boot):
@@ -187,10 +187,11 @@ def _snapshot(live, snapshot_id: str) -> Dict[str, Any]:
 
 
 def _module_base(proc_modules: str, name: str) -> int:
+    """Load address of `name` in /proc/modules text ("bad_driver 16384 0 - Live 0x... (OE)")."""
     for line in proc_modules.splitlines():
         fields = line.split()
         if fields and fields[0] == name:
-            return int(fields[-1], 16)
+            return int(next(f for f in fields if f.startswith("0x")), 16)
     raise AssertionError(f"{name} not in /proc/modules:\n{proc_modules}")
 
 

@@ -183,9 +183,7 @@ print(json.loads(sys.stdin.read() or "{}").get("KCRASHD_INCIDENT", ""))')
     echo "$incident" >"$OUT/page_fault-incident.txt"
     if [ -n "$incident" ]; then
         kcrashd incidents show "$incident" --json >"$OUT/incident-show.json" 2>&1
-        kcrashd incidents show "$incident" >"$OUT/incident-show.txt" 2>&1
     fi
-    kcrashd snapshot list --json >"$OUT/snapshots.json" 2>&1
     record
     poweroff
 }

@@ -116,12 +116,17 @@ noinline void bad_softlockup_func(unsigned int seconds)
 	preempt_enable();
 }
 
-noinline void bad_hung_task_func(unsigned int seconds);
-noinline void bad_hung_task_func(unsigned int seconds)
+noinline long bad_hung_task_func(unsigned int seconds);
+noinline long bad_hung_task_func(unsigned int seconds)
 {
+	long left;
+
 	pr_info("bad_driver: bad_hung_task_func: sleeping %us in D state\n", seconds);
 	set_current_state(TASK_UNINTERRUPTIBLE);
-	schedule_timeout(seconds * HZ);		/* LAB: hung task */
+	left = schedule_timeout(seconds * HZ);	/* LAB: hung task */
+	/* Not a tail call: the hung task's stack must show this function. */
+	pr_info("bad_driver: bad_hung_task_func: awake, %ld jiffies left\n", left);
+	return left;
 }
 
 static ssize_t bad_driver_write(struct file *file, const char __user *buf,
