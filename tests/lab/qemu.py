@@ -142,6 +142,7 @@ class Qmp:
         self._next_id = 0
         self.closed = False
         self.resumed_at = -1e9  # host seconds of the last resume after a held reboot
+        self.quitting = False
         greeting = json.loads(self.file.readline())
         if "QMP" not in greeting:
             raise RuntimeError(f"not a QMP greeting: {greeting}")
@@ -232,6 +233,8 @@ class RunResult:
         reasons = [
             (e.get("data") or {}).get("reason") for e in self.events if e.get("event") == "SHUTDOWN"
         ]
+        # hold_reboots: the guest's power off paused QEMU, the host then quit it
+        reasons = [r for r in reasons if r != "host-qmp-quit"]
         return bool(reasons) and reasons[-1] == "guest-shutdown"
 
     def grep(self, text: str) -> List[Tuple[float, str]]:
@@ -420,11 +423,12 @@ def _held_reboots(qmp: Qmp, on_reboot: Optional[RebootHook], done: int) -> int:
             event = qmp.event_queue.get_nowait()
         except queue.Empty:
             return handled
-        if event is None or event.get("event") != "SHUTDOWN":
+        if event is None or event.get("event") != "SHUTDOWN" or qmp.quitting:
             continue
         if qmp.execute("query-status")["status"] != "shutdown":
             continue
         if (event.get("data") or {}).get("reason") != "guest-reset":
+            qmp.quitting = True
             qmp.execute("quit")
             return handled
         echo = event["host_seconds"] - qmp.resumed_at < REBOOT_ECHO_SECONDS

@@ -105,6 +105,7 @@ FATAL: Tuple[Tuple[str, int, Answer], ...] = (
             "sysrq: Trigger a crash",
             "",
             panicked=True,
+            marker="Kernel panic - not syncing: sysrq triggered crash",
         ),
     ),
     (
@@ -118,6 +119,7 @@ FATAL: Tuple[Tuple[str, int, Answer], ...] = (
             "sysrq: Trigger a crash",
             "",
             panicked=True,
+            marker="Kernel panic - not syncing: sysrq triggered crash",
         ),
     ),
 )

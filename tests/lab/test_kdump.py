@@ -142,9 +142,11 @@ def test_one_incident_on_the_crashed_boot(kd, boots):
         crashed.last,
         capture.first,
     )
-    # the crashed boot's journal: it has lines (the boot up to the oops), so it is evidence
-    journal = [e for e in inc["evidence"] if e["source"] == "journal"]
-    assert journal, inc["evidence"]
+    # the crashed boot's journal: it has lines (the boot up to the oops), so it is evidence;
+    # the capture boot's is not
+    journal = [e["detail"] for e in inc["evidence"] if e["source"] == "journal"]
+    assert any(boots["crashed"] in d for d in journal), inc["evidence"]
+    assert not any(boots["capture"] in d for d in journal), inc["evidence"]
 
 
 def test_incident_show_in_the_guest(kd, boots):

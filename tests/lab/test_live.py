@@ -268,8 +268,10 @@ def test_memory_alert_names_the_hog_and_snapshots_before_the_kill(live, boot):
         for a in live.journal.alerts("memory_raised", boot=boot)
         if a.get("KCRASHD_KEY") == "available"
     ]
-    assert len(raised) == 1, alert_summary(live.journal.alerts(boot=boot))
+    # the first one, WARN while the hog holds; a CRIT may follow as it goes on
+    assert raised, alert_summary(live.journal.alerts(boot=boot))
     a = raised[0]
+    assert a["KCRASHD_LEVEL"] == "WARN", disk.message(a)
     assert a["KCRASHD_TOP_MEMORY"].startswith("lab-memhog["), a["KCRASHD_TOP_MEMORY"]
     kill = kernel_line(live.journal, boot, "Out of memory: Killed process")
     assert "(lab-memhog)" in disk.message(kill)
