@@ -29,6 +29,7 @@ class Answer:
     header: str  # text of the kernel line that starts the report
     taint_includes: str  # taint letters the kernel must report (O, E: the lab module)
     comm: Optional[str] = None  # the task the report names, when that is the point
+    victim: Optional[str] = None  # OOM: the task killed (in the report's title)
     panicked: bool = False  # the report ended in a panic
     marker: Optional[str] = None  # text in the report body only it has (default: header)
 
@@ -75,7 +76,15 @@ LIVE: Tuple[Answer, ...] = (
         "soft_lockup", "soft_lockup", "bad_softlockup_func", MODULE, "BUG: soft lockup", "BDWOE"
     ),
     Answer(
-        "oom", "oom_kill", None, None, "lab-memhog invoked oom-killer", "BDWOEL", comm="lab-memhog"
+        "oom",
+        "oom_kill",
+        None,
+        None,
+        # whichever task allocated at that moment invokes the OOM killer; the victim is the hog
+        "invoked oom-killer:",
+        "BDWOEL",
+        marker="(lab-memhog)",
+        victim="lab-memhog",
     ),
 )
 

@@ -45,5 +45,7 @@ def test_parser_on_real_report(name):
     assert set(want["taint_includes"]) <= letters, f"{name}: taint {sorted(letters)}"
     if want["comm"]:
         assert r.comm == want["comm"], r.comm
+    if want.get("victim"):
+        assert want["victim"] in r.title, r.title
     if want["panicked"]:
         assert any(x.panicked or x.kind == "panic" for x in reports), f"{name}: no panic"

@@ -143,6 +143,8 @@ def test_one_alert_of_the_right_kind_and_function(answer, crash_alerts):
     assert got == want, f"{answer.name}: {disk.message(a)}"
     if answer.comm:
         assert a.get("KCRASHD_COMM") == answer.comm, a.get("KCRASHD_COMM")
+    if answer.victim:
+        assert answer.victim in a.get("KCRASHD_TITLE", ""), a.get("KCRASHD_TITLE")
     taint = a.get("KCRASHD_TAINT", "")
     assert set(answer.taint_includes) <= set(taint), f"{answer.name}: taint {taint}"
 
