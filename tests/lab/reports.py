@@ -72,8 +72,12 @@ LIVE: Tuple[Answer, ...] = (
         marker="at lib/refcount.c:",
     ),
     Answer("uaf", "bug", "bad_uaf_func", MODULE, "BUG bad_uaf (", "DWOE"),
+    # A stall names the outermost function of the stuck code: the frame just above the
+    # syscall dispatch (vfs_write; debugfs's full_proxy_write is plumbing), as syzkaller's
+    # stall rule does, since the instruction pointer of a loop lands anywhere in it. Here that
+    # is the module's write handler that called bad_softlockup_func (the report's RIP).
     Answer(
-        "soft_lockup", "soft_lockup", "bad_softlockup_func", MODULE, "BUG: soft lockup", "BDWOE"
+        "soft_lockup", "soft_lockup", "bad_trigger_write", MODULE, "BUG: soft lockup", "BDWOE"
     ),
     Answer(
         "oom",
