@@ -76,9 +76,7 @@ LIVE: Tuple[Answer, ...] = (
     # syscall dispatch (vfs_write; debugfs's full_proxy_write is plumbing), as syzkaller's
     # stall rule does, since the instruction pointer of a loop lands anywhere in it. Here that
     # is the module's write handler that called bad_softlockup_func (the report's RIP).
-    Answer(
-        "soft_lockup", "soft_lockup", "bad_trigger_write", MODULE, "BUG: soft lockup", "BDWOE"
-    ),
+    Answer("soft_lockup", "soft_lockup", "bad_trigger_write", MODULE, "BUG: soft lockup", "BDWOE"),
     Answer(
         "oom",
         "oom_kill",
