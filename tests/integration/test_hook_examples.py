@@ -3,7 +3,8 @@
 In a booted Debian 12 root (tests/integration/booted.py) with the .deb and postfix: the
 three examples are copied from the package's doc directory into /etc/kcrashd/hooks.d/ as
 doc/hooks.md says, their settings edited, the service drop-ins doc/hooks.md gives are
-installed, and the service is restarted: its start-up alert must arrive as a mail in root's
+installed (the mail hook set to mail notices too), and the service is restarted: its start-up
+alert (a notice) must arrive as a mail in root's
 mailbox (through the real postfix), as a POST at a web receiver and as a line in the log
 file, all from inside the service's sandbox. On the host, through the daemon's own hook
 runner: what the examples do when their receiver hangs, their directory is missing, or an
@@ -65,6 +66,8 @@ python3 /root/kctest/receiver.py > $O/receiver.log 2>&1 &
 EX=/usr/share/doc/kcrashd/examples/hooks.d
 for h in 50-mail 60-webhook 70-log-file; do install -m 0755 $EX/$h /etc/kcrashd/hooks.d/; done
 sed -i 's|^URL=.*|URL="http://127.0.0.1:8088/kcrashd"|' /etc/kcrashd/hooks.d/60-webhook
+# the start-up summary is a notice (priority 5): this admin wants notices mailed too
+sed -i 's|^MAX_PRIORITY = .*|MAX_PRIORITY = 5|' /etc/kcrashd/hooks.d/50-mail
 mkdir -p /etc/systemd/system/kcrashd.service.d
 cp /root/kctest/dropins/*.conf /etc/systemd/system/kcrashd.service.d/
 t systemctl daemon-reload
