@@ -3,16 +3,19 @@
 At start it sends one readiness_summary ("kcrashd started: 2 critical, 3 warnings: ...") that
 also names the CRIT and WARN checks and the running kernel in their own fields, so that
 `kcrashd fleet` can tell across hosts which check is CRIT where and when a kernel changed.
+It is a notice: it is sent at every start and every package upgrade, so it is never an err
+alert (CRIT findings are, once per alerts.reminder interval: kcrashd.daemon.reminders).
 Every run compares each check with its last stored status (the check_results table, which
 survives restarts and reboots: a kernel update that leaves kdump unloaded shows up at the
-next start) and sends readiness_degraded or readiness_improved per check that changed.
+next start) and sends one readiness_degraded alert naming the checks that got worse and one
+readiness_improved naming those that got better.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from kcrashd.config import Config
 from kcrashd.model import Alert, Result, Severity, Status
@@ -41,7 +44,7 @@ def summary_alert(results: Sequence[Result], kernel: Optional[str] = None) -> Al
     from kcrashd.checks.verdict import counts, exit_code, summary_sentence
 
     c = counts(results)
-    severity = Severity.ERR if c["CRIT"] else Severity.WARNING if c["WARN"] else Severity.INFO
+    severity = Severity.NOTICE if c["CRIT"] or c["WARN"] else Severity.INFO
     sentence = summary_sentence(results)
     fields = {
         "summary": sentence,
@@ -64,8 +67,24 @@ def summary_alert(results: Sequence[Result], kernel: Optional[str] = None) -> Al
     )
 
 
+def parse_changes(text: Optional[str]) -> List[Tuple[str, str, str]]:
+    """The `changes` field of a readiness_degraded/improved alert ("kdump_loaded:OK>CRIT,...")
+    as (check id, previous status, new status) triples; malformed parts are left out."""
+    out = []
+    for part in (text or "").split(","):
+        check, _, move = part.partition(":")
+        before, _, after = move.partition(">")
+        if check and before and after:
+            out.append((check, before, after))
+    return out
+
+
 def change_alerts(results: Sequence[Result], previous: Dict[str, str]) -> List[Alert]:
-    alerts = []
+    """One readiness_degraded alert naming every check that got worse since `previous`, and
+    one readiness_improved naming every check that got better: a reboot without
+    crashkernel= turns several checks CRIT at once, and that is one event to the on-call."""
+    worse: List[Tuple[Result, Status]] = []
+    better: List[Tuple[Result, Status]] = []
     for r in results:
         before = previous.get(r.check_id)
         if before is None or before == r.status.value:
@@ -77,28 +96,35 @@ def change_alerts(results: Sequence[Result], previous: Dict[str, str]) -> List[A
         # ERROR says the check broke, not that readiness changed: it never alerts here.
         if Status.ERROR in (old, r.status) or old.rank == r.status.rank:
             continue
-        worse = r.status.rank > old.rank
-        kind = "readiness_degraded" if worse else "readiness_improved"
-        if worse:
-            severity = Severity.ERR if r.status is Status.CRIT else Severity.WARNING
-        else:
-            severity = Severity.NOTICE
-        alerts.append(
-            Alert(
-                type=kind,
-                severity=severity,
-                summary=f"readiness {r.check_id}: {old.value} -> {r.status.value}: {r.summary}",
-                fields={
-                    "check": r.check_id,
-                    "status": r.status.value,
-                    "previous_status": old.value,
-                    "summary": r.summary,
-                    "fix": r.fix or "",
-                },
-                dedup_key=f"{kind}:{r.check_id}:{r.status.value}",
-            )
-        )
+        (worse if r.status.rank > old.rank else better).append((r, old))
+    alerts = []
+    if worse:
+        crit = any(r.status is Status.CRIT for r, _ in worse)
+        severity = Severity.ERR if crit else Severity.WARNING
+        alerts.append(_change_alert("readiness_degraded", worse, severity))
+    if better:
+        alerts.append(_change_alert("readiness_improved", better, Severity.NOTICE))
     return alerts
+
+
+def _change_alert(kind: str, changes: List[Tuple[Result, Status]], severity: Severity) -> Alert:
+    moves = [f"{r.check_id} {old.value} -> {r.status.value}" for r, old in changes]
+    if len(changes) == 1:
+        r, _ = changes[0]
+        summary = f"readiness {moves[0].replace(' ', ': ', 1)}: {r.summary}"
+    else:
+        word = "degraded" if kind == "readiness_degraded" else "improved"
+        summary = f"readiness {word}, {len(changes)} checks: {', '.join(moves)}"
+    worst = max((r.status for r, _ in changes), key=lambda st: st.rank)
+    fields = {
+        "checks": ",".join(r.check_id for r, _ in changes),
+        "changes": ",".join(f"{r.check_id}:{old.value}>{r.status.value}" for r, old in changes),
+        "status": worst.value,
+        "summary": "\n".join(f"{m}: {r.summary}" for m, (r, _) in zip(moves, changes)),
+        "fix": "\n".join(f"{r.check_id}: {r.fix}" for r, _ in changes if r.fix),
+    }
+    key = ",".join(f"{r.check_id}:{r.status.value}" for r, _ in changes)
+    return Alert(kind, severity, summary, fields, f"{kind}:{key}")
 
 
 class ReadinessJob:
@@ -121,8 +147,18 @@ class ReadinessJob:
         if not memory.get("started"):
             kernel = ctx.root.read_value("/proc/sys/kernel/osrelease")
             alerts.append(summary_alert(results, kernel))
-        alerts += change_alerts(results, previous)
+        changes = change_alerts(results, previous)
+        alerts += changes
+        now = time.time()
         with ctx.state.transaction() as tx:
-            store(tx, results, time.time())
+            store(tx, results, now)
         memory["started"] = True
+        # For the reminder job: these CRIT findings were just alerted (their alert rows are
+        # committed by the main thread, possibly after the reminder job looks).
+        told = memory.setdefault("crit_alerted", {})
+        for a in changes:
+            if a.type == "readiness_degraded":
+                for check, _, status in parse_changes(a.fields.get("changes")):
+                    if status == Status.CRIT.value:
+                        told[check] = now
         return alerts

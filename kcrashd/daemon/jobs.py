@@ -30,6 +30,7 @@ def load_jobs() -> tuple:
     Each entry is added by the module that owns it.
     """
     from kcrashd.checks.job import ReadinessJob
+    from kcrashd.daemon.reminders import ReminderJob
     from kcrashd.postmortem.job import PostmortemJob
     from kcrashd.sinks.metrics_job import MetricsJob
     from kcrashd.watchers.job import watcher_jobs
@@ -38,6 +39,7 @@ def load_jobs() -> tuple:
         PostmortemJob(),  # first: the previous boot's crash before anything else
         ReadinessJob(),  # readiness summary at start, then on checks.interval_hours
         *watcher_jobs(),  # one per watcher, each on its own interval
+        ReminderJob(),  # after them: CRIT findings and raised signals nobody fixed
         MetricsJob(),  # last: exports what the jobs before it found
     )
 

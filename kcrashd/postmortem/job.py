@@ -96,5 +96,6 @@ class PostmortemJob:
         for note in out.notes:
             log.warning("post-mortem: %s", note)
         for alert_id, alert in sent:
-            log.info("post-mortem alert %s sent: %s", alert_id, alert.summary)
+            # the alert is in the journal already: only a debug line here, not a second copy
+            log.debug("post-mortem alert %s sent: %s", alert_id, alert.summary)
         return []  # sent above, exactly once (see the module doc)

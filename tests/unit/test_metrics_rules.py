@@ -43,6 +43,7 @@ def test_rules_fire_on_kcrashd_series(tmp_path):
         {"series": 'kcrashd_crash_reports_total{instance="h1",kind="warning"}', "values": "0+1x8"},
         {"series": status, "values": "1x90"},
         {"series": 'kcrashd_metrics_updated_timestamp_seconds{instance="h2"}', "values": "0x20"},
+        {"series": 'kcrashd_alerts_total{instance="h3",type="test_alert"}', "values": "0 0 1x40"},
     ]
     oops = _alert(
         {"severity": "critical", "instance": "h1", "kind": "oops"},
@@ -59,6 +60,12 @@ def test_rules_fire_on_kcrashd_series(tmp_path):
         {"severity": "warning", "instance": "h2"},
         "h2: kcrashd metrics not updated for 10 minutes (is kcrashd.service running?)",
     )
+    test_alert = _alert(
+        {"severity": "info", "instance": "h3", "type": "test_alert"},
+        "h3: kcrashd test alert",
+        "Someone ran 'kcrashd alert --test' on the host: its alerts reach this Alertmanager. "
+        "No action is needed.",
+    )
     doc = {
         "rule_files": [str(RULES)],
         "evaluation_interval": "1m",
@@ -72,6 +79,10 @@ def test_rules_fire_on_kcrashd_series(tmp_path):
                     _case("30m", "KcrashdNotReadyToCaptureCrash"),
                     _case("61m", "KcrashdNotReadyToCaptureCrash", not_ready),
                     _case("15m", "KcrashdMetricsStale", stale),
+                    # `kcrashd alert --test` counted in the textfile reaches Alertmanager
+                    _case("1m", "KcrashdTestAlert"),
+                    _case("5m", "KcrashdTestAlert", test_alert),
+                    _case("30m", "KcrashdTestAlert"),
                 ],
             }
         ],

@@ -52,11 +52,17 @@ def scenarios() -> List[str]:
     return sorted(p.name for p in ROOTS.iterdir() if p.is_dir())
 
 
+def copy_root(scenario: str, dest: Path) -> Path:
+    """The fixture root `scenario` copied to `dest` (symlinks kept), with its mtimes set."""
+    shutil.copytree(ROOTS / scenario, dest, symlinks=True)
+    set_mtimes(dest, MTIMES.get(scenario, {}))
+    return dest
+
+
 def copy_roots(dest: Path) -> Path:
-    """Every fixture root copied under `dest` (symlinks kept), with its mtimes set."""
+    """Every fixture root copied under `dest` (copy_root)."""
     for scenario in scenarios():
-        shutil.copytree(ROOTS / scenario, dest / scenario, symlinks=True)
-        set_mtimes(dest / scenario, MTIMES.get(scenario, {}))
+        copy_root(scenario, dest / scenario)
     return dest
 
 
