@@ -18,10 +18,10 @@ import time
 import uuid
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[1]
 ROUNDS = 3
-sys.path.insert(0, str(PROJECT))
-from benchmarks.bench_daemon_latency import ensure_journald, oops  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import PROJECT, ensure_journald, follower_config, kcrashd_run  # noqa: E402
+from tests.helpers import oops_lines  # noqa: E402
 
 NOISE = (
     "EXT4-fs (vda1): mounted filesystem with ordered data mode. Quota mode: none.",
@@ -41,7 +41,7 @@ def build(directory: Path, n: int) -> int:
         i = 0
         while i < n:
             if i % 2000 == 1000:
-                lines = oops(f"kbacklog_{crashes % 40}_read")  # 40 signatures, repeats
+                lines = oops_lines(f"kbacklog_{crashes % 40}_read")  # 40 signatures, repeats
                 crashes += 1
             else:
                 lines = [NOISE[i % len(NOISE)] + f" #{i}"]
@@ -68,30 +68,14 @@ def build(directory: Path, n: int) -> int:
     return crashes
 
 
-def write_config(tmp: Path) -> Path:
-    (tmp / "hooks.d").mkdir(exist_ok=True)
-    path = tmp / "kcrashd.yaml"
-    path.write_text(
-        f"hooks:\n  directory: {tmp / 'hooks.d'}\nchecks:\n  interval_hours: 0\n"
-        "postmortem:\n  enabled: false\nmetrics:\n  textfile_directory: null\n"
-        "snapshots:\n  enabled: false\nwatchers:\n"
-        + "".join(
-            f"  {w}:\n    enabled: false\n"
-            for w in ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
-        )
-    )
-    return path
-
-
 def run_once(tmp: Path, jdir: Path, state: Path) -> float:
     """Seconds for `kcrashd run --once` over the whole journal with a fresh state dir."""
     config = tmp / "kcrashd.yaml"
     if not config.exists():
-        write_config(tmp)
+        follower_config(tmp)
     t0 = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "kcrashd", "--config", str(config), "run"]
-        + ["--once", "--journal-dir", str(jdir), "--state-dir", str(state)],
+        kcrashd_run(config, state, "--once", "--journal-dir", str(jdir)),
         cwd=PROJECT,
         check=True,
         timeout=1200,

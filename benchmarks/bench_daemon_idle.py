@@ -17,9 +17,8 @@ from pathlib import Path
 
 import psutil
 
-PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT))
-from benchmarks.bench_daemon_latency import ensure_journald  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import PROJECT, ensure_journald, follower_config, kcrashd_run  # noqa: E402
 
 
 def rss_parts(pid: int) -> dict:
@@ -68,20 +67,10 @@ def main() -> int:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
     jd = ensure_journald()
     tmp = Path(tempfile.mkdtemp(prefix="kcrashd-idle-"))
-    (tmp / "hooks.d").mkdir()
-    (tmp / "kcrashd.yaml").write_text(
-        f"hooks:\n  directory: {tmp / 'hooks.d'}\nchecks:\n  interval_hours: 0\n"
-        "postmortem:\n  enabled: false\nmetrics:\n  textfile_directory: null\n"
-        "snapshots:\n  enabled: false\nwatchers:\n"
-        + "".join(
-            f"  {w}:\n    enabled: false\n"
-            for w in ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
-        )
-    )
+    config_file = follower_config(tmp)
     # first a --once pass so the idle run starts at the journal's end, as a daemon does
     subprocess.run(
-        [sys.executable, "-m", "kcrashd", "--config", str(tmp / "kcrashd.yaml"), "run"]
-        + ["--once", "--state-dir", str(tmp / "state")],
+        kcrashd_run(config_file, tmp / "state", "--once"),
         cwd=PROJECT,
         timeout=600,
         stderr=subprocess.DEVNULL,
@@ -90,10 +79,7 @@ def main() -> int:
         [sys.executable, "-c", "import systemd.journal, time; time.sleep(1e6)"], cwd=PROJECT
     )
     daemon = subprocess.Popen(
-        [sys.executable, "-m", "kcrashd", "--config", str(tmp / "kcrashd.yaml"), "run"]
-        + ["--state-dir", str(tmp / "state")],
-        cwd=PROJECT,
-        stderr=subprocess.DEVNULL,
+        kcrashd_run(config_file, tmp / "state"), cwd=PROJECT, stderr=subprocess.DEVNULL
     )
     try:
         # measured one after the other would double the wall time; both run side by side

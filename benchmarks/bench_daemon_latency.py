@@ -8,9 +8,7 @@ Root only. Usage: bench_daemon_latency.py [N]
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,49 +17,14 @@ import time
 import uuid
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import PROJECT, ensure_journald, follower_config, kcrashd_run  # noqa: E402
 from kcrashd import config  # noqa: E402
 from kcrashd.alerts.types import message_id  # noqa: E402
 from kcrashd.store.positions import Position, save_position  # noqa: E402
 from kcrashd.store.state import StateDB  # noqa: E402
-
-
-def ensure_journald() -> subprocess.Popen | None:
-    path = "/run/systemd/journal/socket"
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    try:
-        s.connect(path)
-        return None
-    except OSError:
-        pass
-    finally:
-        s.close()
-    os.makedirs("/run/systemd/journal", exist_ok=True)
-    proc = subprocess.Popen(["/lib/systemd/systemd-journald"], start_new_session=True)
-    time.sleep(1.0)
-    return proc
-
-
-def oops(fn: str):
-    return [
-        "BUG: kernel NULL pointer dereference, address: 0000000000000000",
-        "#PF: supervisor read access in kernel mode",
-        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
-        "CPU: 1 PID: 4242 Comm: bench Tainted: G           O       6.1.0-13-amd64 #1",
-        f"RIP: 0010:{fn}+0x15/0x30 [kct_mod]",
-        "RSP: 0018:ffffb4c1c0d3fe08 EFLAGS: 00010246",
-        "Call Trace:",
-        " <TASK>",
-        f" {fn}+0x15/0x30 [kct_mod]",
-        " vfs_read+0xb0/0x2c0",
-        " ksys_read+0x5f/0xe0",
-        " do_syscall_64+0x3b/0x90",
-        " </TASK>",
-        "Modules linked in: kct_mod(O)",
-        "---[ end trace 0000000000000000 ]---",
-    ]
+from tests.helpers import oops_lines  # noqa: E402
 
 
 def tail_reader(*matches: str):
@@ -98,17 +61,7 @@ def main() -> int:
     old_limit = devkmsg.read_text().strip()
     devkmsg.write_text("on\n")  # no rate limit on /dev/kmsg writes
     tmp = Path(tempfile.mkdtemp(prefix="kcrashd-bench-"))
-    (tmp / "hooks.d").mkdir()
-    watchers = "".join(
-        f"  {w}:\n    enabled: false\n"
-        for w in ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
-    )
-    (tmp / "kcrashd.yaml").write_text(
-        f"hooks:\n  directory: {tmp / 'hooks.d'}\n"  # the journal section as shipped
-        "checks:\n  interval_hours: 0\npostmortem:\n  enabled: false\n"
-        "metrics:\n  textfile_directory: null\nsnapshots:\n  enabled: false\n"
-        f"watchers:\n{watchers}"
-    )
+    config_file = follower_config(tmp)
     # start at the journal's end, as a daemon that has been running
     r = tail_reader("_TRANSPORT=kernel")
     r.this_boot()
@@ -120,10 +73,7 @@ def main() -> int:
             save_position(c, "journal", Position(cur, cur.split("b=")[1].split(";")[0]))
         db.close()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kcrashd", "--config", str(tmp / "kcrashd.yaml"), "run"]
-        + ["--state-dir", str(tmp / "state")],
-        cwd=PROJECT,
-        stderr=subprocess.DEVNULL,
+        kcrashd_run(config_file, tmp / "state"), cwd=PROJECT, stderr=subprocess.DEVNULL
     )
     try:
         time.sleep(2.0)
@@ -143,7 +93,7 @@ def main() -> int:
         with open("/dev/kmsg", "w") as kmsg:
             for i in range(n):
                 fn = f"kbench_{run}_{i}_read"
-                lines = oops(fn)
+                lines = oops_lines(fn, comm="bench")
                 t0 = time.monotonic()
                 for line in lines:
                     kmsg.write(f"<4>kernel: {line}\n")

@@ -1,4 +1,4 @@
-"""Shared test fixtures: a real systemd-journald and kernel-line injection."""
+"""Shared test fixtures: a real systemd-journald, kernel-line injection, golden outputs."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import socket
 import subprocess
 import time
 import uuid
-from pathlib import Path
 from typing import Iterator, List
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[1]
+from tests.helpers import PROJECT, Golden
+
 SHARED = PROJECT.parent / "shared"
 JOURNALD = "/lib/systemd/systemd-journald"
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
@@ -99,3 +99,18 @@ def require_tool(name: str) -> str:
     if not path:
         pytest.fail(f"{name} is not installed: scripts/dev.sh test should install it")
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the expected outputs in tests/golden/ from what the code prints now",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """Compare an output with its file in tests/golden/ (see tests/helpers.Golden)."""
+    update = request.config.getoption("--update-golden")
+    return Golden(update or os.environ.get("KCRASHD_UPDATE_GOLDEN") == "1")

@@ -24,6 +24,7 @@ import pytest
 from kcrashd.alerts.types import message_id
 from kcrashd.store.positions import Position, save_position
 from kcrashd.store.state import StateDB
+from tests import helpers
 from tests.conftest import PROJECT, journal_entries, write_kmsg
 
 pytestmark = [pytest.mark.journald, pytest.mark.root]
@@ -33,33 +34,8 @@ WATCHERS = ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
 
 
 def oops_lines(tag: str, address: str = "0000000000000000") -> List[str]:
-    fn = f"kct_{tag}_read"
-    return [
-        f"BUG: kernel NULL pointer dereference, address: {address}",
-        "#PF: supervisor read access in kernel mode",
-        "#PF: error_code(0x0000) - not-present page",
-        "PGD 0 P4D 0",
-        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
-        f"CPU: 1 PID: 4242 Comm: kct{tag[:8]} Tainted: G           O       6.1.0-13-amd64 #1"
-        "  Debian 6.1.55-1",
-        "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1"
-        " 04/01/2014",
-        f"RIP: 0010:{fn}+0x15/0x30 [kct_mod]",
-        "Code: 48 89 e5 41 54 53 48 8b 47 10 <48> 8b 00 5b 41 5c 5d c3 cc cc cc cc 00 00 00 00",
-        "RSP: 0018:ffffb4c1c0d3fe08 EFLAGS: 00010246",
-        "RAX: 0000000000000000 RBX: ffff9a0c4b1e2000 RCX: 0000000000000000",
-        "Call Trace:",
-        " <TASK>",
-        f" {fn}+0x15/0x30 [kct_mod]",
-        " vfs_read+0xb0/0x2c0",
-        " ksys_read+0x5f/0xe0",
-        " do_syscall_64+0x3b/0x90",
-        " entry_SYSCALL_64_after_hwframe+0x64/0xce",
-        " </TASK>",
-        "Modules linked in: kct_mod(O) nft_chain_nat xt_MASQUERADE nf_nat",
-        "CR2: 0000000000000000",
-        "---[ end trace 0000000000000000 ]---",
-    ]
+    """An oops whose guilty function and Comm carry the test's tag."""
+    return helpers.oops_lines(f"kct_{tag}_read", f"kct{tag[:8]}", address)
 
 
 def journal_tail_cursor() -> Optional[str]:
@@ -221,7 +197,7 @@ def crash_alerts(tag: str, want: int = 1, timeout: float = 15.0) -> List[dict]:
 def test_oops_alerts_through_journald_with_fields(daemon, unique_tag):
     hook_out = daemon.tmp / "hook.json"
     hook = daemon.tmp / "hooks.d" / "50-capture"
-    hook.write_text(f'#!/bin/sh\ncat > "{hook_out}.tmp" && mv "{hook_out}.tmp" "{hook_out}"\n')
+    hook.write_text(f'#!/bin/sh\ncat >> "{hook_out}"\n')  # one JSON line per alert
     hook.chmod(0o755)
     daemon.start()
     write_kmsg(oops_lines(unique_tag))
@@ -234,14 +210,20 @@ def test_oops_alerts_through_journald_with_fields(daemon, unique_tag):
     assert entry["KCRASHD_REPEAT_COUNT"] == "1"
     assert f"kct_{unique_tag}_read" in entry["KCRASHD_SIGNATURE"]
     assert entry["KCRASHD_SOURCE_POSITION"].startswith("s=")
+    # the alert is sent, then committed with the incident: wait for the commit
     incident = entry["KCRASHD_INCIDENT"]
-    assert daemon.db("SELECT alerted FROM incidents WHERE incident_id=?", incident) == [(1,)]
+    alerted = "SELECT alerted FROM incidents WHERE incident_id=?"
+    assert daemon.wait_db(alerted, incident, want=lambda r: r == [(1,)]) == [(1,)]
     assert daemon.db("SELECT 1 FROM alerts WHERE alert_id=?", entry["KCRASHD_ALERT_ID"])
-    # the hook ran with the same alert on stdin
+    # the hook ran with the same alert on stdin (beside the readiness summary of the start,
+    # which may come before or after it)
     deadline = time.monotonic() + 10
-    while not hook_out.exists() and time.monotonic() < deadline:
+    crashes: List[dict] = []
+    while not crashes and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert json.loads(hook_out.read_text())["alert_id"] == entry["KCRASHD_ALERT_ID"]
+        sent = hook_out.read_text().splitlines() if hook_out.exists() else []
+        crashes = [d for d in map(json.loads, sent) if d["type"] == "crash_report"]
+    assert [d["alert_id"] for d in crashes] == [entry["KCRASHD_ALERT_ID"]]
     # status document
     status = json.loads(daemon.db("SELECT value FROM meta WHERE key='status'")[0][0])
     assert status["source"] == "journal" and status["pid"] == daemon.proc.pid
@@ -275,7 +257,7 @@ def test_lines_passed_over_unfed_advance_the_position(daemon, unique_tag):
     )
     assert rows and rows != before
     write_kmsg(oops_lines(unique_tag))
-    crash_alerts(unique_tag)
+    assert len(crash_alerts(unique_tag)) == 1
     assert daemon.stop() == 0
     assert "processing kernel messages failed" not in daemon.logs()
 
@@ -283,7 +265,7 @@ def test_lines_passed_over_unfed_advance_the_position(daemon, unique_tag):
 def test_same_oops_twice_is_one_alert_and_a_repeat_count(daemon, unique_tag):
     daemon.start()
     write_kmsg(oops_lines(unique_tag))
-    crash_alerts(unique_tag)
+    assert len(crash_alerts(unique_tag)) == 1
     write_kmsg(oops_lines(unique_tag, address="0000000000000008"))
     rows = daemon.wait_db(
         "SELECT count FROM reports WHERE signature LIKE ?",
@@ -342,7 +324,7 @@ def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
     assert "alerts.storm_summary_every: must be at least 1" in logs
     # still alerting with the old config
     write_kmsg(oops_lines(unique_tag))
-    crash_alerts(unique_tag)
+    assert len(crash_alerts(unique_tag)) == 1
     daemon.config.write_text(good + "alerts:\n  storm_summary_every: 7\n")
     daemon.proc.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 10
@@ -362,8 +344,10 @@ def test_bad_config_at_start_exits_78_listing_every_error(tmp_path):
 
 def test_status_command(daemon, unique_tag):
     daemon.start()
+    # the readiness checks run once at start: their summary first, so the oops is the last
+    daemon.wait_db("SELECT 1 FROM alerts WHERE type='readiness_summary'")
     write_kmsg(oops_lines(unique_tag))
-    crash_alerts(unique_tag)
+    assert len(crash_alerts(unique_tag)) == 1
     time.sleep(2.5)  # the status document is rewritten at most every 2 s
     out = subprocess.run(
         [sys.executable, "-m", "kcrashd", "status", "--json", "--state-dir", str(daemon.state)],
@@ -438,7 +422,7 @@ def test_a_fresh_state_db_logs_alerts_found_in_the_journal_once(daemon, unique_t
     for tag in tags:
         write_kmsg(oops_lines(tag))
     for tag in tags:
-        crash_alerts(tag)
+        assert len(crash_alerts(tag)) == 1, tag
     assert daemon.stop() == 0
     again.start()
     rows = again.wait_db("SELECT COUNT(*) FROM reports", want=lambda r: r == [(3,)])

@@ -217,25 +217,13 @@ def test_cli_sends_the_alert_to_journald_and_shows_next_steps(tmp_path, journald
     cfg.write_text("{}\n")
     base = [sys.executable, "-m", "kcrashd", "--config", str(cfg)]
     state_dir = str(tmp_path / "state")
-    run = subprocess.run(
-        base
-        + [
-            "postmortem",
-            "--current-boot",
-            info["current"],
-            "--root",
-            str(info["root"]),
-            "--journal-dir",
-            str(tmp_path / "journal"),
-            "--state-dir",
-            state_dir,
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+
+    def postmortem() -> subprocess.CompletedProcess:
+        argv = ["postmortem", "--current-boot", info["current"], "--root", str(info["root"])]
+        argv += ["--journal-dir", str(tmp_path / "journal"), "--state-dir", state_dir, "--json"]
+        return subprocess.run(base + argv, capture_output=True, text=True, timeout=120, env=env)
+
+    run = postmortem()
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert len(doc["incidents"]) == 1 and len(doc["alert_ids"]) == 1
@@ -246,26 +234,7 @@ def test_cli_sends_the_alert_to_journald_and_shows_next_steps(tmp_path, journald
     assert len(entries) == 1
     assert entries[0]["KCRASHD_ALERT_ID"] == doc["alert_ids"][0]
     assert entries[0]["MESSAGE"].startswith("previous boot crashed: ")
-    again = subprocess.run(
-        base
-        + [
-            "postmortem",
-            "--current-boot",
-            info["current"],
-            "--root",
-            str(info["root"]),
-            "--journal-dir",
-            str(tmp_path / "journal"),
-            "--state-dir",
-            state_dir,
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-    assert json.loads(again.stdout)["alerts"] == []
+    assert json.loads(postmortem().stdout)["alerts"] == []
 
     listed = subprocess.run(
         base + ["incidents", "list", "--json", "--state-dir", state_dir],

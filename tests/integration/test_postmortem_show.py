@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.postmortem.job import PostmortemJob
-from kcrashd.store.snapshots import take_snapshot
 from kcrashd.store.state import StateDB
 from tests import postmortem_roots as roots
 from tests.conftest import PROJECT, require_tool
@@ -43,22 +41,8 @@ def _show(tmp_path: Path, incident_id: str, *extra: str) -> subprocess.Completed
 
 
 def test_show_tells_the_whole_story_and_json_carries_the_same_facts(tmp_path):
-    info = roots.two_boots(tmp_path / "journal", "panic")
-    crash = info["crash_time"]
-    root = tmp_path / "root"
-    roots.ramoops(root, crash, parts=2)
-    roots.debian_dump(root, crash)
-    host = tmp_path / "prev-host"
-    roots._write(host / "proc/sys/kernel/random/boot_id", str(uuid.UUID(hex=info["previous"])))
-    roots._write(host / "proc/modules", "foo_drv 16384 0 - Live 0xffffffffc0a00000 (OE)\n")
-    snap = take_snapshot(
-        Root(str(host)),
-        CommandRunner(),
-        kconfig.Config().snapshots,
-        str(tmp_path / "state"),
-        "memory_raised: MemAvailable 2%",
-        now=crash - 90,
-    )
+    info = roots.panicked_with_snapshot(tmp_path)
+    crash, root, snap = info["crash_time"], info["root"], info["snapshot"]
     cfg = kconfig.from_dict(
         {
             "journal": {"directory": str(tmp_path / "journal")},
@@ -127,7 +111,10 @@ def test_show_tells_the_whole_story_and_json_carries_the_same_facts(tmp_path):
     assert facts["recurrence"]["boots"] == 1
     assert [a["alert_id"] for a in facts["alerts"]] == [alert_id]
     assert facts["alert_owed"] == []
-    for e in facts["evidence"]:  # the same evidence, with the same paths, as the text
+    # the same evidence, with the same paths, as the text
+    sources = ["pstore"] * 3 + ["kdump", "journal", "snapshot"]  # dmesg, console, pmsg
+    assert [e["source"] for e in facts["evidence"]] == sources
+    for e in facts["evidence"]:
         assert e["path"] in text and e["detail"] in text
     assert doc["next_steps"]["commands"] == [
         line.strip()[2:] for line in text.splitlines() if line.strip().startswith("$ ")

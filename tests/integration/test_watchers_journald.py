@@ -82,9 +82,10 @@ def test_memory_raised_cleared_and_snapshot(journald, tmp_path):
     assert [s.id for s in snaps] == [sid] and failed == []
     doc = snapshots.load_snapshot(str(tmp_path / "state"), sid)
     assert doc["reason"].startswith("memory ") and "CRIT" in doc["reason"]
-    for name in snapshots.ITEM_NAMES:
-        item = doc["items"][name]
-        assert "value" in item or item["missing"], name
+    assert tuple(doc["items"]) == snapshots.ITEM_NAMES
+    for name, item in doc["items"].items():  # each item a value or a reason it is missing
+        assert ("value" in item) != ("missing" in item), name
+        assert item.get("missing", "reason") != "", name
 
 
 def test_hung_smartctl_is_killed_and_reported_once(journald, tmp_path):

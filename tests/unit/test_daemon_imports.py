@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 
 from kcrashd.alerts.pipeline import alert_id_for
 from kcrashd.parse.digest import sha1_hex, sha256_hex
-from tests.conftest import PROJECT
+from tests.helpers import run_python
 
 # What `kcrashd run` imports before its first kernel line, snapshot or hook.
 AT_START = (
@@ -38,9 +36,7 @@ def test_daemon_start_imports_leave_heavy_modules_for_later() -> None:
         + "".join(f"import {m}\n" for m in AT_START)
         + f"print(json.dumps([m for m in {list(LATER)!r} if m in sys.modules]))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60
-    )
+    out = run_python(code)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == []
 
@@ -78,13 +74,7 @@ def test_a_run_without_crashes_or_snapshots_leaves_them_unloaded(tmp_path) -> No
     # start (so their registry loads), nothing else may pull in the modules above.
     (tmp_path / "journal").mkdir()
     later = [m for m in LATER if m != "kcrashd.checks.registry"]
-    out = subprocess.run(
-        [sys.executable, "-c", RUN_ONCE, str(tmp_path), json.dumps(later)],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_python(RUN_ONCE, str(tmp_path), json.dumps(later), timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.splitlines()[-1]) == [0, []]
 
@@ -97,8 +87,6 @@ def test_postmortem_sources_do_not_load_openssl() -> None:
         "import kcrashd.postmortem.collect, kcrashd.sources.pstore, kcrashd.sources.kdump\n"
         "print('_hashlib' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60
-    )
+    out = run_python(code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

@@ -84,16 +84,21 @@ WATCHERS = {
 }
 
 
-def test_collect_reads_every_table(state, tmp_path):
-    _fill(state)
-    # the snapshot store's layout: one <id>.json per snapshot; a half-written temp file
-    # is not a snapshot
-    snaps = tmp_path / "snapshots"
+def _filled_state_dir(db: StateDB, state_dir) -> str:
+    """`_fill`, and two snapshots in the snapshot store's layout (one <id>.json each; a
+    half-written temp file is not a snapshot)."""
+    _fill(db)
+    snaps = state_dir / "snapshots"
     snaps.mkdir()
     (snaps / "20261126T100000000Z-aaaaaa.json").write_bytes(b"x" * 1000)
     (snaps / "20261126T110000000Z-bbbbbb.json").write_bytes(b"y" * 24)
     (snaps / ".20261126T120000000Z-cccccc.json.tmp").write_bytes(b"z" * 500)
-    fams = collect(state, json.loads(state.get_meta("status")), WATCHERS, str(tmp_path), now=NOW)
+    return str(state_dir)
+
+
+def test_collect_reads_every_table(state, tmp_path):
+    state_dir = _filled_state_dir(state, tmp_path)
+    fams = collect(state, json.loads(state.get_meta("status")), WATCHERS, state_dir, now=NOW)
 
     assert sample_value(fams, "kcrashd_build_info", version=__version__) == 1
     assert sample_value(fams, "kcrashd_crash_reports_total", kind="oops") == 4
@@ -118,6 +123,14 @@ def test_collect_reads_every_table(state, tmp_path):
     assert sample_value(fams, "kcrashd_following_lag_seconds") == 1.5
     assert sample_value(fams, "kcrashd_job_up", job="metrics") == 1
     assert sample_value(fams, "kcrashd_metrics_updated_timestamp_seconds") == NOW
+
+
+@pytest.mark.golden
+def test_text_of_a_fixed_state_is_the_golden_file(state, tmp_path, golden):
+    # what node_exporter serves from the textfile: every family, HELP and TYPE included
+    state_dir = _filled_state_dir(state, tmp_path)
+    status = json.loads(state.get_meta("status"))
+    golden.check("metrics/state.prom", render(collect(state, status, WATCHERS, state_dir, now=NOW)))
 
 
 def test_empty_state_still_exports_the_basics(state):

@@ -4,7 +4,6 @@ per interval, never more often, and neither a restart nor an upgrade sends one."
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import List
 
@@ -20,7 +19,7 @@ from kcrashd.model import Alert, Result, Severity, Status
 from kcrashd.store import alerts as alert_store
 from kcrashd.store import reminders as reminder_store
 from kcrashd.store.state import StateDB
-from tests.unit.checks.conftest import MTIMES, ROOTS, set_mtimes
+from tests.unit.checks.conftest import copy_root
 
 T0 = 1_750_000_000.0
 DAY = 86400.0
@@ -37,10 +36,7 @@ class Clock:
 
 @pytest.fixture
 def host(tmp_path) -> Path:
-    dest = tmp_path / SCENARIO
-    shutil.copytree(ROOTS / SCENARIO, dest, symlinks=True)
-    set_mtimes(dest, MTIMES.get(SCENARIO, {}))
-    return dest
+    return copy_root(SCENARIO, tmp_path / SCENARIO)
 
 
 def ctx_for(host: Path, db: StateDB, reminder: str = "daily") -> DaemonContext:

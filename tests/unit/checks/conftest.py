@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import pytest
 
@@ -48,10 +48,24 @@ def set_mtimes(root: Path, overrides: Dict[str, int]) -> None:
         os.utime(root / rel, (when, when), follow_symlinks=False)
 
 
+def scenarios() -> List[str]:
+    return sorted(p.name for p in ROOTS.iterdir() if p.is_dir())
+
+
+def copy_root(scenario: str, dest: Path) -> Path:
+    """The fixture root `scenario` copied to `dest` (symlinks kept), with its mtimes set."""
+    shutil.copytree(ROOTS / scenario, dest, symlinks=True)
+    set_mtimes(dest, MTIMES.get(scenario, {}))
+    return dest
+
+
+def copy_roots(dest: Path) -> Path:
+    """Every fixture root copied under `dest` (copy_root)."""
+    for scenario in scenarios():
+        copy_root(scenario, dest / scenario)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def roots(tmp_path_factory) -> Path:
-    copies = tmp_path_factory.mktemp("roots")
-    for scenario in sorted(p.name for p in ROOTS.iterdir() if p.is_dir()):
-        shutil.copytree(ROOTS / scenario, copies / scenario, symlinks=True)
-        set_mtimes(copies / scenario, MTIMES.get(scenario, {}))
-    return copies
+    return copy_roots(tmp_path_factory.mktemp("roots"))

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from pathlib import Path
 from typing import Callable, Dict, Tuple
 
 import pytest
 
-from tests.unit.checks.conftest import MTIMES, ROOTS, set_mtimes
+from tests.unit.checks.conftest import copy_root
 
 
 @pytest.fixture
 def root_copy(tmp_path) -> Callable[[str], Path]:
     def make(scenario: str) -> Path:
-        dest = tmp_path / scenario
-        shutil.copytree(ROOTS / scenario, dest, symlinks=True)
-        set_mtimes(dest, MTIMES.get(scenario, {}))
-        return dest
+        return copy_root(scenario, tmp_path / scenario)
 
     return make
 

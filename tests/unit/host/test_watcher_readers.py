@@ -115,9 +115,14 @@ def test_edac_layouts():
     assert [(c.name, c.ce, c.ue) for c in dimm] == [("mc0", 14, 0), ("mc1", 3, 1)]
     assert ("CPU_SrcID0_MC0_Chan1_DIMM0", 14, 0) in dimm[0].modules
     rank = edac.read_controllers(Root(str(FX / "sysfs" / "CONSTRUCTED-edac-amd64-rank-layout")))
-    assert rank and all(m[0] for m in rank[0].modules)
+    # rank<N>/dimm_label "mc#0csrow#2channel#1": named by its label
+    assert [(c.name, c.mc_name, c.modules) for c in rank] == [
+        ("mc0", "F17h", (("mc0csrow2channel1", 0, 0), ("mc0csrow3channel1", 0, 0)))
+    ]
     legacy = edac.read_controllers(Root(str(FX / "sysfs" / "node-exporter")))
-    assert legacy[0].name == "mc0" and legacy[0].modules  # csrow channels
+    assert [(c.name, c.ce, c.ue) for c in legacy] == [("mc0", 1, 5)]
+    channels = [f"mc0csrow{row}channel{ch}" for row in range(3) for ch in range(2)]
+    assert [m[0] for m in legacy[0].modules] == channels  # the csrow channels, no DIMM dirs
     assert edac.read_controllers(CAPTURED) == []
     assert not edac.edac_available(CAPTURED)
 

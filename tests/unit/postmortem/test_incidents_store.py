@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 
 from kcrashd.model import CrashReport, Evidence, Frame
 from kcrashd.store import incidents
 from kcrashd.store.state import StateDB
-from tests.conftest import PROJECT
+from tests.helpers import run_python
 
 
 def _report(**kw) -> CrashReport:
@@ -101,8 +99,6 @@ def test_incident_ids_are_unchanged_and_need_no_openssl():
         "incidents.incident_id_for('b', 's')\n"
         "print('_hashlib' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60
-    )
+    out = run_python(code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"  # OpenSSL's libcrypto: 3.4 MiB of RSS

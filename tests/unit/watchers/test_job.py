@@ -85,6 +85,7 @@ def test_disk_notes_once_and_failing_disk(tmp_path):
     assert by_key["/dev/sdb"].fields["level"] == "INFO"  # RAID volume: not monitorable
     assert by_key["/dev/nvme0n1"].fields["level"] == "INFO"  # no recording: open failure
     # every call asks with -n standby; the next run within the interval asks nobody
+    assert sorted(c[-1] for c in runner.calls) == ["/dev/nvme0n1", "/dev/sda", "/dev/sdb"]
     assert all("standby" in c for c in runner.calls)
     n = len(runner.calls)
     assert run_watcher(disks, ctx) == [] and len(runner.calls) == n

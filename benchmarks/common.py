@@ -1,0 +1,51 @@
+"""What the daemon benchmarks share: a journald to measure against, and `kcrashd run` with
+the other parts' jobs off (they measure the kernel-log follower)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+PROJECT = Path(__file__).resolve().parents[1]
+WATCHERS = ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
+
+
+def ensure_journald() -> Optional[subprocess.Popen]:
+    """None when a journald runs; else one started here (the caller stops it)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.connect("/run/systemd/journal/socket")
+        return None
+    except OSError:
+        pass
+    finally:
+        s.close()
+    os.makedirs("/run/systemd/journal", exist_ok=True)
+    proc = subprocess.Popen(["/lib/systemd/systemd-journald"], start_new_session=True)
+    time.sleep(1.0)
+    return proc
+
+
+def follower_config(tmp: Path) -> Path:
+    """tmp/kcrashd.yaml (and an empty tmp/hooks.d): checks, post-mortem, metrics, snapshots
+    and watchers off; the journal section as shipped."""
+    (tmp / "hooks.d").mkdir(exist_ok=True)
+    path = tmp / "kcrashd.yaml"
+    path.write_text(
+        f"hooks:\n  directory: {tmp / 'hooks.d'}\nchecks:\n  interval_hours: 0\n"
+        "postmortem:\n  enabled: false\nmetrics:\n  textfile_directory: null\n"
+        "snapshots:\n  enabled: false\nwatchers:\n"
+        + "".join(f"  {w}:\n    enabled: false\n" for w in WATCHERS)
+    )
+    return path
+
+
+def kcrashd_run(config: Path, state: Path, *extra: str) -> List[str]:
+    """argv of `kcrashd run` with this config and state directory."""
+    run = [sys.executable, "-m", "kcrashd", "--config", str(config), "run"]
+    return run + ["--state-dir", str(state), *extra]

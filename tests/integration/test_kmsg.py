@@ -1,0 +1,49 @@
+"""The real /dev/kmsg: the kmsg source follows it by sequence number, and a snapshot reads its
+recent records (kernel lines written to the global device, so run under the kmsg lock)."""
+
+from __future__ import annotations
+
+import select
+
+import pytest
+
+from kcrashd.sources.kmsg import KmsgSource
+from kcrashd.store import snapshots
+from tests.conftest import write_kmsg
+
+pytestmark = pytest.mark.root
+
+
+def test_follow_real_kmsg_and_resume_by_sequence(unique_tag):
+    src = KmsgSource("boot", 1000.0)
+    src.open()
+    src.read(100000)  # skip the whole ring buffer
+    write_kmsg([f"kcrashd-test {unique_tag} one", f"kcrashd-test {unique_tag} two"])
+    readable, _, _ = select.select([src.fileno()], [], [], 5)
+    assert readable
+    mine = [r for r in src.read(1000) if unique_tag in r.message]
+    assert [r.message.split()[-1] for r in mine] == ["one", "two"]
+    first_seq = int(mine[0].position)
+    assert mine[0].realtime == 1000.0 + mine[0].monotonic_us / 1e6
+    src.close()
+
+    # Resume after "one": only "two" (and later records) come back.
+    again = KmsgSource("boot", 1000.0)
+    again.open(first_seq)
+    rest = [r for r in again.read(100000) if unique_tag in r.message]
+    assert [r.message.split()[-1] for r in rest] == ["two"]
+    again.close()
+
+    # Inclusive resume: "one" is read again (it started an unfinished report).
+    incl = KmsgSource("boot", 1000.0)
+    incl.open(first_seq, inclusive=True)
+    rest = [r for r in incl.read(100000) if unique_tag in r.message]
+    assert [r.message.split()[-1] for r in rest] == ["one", "two"]
+    incl.close()
+
+
+def test_kernel_log_from_kmsg_decodes_records_like_the_kmsg_source(unique_tag):
+    # the kernel escapes control bytes in /dev/kmsg ("\\x07"); the snapshot shows the text
+    write_kmsg([f"kcrashd-snapshot {unique_tag} bell\aend"])
+    lines = snapshots.kernel_log_from_kmsg(100000)
+    assert f"kernel: kcrashd-snapshot {unique_tag} bell\aend" in lines
