@@ -65,8 +65,8 @@ class Root:
             return []
 
     def glob(self, pattern: str) -> List[str]:
-        """Host paths matching a pattern, sorted."""
-        found = glob.glob(self.path(pattern))
+        """Host paths matching a pattern, sorted; `**` matches any depth of directories."""
+        found = glob.glob(self.path(pattern), recursive=True)
         if self.is_live:
             return sorted(found)
         cut = len(self.base)

@@ -106,19 +106,10 @@ def find_module_file(root: Root, release: Optional[str], module: str) -> Optiona
     for base in bases:
         for name in sorted(names):
             for pattern in (f"{base}/**/{name}.ko.debug", f"{base}/**/{name}.ko"):
-                hits = _glob(root, pattern)
+                hits = root.glob(pattern)
                 if hits:
                     return hits[0]
     return None
-
-
-def _glob(root: Root, pattern: str) -> List[str]:
-    import glob
-
-    found = sorted(glob.glob(root.path(pattern), recursive=True))
-    if root.is_live:
-        return found
-    return [p[len(root.base) :] for p in found]
 
 
 def _fault_frame(incident: Incident) -> Optional[Frame]:

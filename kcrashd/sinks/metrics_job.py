@@ -17,6 +17,7 @@ from kcrashd import __version__
 from kcrashd.alerts.types import ALERT_TYPES
 from kcrashd.config import Config
 from kcrashd.daemon.context import DaemonContext
+from kcrashd.host.local import is_directory
 from kcrashd.model import Alert, Status
 from kcrashd.sinks.metrics import Family, MetricsServer, render, write_textfile
 
@@ -212,7 +213,7 @@ class MetricsJob:
             )
         )
         if m.textfile_directory:
-            if os.path.isdir(m.textfile_directory):
+            if is_directory(m.textfile_directory):
                 write_textfile(m.textfile_directory, text)
                 mem.pop("missing_dir", None)
             elif mem.get("missing_dir") != m.textfile_directory:

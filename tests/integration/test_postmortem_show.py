@@ -19,7 +19,7 @@ from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.postmortem.job import PostmortemJob
-from kcrashd.store.snapshots import take_snapshot
+from kcrashd.snapshots.taker import take_snapshot
 from kcrashd.store.state import StateDB
 from tests import postmortem_roots as roots
 from tests.conftest import PROJECT, require_tool
