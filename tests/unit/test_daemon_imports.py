@@ -28,8 +28,6 @@ LATER = (
     "kcrashd.store.incidents",
     "kcrashd.checks.registry",
     "pyudev",
-    "psutil",
-    "prometheus_client",
     "http.server",
 )
 
