@@ -156,7 +156,9 @@ def test_procs_live_reads_this_process_as_the_kernel_tells_it():
     after = os.times()
     with open("/proc/self/comm") as f:
         assert me.name == f.read().strip()
-    assert 1000 < me.rss_kb <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open("/proc/self/status") as f:  # VmRSS: the kernel's other view of the same count
+        vmrss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    assert me.rss_kb > 1000 and abs(me.rss_kb - vmrss) < 4096  # it may move between reads
     assert before.user + before.system - 0.02 <= me.cpu_seconds <= after.user + after.system
     assert me.fd_limit == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     assert abs(me.fds - len(os.listdir("/proc/self/fd"))) <= 2  # the listing's own fd
