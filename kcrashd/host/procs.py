@@ -65,7 +65,7 @@ def parse_statm_rss(text: str) -> int:
 def full_name(comm: str, cmdline: Optional[str]) -> str:
     """comm, or the program name from the command line when comm was cut to 15 characters
     and the program name starts with it (what ps and psutil show)."""
-    if len(comm) < COMM_MAX or not cmdline:
+    if len(comm) != COMM_MAX or not cmdline:
         return comm
     program = os.path.basename(cmdline.split("\0", 1)[0])
     return program if program.startswith(comm) else comm
@@ -96,7 +96,7 @@ def _read_one(root: Root, pid: int, with_fds: bool, ticks: int, page_kb: int) ->
             return None
         rss_kb = parse_statm_rss(statm) * page_kb
         name = st.comm
-        if len(name) >= COMM_MAX:
+        if len(name) == COMM_MAX:  # kworker names run longer: the kernel did not cut those
             name = full_name(name, root.read_optional(f"{base}/cmdline", 4096))
     except (OSError, ValueError):
         return None
@@ -108,11 +108,10 @@ def _read_one(root: Root, pid: int, with_fds: bool, ticks: int, page_kb: int) ->
 
 
 def _fd_count(root: Root, fd_dir: str) -> Optional[int]:
-    # Another user's fds need CAP_SYS_PTRACE (kcrashd.service keeps it); without: None.
-    if not root.is_dir(fd_dir):
-        return None
+    # None when it cannot be listed: another user's fds need CAP_SYS_PTRACE (kcrashd.service
+    # keeps it), a fixture tree may have no fd directory, the process may be gone.
     try:
-        return len(root.listdir(fd_dir))
+        return len(os.listdir(root.path(fd_dir)))
     except OSError:
         return None
 
