@@ -44,7 +44,11 @@ class KmsgDevice:
         self.overwritten = 0  # times the kernel overwrote records before they were read
         self.fd: Optional[int] = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         if at_end:
-            os.lseek(self.fd, 0, os.SEEK_END)
+            try:
+                os.lseek(self.fd, 0, os.SEEK_END)  # only records from now on
+            except OSError:
+                self.close()
+                raise
 
     def fileno(self) -> int:
         assert self.fd is not None, "KmsgDevice is closed"
