@@ -1,5 +1,8 @@
 """Where the running kernel's log can be read: the journal, or /dev/kmsg.
 
+journal_files() lists the journal files of a directory the way sd_journal_open_directory()
+finds them (`kcrashd fleet` reads a collector's files one at a time).
+
 These are the live streams of the machine kcrashd runs on (systemd.journal.Reader() reads
 this system's journal whatever --root says), so they take no Root. `KmsgDevice` is
 /dev/kmsg opened non-blocking: one read returns one record (`prio,seq,usec,flags;text`),
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import errno
 import os
-from typing import Optional
+from typing import List, Optional
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 JOURNAL_DIRS = ("/var/log/journal", "/run/log/journal")
@@ -29,6 +32,20 @@ def _non_empty(directory: str) -> bool:
         return bool(os.listdir(directory))
     except OSError:
         return False
+
+
+JOURNAL_SUFFIXES = (".journal", ".journal~")
+
+
+def journal_files(directory: str) -> List[str]:
+    """The journal files in `directory` and its subdirectories one level down (where
+    journald keeps a machine's files), as sd_journal_open_directory() finds them."""
+    found = []
+    for base, dirs, names in os.walk(directory):
+        found += [os.path.join(base, n) for n in names if n.endswith(JOURNAL_SUFFIXES)]
+        if base != directory:
+            dirs[:] = []
+    return sorted(found)
 
 
 def kmsg_available(path: str = KMSG) -> bool:

@@ -1,5 +1,6 @@
-"""kcrashd's own files on the machine it runs on, named by its configuration: the hook
-executables (hooks.directory) and the metrics textfile (metrics.textfile_directory).
+"""Files on the machine kcrashd runs on, named by its configuration or command line: the
+hook executables (hooks.directory), the metrics textfile (metrics.textfile_directory), a
+directory given as an option (`fleet --journal-dir`).
 
 Plain paths, not read under a Root: `--root` inspects another system's files, while hooks
 run and metrics are written here.

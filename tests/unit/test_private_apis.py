@@ -1,4 +1,5 @@
-"""The two private APIs kcrashd keeps, each beside its fallback, and the fallback run.
+"""The private APIs of sources/journal.py and parse/digest.py, each beside its fallback,
+and the fallback run.
 
 - python-systemd's Reader `_next`/`_get`/...: kcrashd.sources.journal.LowLevelEntries,
   7x the public get_next() on a backlog (benchmarks/bench_journal_read.py); PublicEntries
