@@ -361,7 +361,15 @@ def test_bad_config_at_start_exits_78_listing_every_error(tmp_path):
 
 
 def test_status_command(daemon, unique_tag):
+    from kcrashd.cli.status_cmd import read_status
+
     daemon.start()
+    # The start-up readiness summary is an alert too: under load its checks can outlast a
+    # crash report, so let it go first; the last alert is then the crash's.
+    deadline = time.monotonic() + 60
+    while "readiness" not in ((read_status(str(daemon.state)) or {}).get("jobs") or {}):
+        assert time.monotonic() < deadline, daemon.logs()
+        time.sleep(0.2)
     write_kmsg(oops_lines(unique_tag))
     crash_alerts(unique_tag)
     time.sleep(2.5)  # the status document is rewritten at most every 2 s
