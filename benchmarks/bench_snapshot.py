@@ -12,6 +12,8 @@ import time
 
 from kcrashd.config import SnapshotsConfig
 from kcrashd.host.root import Root
+from kcrashd.snapshots.capture import kernel_log_from_journal
+from kcrashd.snapshots.taker import take_snapshot
 from kcrashd.store import snapshots
 
 ROUNDS = 20
@@ -26,10 +28,10 @@ def main() -> None:
             start = time.monotonic()
             snapshots.write_durably(d, f"base{i}", root.read_text("/proc/meminfo").encode())
             base.append(time.monotonic() - start)
-        for source, name in ((snapshots.kernel_log_from_journal, "journal"), (None, "kmsg")):
+        for source, name in ((kernel_log_from_journal, "journal"), (None, "kmsg")):
             times, sizes, missing = [], [], set()
             for _ in range(ROUNDS):
-                res = snapshots.take_snapshot(root, None, cfg, d, "bench", kernel_log=source)
+                res = take_snapshot(root, None, cfg, d, "bench", kernel_log=source)
                 times.append(res.seconds)
                 sizes.append(res.bytes)
                 missing |= set(res.missing)

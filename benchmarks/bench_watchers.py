@@ -1,6 +1,9 @@
 """CPU time per watcher tick on the live host, and the RSS of a process running them all.
 
-Baseline in the same run: reading /proc/meminfo alone (the cheapest possible tick).
+Baseline in the same run: reading /proc/meminfo alone (the cheapest possible tick). The
+process table (the fd watcher reads it every tick, the memory watcher when it alerts) is
+also timed beside psutil.process_iter reading the same values, what host/procs.py used
+before it read /proc itself.
 Run: .venv/bin/python benchmarks/bench_watchers.py
 """
 
@@ -38,6 +41,22 @@ def rss_mb() -> float:
     return 0.0
 
 
+def psutil_table(with_fds: bool) -> int:
+    """The same values through psutil (the dev dependency), as host/procs.py read them."""
+    import psutil
+
+    attrs = ["pid", "name", "memory_info", "cpu_times"] + (["num_fds"] if with_fds else [])
+    n = 0
+    for p in psutil.process_iter(attrs):
+        if with_fds and p.info.get("num_fds") is not None:
+            try:
+                p.rlimit(psutil.RLIMIT_NOFILE)
+            except (psutil.Error, OSError):
+                pass
+        n += 1
+    return n
+
+
 def main() -> None:
     rss_start = rss_mb()
     root = Root("/")
@@ -48,6 +67,16 @@ def main() -> None:
         for module in watchers():
             cost = cpu_per_call(lambda m=module: run_watcher(m, ctx))
             print(f"watcher {module.NAME:<16} tick {cost * 1e3:8.3f} ms CPU  ({cost / base:.0f}x)")
+        from kcrashd.host import procs
+
+        for with_fds in (False, True):
+            ours = cpu_per_call(lambda w=with_fds: procs.read_processes(root, with_fds=w))
+            theirs = cpu_per_call(lambda w=with_fds: psutil_table(w))
+            what = "with fds, RLIMIT_NOFILE" if with_fds else "name, RSS, CPU"
+            print(
+                f"process table ({what:24}) {ours * 1e3:8.3f} ms CPU;"
+                f" psutil {theirs * 1e3:8.3f} ms ({len(procs.read_processes(root))} processes)"
+            )
         # The disk watcher asks smartctl once per disk per interval; the cost of that call:
         from kcrashd.host.disks import discover
         from kcrashd.host.smart import read_smart

@@ -26,8 +26,8 @@ RUNTIME_APT=(python3 python3-venv python3-dev gcc pkg-config libsystemd-dev libu
 # addresses (addr2line, nm).
 TEST_APT=(systemd systemd-journal-remote systemd-container debootstrap dpkg-dev debhelper
           dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian rpm rpmlint
-          prometheus prometheus-alertmanager python3-systemd python3-pyudev python3-psutil
-          python3-yaml python3-prometheus-client kmod util-linux procps cpio man-db iproute2
+          prometheus prometheus-alertmanager python3-systemd python3-pyudev python3-yaml
+          kmod util-linux procps cpio man-db iproute2
           python3-shtab python3-pytest python3-hypothesis python3-jsonschema bash-completion zsh
           qemu-system-x86 qemu-utils ovmf e2fsprogs make binutils)
 
@@ -52,7 +52,7 @@ setup() {
     fi
     if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
         .venv/bin/pip install -q --upgrade pip >/dev/null
-        .venv/bin/pip install -q -e '.[systemd,metrics,dev]'
+        .venv/bin/pip install -q -e '.[systemd,dev]'
         touch .venv/.installed
     fi
 }

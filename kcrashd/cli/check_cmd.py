@@ -58,8 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
     from kcrashd import config as config_mod
     from kcrashd.checks import engine, nagios, render
     from kcrashd.checks.verdict import exit_code
@@ -76,9 +74,10 @@ def run(args: argparse.Namespace) -> int:
     problems = engine.policy_errors(config)
     if problems:
         return _fail(args, "bad configuration:\n" + "\n".join(problems))
-    if not os.path.isdir(args.root):
+    root = Root(args.root)
+    if not root.is_dir("/"):
         return _fail(args, f"--root {args.root}: not a directory")
-    host = engine.HostView(Root(args.root), CommandRunner(), config)
+    host = engine.HostView(root, CommandRunner(), config)
     results = engine.run_checks_on(host, args.only)
     if args.nagios:
         sys.stdout.write(nagios.render_nagios(results))

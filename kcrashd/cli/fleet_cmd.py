@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sys
 from typing import Any, Dict, Optional
@@ -61,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     if args.hosts < 1:
         print("kcrashd fleet: --hosts must be at least 1", file=sys.stderr)
         return 2
-    if args.journal_dir and not os.path.isdir(args.journal_dir):
+    from kcrashd.host.local import is_directory
+
+    if args.journal_dir and not is_directory(args.journal_dir):
         print(f"kcrashd fleet: {args.journal_dir}: no such directory", file=sys.stderr)
         return 1
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
@@ -36,17 +35,6 @@ def _state_dir(args: argparse.Namespace) -> str:
         return config.Config().state.directory
 
 
-def _open(state_dir: str) -> Any:
-    import sqlite3
-
-    path = os.path.join(state_dir, "state.db")
-    if not os.path.exists(path):
-        return None
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
 def _print_json(doc: Any) -> None:
     print(json.dumps(doc, indent=2, sort_keys=True))
 
@@ -55,9 +43,10 @@ def run(args: argparse.Namespace) -> int:
     from kcrashd.cli import incidents_render as render
     from kcrashd.postmortem import view
     from kcrashd.store import incidents
+    from kcrashd.store.state import open_readonly
 
     state_dir = _state_dir(args)
-    conn = _open(state_dir)
+    conn = open_readonly(state_dir)
     if conn is None:
         if args.action == "show":
             print(f"kcrashd incidents: no state database in {state_dir}", file=sys.stderr)
@@ -80,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
         if inc is None:
             print(f"kcrashd incidents: no incident {args.incident_id!r}", file=sys.stderr)
             return 1
+        from kcrashd.host.root import Root
+
+        root = Root("/")  # the evidence and the debug files are looked up on this host
         snapshot = view.load_snapshot(inc, state_dir)
-        steps = view.next_steps(inc, state_dir, snapshot, explicit=bool(args.state_dir))
-        facts = view.describe(conn, inc, state_dir, snapshot)
+        steps = view.next_steps(inc, state_dir, snapshot, bool(args.state_dir), root)
+        facts = view.describe(conn, inc, state_dir, snapshot, root)
         if args.json:
             _print_json(render.show_document(facts, inc, steps))
         else:

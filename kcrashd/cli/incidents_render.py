@@ -49,12 +49,23 @@ def render_list(found: List[Any]) -> List[str]:
 
 def render_show(facts: Dict[str, Any], steps: Any, report: Any = None) -> List[str]:
     f = facts
-    lines = [f"INCIDENT {f['incident_id']}: {f['title']}", ""]
+    return (
+        [f"INCIDENT {f['incident_id']}: {f['title']}", ""]
+        + _crash_rows(f)
+        + _taint_rows(f)
+        + _history_rows(f)
+        + _evidence_section(f)
+        + _next_steps_section(steps)
+        + _report_section(report)
+    )
 
-    def row(label: str, value: Optional[str]) -> None:
-        if value:
-            lines.append(f"  {label + ':':<12} {value}")
 
+def _row(label: str, value: Optional[str]) -> List[str]:
+    return [f"  {label + ':':<12} {value}"] if value else []
+
+
+def _crash_rows(f: Dict[str, Any]) -> List[str]:
+    """What crashed, when, where, and in which task."""
     kind = f["kind"] + (f" - {f['kind_meaning']}" if f["kind_meaning"] else "")
     if f["ended_boot"]:
         kind += "; it ended the boot (panic or reset)"
@@ -62,32 +73,38 @@ def render_show(facts: Dict[str, Any], steps: Any, report: Any = None) -> List[s
         kind += "; the boot went on after it"
     if f["corrupted"]:
         kind += "; the report is garbled (interleaved or cut)"
-    row("what", kind)
-    row("when", f["when_text"] or "unknown")
-    row("boot", f["boot_id"] or "unknown")
-    row("kernel", f["kernel"] or "unknown (the report does not say)")
+    lines = _row("what", kind)
+    lines += _row("when", f["when_text"] or "unknown")
+    lines += _row("boot", f["boot_id"] or "unknown")
+    lines += _row("kernel", f["kernel"] or "unknown (the report does not say)")
     if f["function"]:
         guilty = f["function"] + (f" in module {f['module']}" if f["module"] else " (kernel)")
-        row("guilty", guilty)
+        lines += _row("guilty", guilty)
     elif f["module"]:
-        row("guilty", f"module {f['module']}")
-    row("fault at", f["fault"])
+        lines += _row("guilty", f"module {f['module']}")
+    lines += _row("fault at", f["fault"])
     if f["task"]:
         t = f["task"]
-        row("task", f"{t['comm']} (pid {t['pid']}, cpu {t['cpu']})")
-    row("hardware", f["hardware"])
-    if f["taint"]:
-        bad = [t for t in f["taint"] if t["letter"] != "G"]
-        letters = "".join(t["letter"] for t in f["taint"])
-        if bad:
-            row("taint", f"{letters}: tainted")
-            lines += [f"  {'':12}   {t['letter']} = {t['meaning']}" for t in bad]
-        else:
-            row("taint", f"{letters}: not tainted")
-    else:
-        row("taint", "not in the report")
+        lines += _row("task", f"{t['comm']} (pid {t['pid']}, cpu {t['cpu']})")
+    return lines + _row("hardware", f["hardware"])
+
+
+def _taint_rows(f: Dict[str, Any]) -> List[str]:
+    if not f["taint"]:
+        return _row("taint", "not in the report")
+    bad = [t for t in f["taint"] if t["letter"] != "G"]
+    letters = "".join(t["letter"] for t in f["taint"])
+    if not bad:
+        return _row("taint", f"{letters}: not tainted")
+    return _row("taint", f"{letters}: tainted") + [
+        f"  {'':12}   {t['letter']} = {t['meaning']}" for t in bad
+    ]
+
+
+def _history_rows(f: Dict[str, Any]) -> List[str]:
+    """How often it came back, the vmcore and snapshot, the alerts, the signature."""
     rec = f["recurrence"]
-    row("recurrence", rec["text"])
+    lines = _row("recurrence", rec["text"])
     for o in rec["other_incidents"]:
         lines.append(f"  {'':12}   also incident {o['incident_id']}, {o['when_text'] or '?'}")
     vm = f["vmcore"]
@@ -97,28 +114,33 @@ def render_show(facts: Dict[str, Any], steps: Any, report: Any = None) -> List[s
             if vm["exists"]
             else "not found on this host now"
         )
-        row("vmcore", f"{vm['path']} ({state})")
+        lines += _row("vmcore", f"{vm['path']} ({state})")
     else:
-        row("vmcore", "none (no kdump dump for this crash)")
-    snap = f["snapshot"]
-    if snap:
-        if snap["exists"]:
-            taken = when_text(snap["time"], time.time()) or "?"
-            row("snapshot", f"{snap['id']}, taken {taken}: {snap['reason'] or '?'}")
-            lines.append(f"  {'':12} {snap['path']}")
-        else:
-            row("snapshot", f"{snap['id']} (no longer in the snapshot store)")
-    else:
-        row("snapshot", "none of that boot")
+        lines += _row("vmcore", "none (no kdump dump for this crash)")
+    lines += _snapshot_rows(f["snapshot"])
     for a in f["alerts"]:
-        row("alerted", f"{a['type']} {when_text(a['sent'], time.time())}, id {a['alert_id']}")
+        sent = when_text(a["sent"], time.time())
+        lines += _row("alerted", f"{a['type']} {sent}, id {a['alert_id']}")
     for owed in f["alert_owed"]:
-        row("alert owed", f"{owed}: not sent yet (kcrashd sends it at its next start)")
+        lines += _row("alert owed", f"{owed}: not sent yet (kcrashd sends it at its next start)")
     if not f["alerts"] and not f["alert_owed"]:
-        row("alerted", "no alert was sent for it")
-    row("signature", f["signature"])
+        lines += _row("alerted", "no alert was sent for it")
+    return lines + _row("signature", f["signature"])
 
-    lines += ["", "EVIDENCE"]
+
+def _snapshot_rows(snap: Optional[Dict[str, Any]]) -> List[str]:
+    if not snap:
+        return _row("snapshot", "none of that boot")
+    if not snap["exists"]:
+        return _row("snapshot", f"{snap['id']} (no longer in the snapshot store)")
+    taken = when_text(snap["time"], time.time()) or "?"
+    return _row("snapshot", f"{snap['id']}, taken {taken}: {snap['reason'] or '?'}") + [
+        f"  {'':12} {snap['path']}"
+    ]
+
+
+def _evidence_section(f: Dict[str, Any]) -> List[str]:
+    lines = ["", "EVIDENCE"]
     for e in f["evidence"]:
         gone = " (not on this host now)" if e["exists"] is False else ""
         lines.append(f"  {e['source']:8} {e['path'] or '-'}{gone}")
@@ -126,16 +148,23 @@ def render_show(facts: Dict[str, Any], steps: Any, report: Any = None) -> List[s
             lines.append(f"  {'':8} {e['detail']}")
     if not f["evidence"]:
         lines.append("  (none recorded)")
+    return lines
 
-    lines += ["", "NEXT STEPS"]
+
+def _next_steps_section(steps: Any) -> List[str]:
+    lines = ["", "NEXT STEPS"]
     lines += [f"  $ {c}" for c in steps.commands] or ["  (no commands: no report to work from)"]
     lines += [f"  note: {n}" for n in steps.notes]
     if steps.source_lines:
         lines += ["", "SOURCE LINE (addr2line)"]
         lines += [f"  {s}" for s in steps.source_lines]
-    if report is not None and report.lines:
-        lines += ["", "REPORT"]
-        lines += [f"  {line}" for line in report.lines[:60]]
-        if len(report.lines) > 60:
-            lines.append(f"  ... {len(report.lines) - 60} more lines ('--json' has them all)")
+    return lines
+
+
+def _report_section(report: Any) -> List[str]:
+    if report is None or not report.lines:
+        return []
+    lines = ["", "REPORT"] + [f"  {line}" for line in report.lines[:60]]
+    if len(report.lines) > 60:
+        lines.append(f"  ... {len(report.lines) - 60} more lines ('--json' has them all)")
     return lines

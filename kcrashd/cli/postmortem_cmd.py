@@ -48,8 +48,6 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
     from kcrashd.host.root import Root
     from kcrashd.postmortem.collect import current_boot_id, run_postmortem
     from kcrashd.store.state import StateDB, default_path
@@ -60,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     root = Root(args.root)
     state_dir = args.state_dir or cfg.state.directory
     journal_dir = args.journal_dir
-    if journal_dir is None and not root.is_live and os.path.isdir(root.path("/var/log/journal")):
+    if journal_dir is None and not root.is_live and root.is_dir("/var/log/journal"):
         journal_dir = root.path("/var/log/journal")
     boot = args.current_boot or (current_boot_id(Root("/")) if root.is_live else None)
     if boot:

@@ -38,7 +38,8 @@ def _load_config(path: str) -> config_mod.Config:
 def _take(args: argparse.Namespace, cfg: config_mod.Config, state_dir: str) -> int:
     from kcrashd.host.root import Root
     from kcrashd.host.runner import CommandRunner
-    from kcrashd.store.snapshots import kernel_log_from_journal, take_snapshot
+    from kcrashd.snapshots.capture import kernel_log_from_journal
+    from kcrashd.snapshots.taker import take_snapshot
 
     def journal_lines(n: int) -> List[str]:
         return kernel_log_from_journal(n, cfg.journal.directory)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sqlite3
 import sys
 import time
 from typing import Any, Dict, List, Optional
 
 from kcrashd.cli.timefmt import when
+from kcrashd.host.procs import process_exists
+from kcrashd.host.root import Root
+from kcrashd.store.state import open_readonly, read_meta
 
 STALE_SECONDS = 90.0  # the daemon rewrites the document at least every 30 s
 
@@ -25,17 +26,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_status(state_dir: str) -> Optional[Dict[str, Any]]:
     """The daemon's status document, or None when there is no state yet (read-only)."""
-    path = os.path.join(state_dir, "state.db")
-    if not os.path.exists(path):
+    conn = open_readonly(state_dir)
+    if conn is None:
         return None
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key='status'").fetchone()
-    except sqlite3.OperationalError:
-        return None
+        raw = read_meta(conn, "status")
     finally:
         conn.close()
-    return json.loads(row[0]) if row else None
+    return json.loads(raw) if raw else None
 
 
 def running(doc: Dict[str, Any], now: Optional[float] = None) -> bool:
@@ -43,10 +41,10 @@ def running(doc: Dict[str, Any], now: Optional[float] = None) -> bool:
     if doc.get("stopped") or now - float(doc.get("updated") or 0) > STALE_SECONDS:
         return False
     try:
-        os.kill(int(doc["pid"]), 0)
-    except (OSError, KeyError, ValueError, TypeError):
+        pid = int(doc["pid"])
+    except (KeyError, ValueError, TypeError):
         return False
-    return True
+    return process_exists(Root("/"), pid)
 
 
 def render(doc: Dict[str, Any], is_running: bool) -> List[str]:

@@ -25,6 +25,7 @@ from kcrashd.config import Config, ConfigError
 from kcrashd.daemon import notify as sdnotify
 from kcrashd.daemon.context import DaemonContext
 from kcrashd.daemon.jobs import JobThread, component_failed, load_jobs
+from kcrashd.host.kernel_log import KmsgDevice, journal_available, kmsg_available
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, KernelRecord
 from kcrashd.store import alerts as alert_store
@@ -44,19 +45,6 @@ STATUS_HEARTBEAT = 30.0  # ... and at least this often
 HURRY_SECONDS = 0.6  # after a kernel message, poll the journal this long ...
 HURRY_POLL = 0.02  # ... this often (journald coalesces its change notifications)
 TICK_EVERY = 5.0  # storm windows are looked at this often
-JOURNAL_SOCKET = "/run/systemd/journal/socket"
-JOURNAL_DIRS = ("/var/log/journal", "/run/log/journal")
-
-
-def journal_available() -> bool:
-    return os.path.exists(JOURNAL_SOCKET) or any(_non_empty(d) for d in JOURNAL_DIRS)
-
-
-def _non_empty(directory: str) -> bool:
-    try:
-        return bool(os.listdir(directory))
-    except OSError:
-        return False
 
 
 def config_changes(old: Config, new: Config) -> List[str]:
@@ -123,7 +111,7 @@ class Daemon:
         self.stopped_at: Optional[float] = None
         self._status_written = 0.0
         self._status_key: Any = None
-        self._kmsg_wake: Optional[int] = None
+        self._kmsg_wake: Optional[KmsgDevice] = None
         self._hurry_until = 0.0
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.snapshots: Any = None  # the SnapshotTaker, made by the first take_snapshot()
@@ -157,7 +145,7 @@ class Daemon:
                 saved.value if saved else None, bool(saved and saved.inclusive)
             )
             self.source = source
-        elif os.path.exists("/dev/kmsg"):
+        elif kmsg_available():
             from kcrashd.host.journald_conf import boot_time
             from kcrashd.sources.kmsg import KmsgSource
 
@@ -321,22 +309,9 @@ class Daemon:
         if self.source is None or self.source.name != "journal" or self.journal_dir:
             return
         try:
-            fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            self._kmsg_wake = KmsgDevice(at_end=True)
         except OSError:
             return  # no /dev/kmsg or no CAP_SYSLOG: journald's notification is enough
-        os.lseek(fd, 0, os.SEEK_END)
-        self._kmsg_wake = fd
-
-    @staticmethod
-    def _drain(fd: int) -> None:
-        for _ in range(10000):
-            try:
-                if not os.read(fd, 8192):
-                    return
-            except BlockingIOError:
-                return
-            except OSError:
-                continue  # EPIPE: records overwritten, nothing to do for a wake-up
 
     def _sleep(self, watchdog: Optional[float]) -> None:
         timeout = 30.0
@@ -357,13 +332,13 @@ class Daemon:
         if self.source is not None:
             fds.append(self.source.fileno())
         if self._kmsg_wake is not None:
-            fds.append(self._kmsg_wake)
+            fds.append(self._kmsg_wake.fileno())
         try:
             readable, _, _ = select.select(fds, [], [], timeout)
         except InterruptedError:
             readable = []
-        if self._kmsg_wake is not None and self._kmsg_wake in readable:
-            self._drain(self._kmsg_wake)
+        if self._kmsg_wake is not None and self._kmsg_wake.fileno() in readable:
+            self._kmsg_wake.drain()
             self._hurry_until = time.monotonic() + HURRY_SECONDS
         if self._wake_r in readable:
             try:
@@ -408,7 +383,7 @@ class Daemon:
             return None
         with self._snapshots_lock:
             if self.snapshots is None:
-                from kcrashd.store.snapshots import SnapshotTaker
+                from kcrashd.snapshots.taker import SnapshotTaker
 
                 taker = SnapshotTaker(
                     self.root,
@@ -557,7 +532,7 @@ class Daemon:
         if self.source is not None:
             self.source.close()
         if self._kmsg_wake is not None:
-            os.close(self._kmsg_wake)
+            self._kmsg_wake.close()
         signal.set_wakeup_fd(-1)
         self.state.close()
         log.info("stopped")

@@ -8,6 +8,7 @@ crashes grouped by signature across hosts and boots, which hosts are not ready o
 check, and crashes that came with a kernel change. window.py reads `--since`. Nothing here
 holds every alert: memory grows with signatures, hosts and checks, not with alerts.
 
-May import model, alerts.types, sinks.journald (the field names it writes) and
-sources.journal (opening a journal); never daemon, store or cli.
+May import model, alerts.types, sinks.journald (the field names it writes),
+sources.journal (opening a journal) and host.kernel_log (listing journal files); never
+daemon, store or cli.
 """

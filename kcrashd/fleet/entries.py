@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from kcrashd.alerts.types import BY_NAME
+from kcrashd.host.kernel_log import journal_files
 from kcrashd.sinks.journald import IDENTIFIER, field_name
 from kcrashd.sources.journal import open_journal
 
@@ -103,20 +104,6 @@ def _text(raw: Dict[str, Any], name: str) -> Optional[str]:
     repeated (the reader gives a list then: no single value to trust)."""
     value = raw.get(name)
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else None
-
-
-def journal_files(directory: str) -> List[str]:
-    """The journal files in `directory` and its subdirectories one level down (where
-    journald keeps a machine's files), as sd_journal_open_directory() finds them."""
-    found = []
-    for base, dirs, names in os.walk(directory):
-        found += [os.path.join(base, n) for n in names if n.endswith(_SUFFIXES)]
-        if base != directory:
-            dirs[:] = []
-    return sorted(found)
-
-
-_SUFFIXES = (".journal", ".journal~")
 
 
 def read_alerts(

@@ -1,4 +1,5 @@
-"""File metadata under a root: symlink targets, mtimes, writability, free space."""
+"""Files under a root: symlink targets, mtimes, sizes, writability, free space, and
+removing a file (pstore records once they are stored)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,19 @@ def mtime(root: Root, host_path: str) -> Optional[float]:
         return root.stat(host_path).st_mtime
     except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+def stat_or_none(root: Root, host_path: str) -> Optional[os.stat_result]:
+    """The file's stat (symlinks followed), or None when it is not there or not reachable."""
+    try:
+        return root.stat(host_path)
+    except OSError:
+        return None
+
+
+def remove(root: Root, host_path: str) -> None:
+    """Delete one file; raises OSError (not there, read-only, not permitted)."""
+    os.remove(root.path(host_path))
 
 
 def writable(root: Root, host_path: str) -> bool:

@@ -1,18 +1,24 @@
-"""The process table: RSS, CPU time, open fds and RLIMIT_NOFILE per process.
+"""The process table: name, RSS, CPU time, open fds and RLIMIT_NOFILE per process.
 
-On the live host psutil reads it; under another root (a fixture tree, an image) the same
-values are parsed from that root's /proc/PID/{status,stat,limits,fd}, because psutil cannot
-be pointed at another tree. Processes that exit while we read are skipped.
+Read from /proc through the Root, the same way on the live host and under a fixture tree
+or an image (psutil cannot be pointed at another tree: its PROCFS_PATH is process-wide):
+/proc/PID/stat gives the name and CPU times, /proc/PID/statm the RSS (stat's own rss field
+is the kernel's per-CPU approximation, off by up to a batch of pages per CPU); with fds,
+/proc/PID/fd is counted and `Max open files` read from /proc/PID/limits. Processes that
+exit while they are read are left out.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, NamedTuple, Optional
 
 from kcrashd.host.fds import parse_nofile_limit
 from kcrashd.host.root import Root
+
+# The kernel cuts comm to TASK_COMM_LEN - 1 characters; a name that long may be cut.
+COMM_MAX = 15
 
 
 @dataclass(frozen=True)
@@ -28,70 +34,99 @@ class ProcInfo:
         return f"{self.name}[{self.pid}]"
 
 
+class Stat(NamedTuple):
+    comm: str
+    utime: int  # clock ticks
+    stime: int
+
+
+def parse_stat(text: str) -> Stat:
+    """/proc/PID/stat (proc(5)): comm and the CPU times. comm may hold spaces and
+    parentheses, so it is what lies between the first '(' and the last ')'; the numbered
+    fields follow. Raises ValueError."""
+    head, sep, rest = text.rpartition(")")
+    if not sep or "(" not in head:
+        raise ValueError(f"not a /proc/PID/stat line: {text[:80]!r}")
+    comm = head.partition("(")[2]
+    fields = rest.split()  # fields[0] is field 3 (state)
+    if len(fields) < 13:
+        raise ValueError(f"/proc/PID/stat has {len(fields) + 2} fields, expected at least 15")
+    return Stat(comm, int(fields[11]), int(fields[12]))
+
+
+def parse_statm_rss(text: str) -> int:
+    """Resident pages: the second number of /proc/PID/statm. Raises ValueError."""
+    parts = text.split()
+    if len(parts) < 2:
+        raise ValueError(f"not a /proc/PID/statm line: {text[:80]!r}")
+    return int(parts[1])
+
+
+def full_name(comm: str, cmdline: Optional[str]) -> str:
+    """comm, or the program name from the command line when comm was cut to 15 characters
+    and the program name starts with it (what ps and psutil show)."""
+    if len(comm) != COMM_MAX or not cmdline:
+        return comm
+    program = os.path.basename(cmdline.split("\0", 1)[0])
+    return program if program.startswith(comm) else comm
+
+
 def read_processes(root: Root, with_fds: bool = False) -> List[ProcInfo]:
-    if root.is_live:
-        return _read_psutil(with_fds)
-    return _read_procfs(root, with_fds)
-
-
-def _read_psutil(with_fds: bool) -> List[ProcInfo]:
-    import psutil  # only the daemon and snapshots need it
-
-    attrs = ["pid", "name", "memory_info", "cpu_times"] + (["num_fds"] if with_fds else [])
-    out: List[ProcInfo] = []
-    for p in psutil.process_iter(attrs):
-        info = p.info
-        mem, cpu = info.get("memory_info"), info.get("cpu_times")
-        limit = None
-        if with_fds and info.get("num_fds") is not None:
-            try:
-                soft = p.rlimit(psutil.RLIMIT_NOFILE)[0]
-                limit = None if soft == psutil.RLIM_INFINITY else int(soft)
-            except (psutil.Error, OSError):
-                limit = None
-        out.append(
-            ProcInfo(
-                pid=info["pid"],
-                name=info.get("name") or "?",
-                rss_kb=(mem.rss // 1024) if mem else 0,
-                cpu_seconds=(cpu.user + cpu.system) if cpu else 0.0,
-                fds=info.get("num_fds") if with_fds else None,
-                fd_limit=limit,
-            )
-        )
-    return out
-
-
-def _read_procfs(root: Root, with_fds: bool) -> List[ProcInfo]:
-    out: List[ProcInfo] = []
     ticks = os.sysconf("SC_CLK_TCK")
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    out: List[ProcInfo] = []
     for entry in root.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        base = f"/proc/{entry}"
-        try:
-            status = root.read_optional(f"{base}/status", 65536)
-            if status is None:
-                continue
-            fields = dict(
-                (k.strip(), v.strip())
-                for k, _, v in (line.partition(":") for line in status.splitlines())
-            )
-            rss = int(fields.get("VmRSS", "0 kB").split()[0])
-            stat = root.read_optional(f"{base}/stat", 65536) or ""
-            # comm may contain spaces and parentheses: fields start after the last ')'.
-            rest = stat.rpartition(")")[2].split()
-            cpu = (int(rest[11]) + int(rest[12])) / ticks if len(rest) > 12 else 0.0
-            fds = limit = None
-            if with_fds:
-                fd_dir = f"{base}/fd"
-                fds = len(root.listdir(fd_dir)) if root.is_dir(fd_dir) else None
-                limits = root.read_optional(f"{base}/limits", 65536)
-                limit = parse_nofile_limit(limits) if limits else None
-        except (OSError, ValueError):
-            continue
-        out.append(ProcInfo(int(entry), fields.get("Name", "?"), rss, cpu, fds, limit))
+        if entry.isdigit():
+            info = _read_one(root, int(entry), with_fds, ticks, page_kb)
+            if info is not None:
+                out.append(info)
     return out
+
+
+def _read_one(root: Root, pid: int, with_fds: bool, ticks: int, page_kb: int) -> Optional[ProcInfo]:
+    """One process, or None when it is gone (or its stat cannot be read)."""
+    base = f"/proc/{pid}"
+    try:
+        text = root.read_optional(f"{base}/stat", 4096)
+        if text is None:
+            return None
+        st = parse_stat(text)
+        statm = root.read_optional(f"{base}/statm", 4096)
+        if statm is None:
+            return None
+        rss_kb = parse_statm_rss(statm) * page_kb
+        name = st.comm
+        if len(name) == COMM_MAX:  # kworker names run longer: the kernel did not cut those
+            name = full_name(name, root.read_optional(f"{base}/cmdline", 4096))
+    except (OSError, ValueError):
+        return None
+    fds = limit = None
+    if with_fds:
+        fds = _fd_count(root, f"{base}/fd")
+        limit = _nofile_limit(root, f"{base}/limits")
+    return ProcInfo(pid, name, rss_kb, (st.utime + st.stime) / ticks, fds, limit)
+
+
+def _fd_count(root: Root, fd_dir: str) -> Optional[int]:
+    # None when it cannot be listed: another user's fds need CAP_SYS_PTRACE (kcrashd.service
+    # keeps it), a fixture tree may have no fd directory, the process may be gone.
+    try:
+        return len(os.listdir(root.path(fd_dir)))
+    except OSError:
+        return None
+
+
+def _nofile_limit(root: Root, limits_path: str) -> Optional[int]:
+    try:
+        text = root.read_optional(limits_path, 65536)
+        return parse_nofile_limit(text) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+def process_exists(root: Root, pid: int) -> bool:
+    """Whether a process with this pid is there (a zombie counts, like kill(pid, 0))."""
+    return pid > 0 and root.is_dir(f"/proc/{pid}")
 
 
 def top(procs: List[ProcInfo], key: str, n: int = 5) -> List[ProcInfo]:

@@ -671,11 +671,13 @@ def last_snapshot_of_boot(state_dir: str, boot_id: str) -> Optional[Tuple[str, s
 
 
 def _delete_pstore(root: Root, stored: Sequence[Found], notes: List[str]) -> List[str]:
+    from kcrashd.host.files import remove
+
     deleted = []
     for f in stored:
         for host_path in f.delete_paths:
             try:
-                os.remove(root.path(host_path))
+                remove(root, host_path)
                 deleted.append(host_path)
             except OSError as exc:
                 notes.append(f"pstore: cannot delete {host_path}: {exc}")

@@ -106,19 +106,10 @@ def find_module_file(root: Root, release: Optional[str], module: str) -> Optiona
     for base in bases:
         for name in sorted(names):
             for pattern in (f"{base}/**/{name}.ko.debug", f"{base}/**/{name}.ko"):
-                hits = _glob(root, pattern)
+                hits = root.glob(pattern)
                 if hits:
                     return hits[0]
     return None
-
-
-def _glob(root: Root, pattern: str) -> List[str]:
-    import glob
-
-    found = sorted(glob.glob(root.path(pattern), recursive=True))
-    if root.is_live:
-        return found
-    return [p[len(root.base) :] for p in found]
 
 
 def _fault_frame(incident: Incident) -> Optional[Frame]:
@@ -152,6 +143,28 @@ def build_next_steps(
     """The commands, in the order an on-call would run them: the crashed boot's kernel log,
     the last snapshot, then crash on the vmcore and addr2line/gdb for the faulting line."""
     steps = NextSteps()
+    _log_commands(steps, incident, snapshot_command)
+    report = incident.report
+    release = report.kernel if report else None
+    vmlinux = _vmcore_steps(steps, root, incident, release)
+    frame = _fault_frame(incident)
+    if frame is None:
+        return steps
+    module = frame.module or (report.module if report else None)
+    located = module_at(proc_modules, frame.address) if proc_modules and frame.address else None
+    if module is None and located is not None:
+        module = located[0]  # a bare address: /proc/modules says whose it is
+    if not module:
+        where = f"{frame.function}+{hex(frame.offset or 0)}"
+        target = root.path(vmlinux) if vmlinux else "VMLINUX"
+        steps.commands.append(f"gdb -batch -ex 'list *({where})' {target}")
+        return steps
+    _module_steps(steps, root, runner, frame, module, release, located)
+    return steps
+
+
+def _log_commands(steps: NextSteps, incident: Incident, snapshot_command: Optional[str]) -> None:
+    """The crashed boot's kernel log (from the journal that saw it), then its last snapshot."""
     if incident.boot_id and _BOOT_ID.match(incident.boot_id):
         journals = [
             e.path
@@ -162,8 +175,12 @@ def build_next_steps(
         steps.commands.append(f"journalctl{where} -k -b {incident.boot_id} -n 300 --no-pager")
     if snapshot_command:
         steps.commands.append(snapshot_command)
-    report = incident.report
-    release = report.kernel if report else None
+
+
+def _vmcore_steps(
+    steps: NextSteps, root: Root, incident: Incident, release: Optional[str]
+) -> Optional[str]:
+    """`crash VMLINUX VMCORE` and what is missing for it; the debug vmlinux found, if any."""
     vmlinux = None
     if release:
         vmlinux = next((p for p in vmlinux_candidates(release) if root.exists(p)), None)
@@ -182,20 +199,19 @@ def build_next_steps(
         )
     if not release:
         steps.notes.append("the report does not name the kernel release")
-    frame = _fault_frame(incident)
-    if frame is None:
-        return steps
-    where = f"{frame.function}+{hex(frame.offset or 0)}"
-    module = frame.module or (report.module if report else None)
-    located = module_at(proc_modules, frame.address) if proc_modules and frame.address else None
-    if module is None and located is not None:
-        module = located[0]  # a bare address: /proc/modules says whose it is
-    if not module:
-        target = root.path(vmlinux) if vmlinux else "VMLINUX"
-        steps.commands.append(f"gdb -batch -ex 'list *({where})' {target}")
-        return steps
-    ko = find_module_file(root, release, module)
-    offset = None
+    return vmlinux
+
+
+def _module_offset(
+    steps: NextSteps,
+    runner: Any,
+    frame: Frame,
+    module: str,
+    ko_path: Optional[str],
+    located: Optional[Tuple[str, int]],
+) -> Optional[int]:
+    """The faulting offset inside the module: from its load address in /proc/modules of the
+    crashed boot, else from the symbol's value in the .ko plus the report's offset."""
     if located is not None and located[0] == module:
         offset = located[1]
         steps.notes.append(
@@ -203,14 +219,30 @@ def build_next_steps(
             f"crashed boot, from its last snapshot); {hex(frame.address)} is {hex(offset)} "
             "into it"
         )
-    if offset is None and ko and frame.function:
-        value = _symbol_value(runner, root.path(ko), frame.function)
+        return offset
+    if ko_path and frame.function:
+        value = _symbol_value(runner, ko_path, frame.function)
         if value is not None:
-            offset = value + (frame.offset or 0)
             steps.notes.append(
                 f"{frame.function} is at {hex(value)} in {module}.ko; "
                 f"+{hex(frame.offset or 0)} from the report"
             )
+            return value + (frame.offset or 0)
+    return None
+
+
+def _module_steps(
+    steps: NextSteps,
+    root: Root,
+    runner: Any,
+    frame: Frame,
+    module: str,
+    release: Optional[str],
+    located: Optional[Tuple[str, int]],
+) -> None:
+    """addr2line and gdb on the module's .ko; addr2line is run when the .ko is here."""
+    ko = find_module_file(root, release, module)
+    offset = _module_offset(steps, runner, frame, module, root.path(ko) if ko else None, located)
     steps.module_offset = offset
     ko_shown = root.path(ko) if ko else f"{module}.ko"
     if offset is not None:
@@ -220,6 +252,7 @@ def build_next_steps(
             f"addr2line -e {ko_shown} -f -i <address of {frame.function} in {module}.ko "
             f"(nm {ko_shown}) + {hex(frame.offset or 0)}>"
         )
+    where = f"{frame.function}+{hex(frame.offset or 0)}"
     steps.commands.append(f"gdb -batch -ex 'list *({where})' {ko_shown}")
     if not ko:
         steps.notes.append(
@@ -234,4 +267,3 @@ def build_next_steps(
             steps.source_lines = result.stdout.strip().splitlines()
         else:
             steps.notes.append(f"addr2line gave nothing: {result.error or result.stderr.strip()}")
-    return steps

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
+import stat
 import time
 from typing import Any, Dict, List, Optional
+
+from kcrashd.host.files import stat_or_none
+from kcrashd.host.root import Root
 
 # What each kind means, for a reader who does not know the parser's vocabulary.
 KIND_WORDS = {
@@ -80,10 +83,12 @@ def proc_modules(inc: Any, snapshot: Optional[dict]) -> Optional[str]:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def next_steps(inc: Any, state_dir: str, snapshot: Optional[dict], explicit: bool) -> Any:
-    """The next commands (kcrashd.postmortem.next_steps.NextSteps); `explicit`: the state directory
-    was given on the command line, so the snapshot command names it too."""
-    from kcrashd.host.root import Root
+def next_steps(
+    inc: Any, state_dir: str, snapshot: Optional[dict], explicit: bool, root: Root
+) -> Any:
+    """The next commands (kcrashd.postmortem.next_steps.NextSteps) with `root`'s paths;
+    `explicit`: the state directory was given on the command line, so the snapshot command
+    names it too."""
     from kcrashd.host.runner import CommandRunner
     from kcrashd.postmortem.next_steps import build_next_steps
 
@@ -92,7 +97,7 @@ def next_steps(inc: Any, state_dir: str, snapshot: Optional[dict], explicit: boo
         where = f" --state-dir {state_dir}" if explicit else ""
         command = f"kcrashd snapshot{where} show {inc.snapshot_id}"
     modules = proc_modules(inc, snapshot)
-    return build_next_steps(Root("/"), CommandRunner(), inc, modules, command)
+    return build_next_steps(root, CommandRunner(), inc, modules, command)
 
 
 def _ago(ts: float, now: float) -> str:
@@ -114,15 +119,14 @@ def when_text(ts: Optional[float], now: float) -> Optional[str]:
     return f"{local.strftime('%Y-%m-%d %H:%M:%S %Z')} ({_ago(ts, now)})"
 
 
-def _file(path: Optional[str]) -> Optional[Dict[str, Any]]:
-    """Whether a path recorded at the time is still there (on this host), and its size."""
+def _file(root: Root, path: Optional[str]) -> Optional[Dict[str, Any]]:
+    """Whether a path recorded at the time is still there (under `root`), and its size."""
     if not path:
         return None
-    try:
-        st = os.stat(path)
-    except OSError:
+    st = stat_or_none(root, path)
+    if st is None:
         return {"path": path, "exists": False, "bytes": None}
-    return {"path": path, "exists": True, "bytes": st.st_size if not os.path.isdir(path) else None}
+    return {"path": path, "exists": True, "bytes": None if stat.S_ISDIR(st.st_mode) else st.st_size}
 
 
 def _frame_text(frame: Any) -> Optional[str]:
@@ -173,9 +177,15 @@ def _owed(conn: Any) -> List[Any]:
 
 
 def describe(
-    conn: Any, inc: Any, state_dir: str, snapshot: Optional[dict], now: Optional[float] = None
+    conn: Any,
+    inc: Any,
+    state_dir: str,
+    snapshot: Optional[dict],
+    root: Root,
+    now: Optional[float] = None,
 ) -> Dict[str, Any]:
-    """Every fact `show` prints, as data (the --json `facts`)."""
+    """Every fact `show` prints, as data (the --json `facts`); evidence files are looked
+    up under `root` (the host the incident is shown on)."""
     from kcrashd.store import incidents
 
     now = time.time() if now is None else now
@@ -229,13 +239,13 @@ def describe(
         "evidence": [
             dict(
                 {"source": e.source, "path": e.path, "detail": e.detail},
-                exists=(_file(e.path) or {}).get("exists")
+                exists=(_file(root, e.path) or {}).get("exists")
                 if e.path and e.path.startswith("/")
                 else None,
             )
             for e in inc.evidence
         ],
-        "vmcore": _file(inc.vmcore),
+        "vmcore": _file(root, inc.vmcore),
         "snapshot": snap,
         "recurrence": {
             "boots": inc.recurrence,

@@ -14,6 +14,7 @@ import queue
 import threading
 from typing import Any, Dict, List, Optional, Tuple
 
+from kcrashd.host.local import executables
 from kcrashd.host.runner import CommandRunner
 from kcrashd.model import Alert
 
@@ -41,18 +42,11 @@ MAX_QUEUED = 1000
 
 def list_hooks(directory: str) -> List[str]:
     """Executable regular files in `directory`, in lexical order, skipping hidden/backup files."""
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        return []
-    hooks = []
-    for name in names:
-        if name.startswith(".") or name.endswith(_SKIP_SUFFIXES):
-            continue
-        path = os.path.join(directory, name)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            hooks.append(path)
-    return hooks
+    return [
+        os.path.join(directory, name)
+        for name in executables(directory)
+        if not name.startswith(".") and not name.endswith(_SKIP_SUFFIXES)
+    ]
 
 
 def alert_document(alert: Alert, alert_id: str) -> Dict[str, Any]:

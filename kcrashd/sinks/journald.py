@@ -73,7 +73,7 @@ def _lookup(reader: Any, alert_id: str) -> bool:
     reader.add_match(f"SYSLOG_IDENTIFIER={IDENTIFIER}")
     reader.add_match(f"KCRASHD_ALERT_ID={alert_id}")
     reader.seek_head()
-    return reader._next()
+    return bool(reader.get_next())
 
 
 class AlertLookup:

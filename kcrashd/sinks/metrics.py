@@ -1,17 +1,15 @@
 """The metrics sink: Prometheus text exposition format (0.0.4), as a file and over HTTP.
 
 `render()` turns metric families into text; `write_textfile()` writes it atomically (temp
-file, fsync, rename) for node_exporter's textfile collector, which must never read a half
-written file; `MetricsServer` serves the latest text on GET /metrics from a thread (plain
-http.server: the exposition is already rendered, so prometheus-client is not needed).
+file, fsync, rename: kcrashd.host.local.replace_file) for node_exporter's textfile
+collector, which must never read a half written file; `MetricsServer` serves the latest
+text on GET /metrics from a thread (plain http.server: the exposition is already rendered,
+so prometheus-client is not needed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -66,22 +64,10 @@ def render(families: List[Family]) -> str:
 
 def write_textfile(directory: str, text: str, name: str = TEXTFILE_NAME) -> str:
     """Replace `directory/name` atomically; returns the path. Raises OSError."""
-    # The temp name does not end in .prom so the collector never picks it up half written.
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            # node_exporter runs as its own user; the service's UMask=0077 would hide it.
-            os.fchmod(f.fileno(), 0o644)
-            os.fsync(f.fileno())
-        path = os.path.join(directory, name)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    from kcrashd.host.local import replace_file
+
+    # 0644: node_exporter runs as its own user; the service's UMask=0077 would hide it.
+    return replace_file(directory, name, text, 0o644)
 
 
 def parse_address(address: str) -> Tuple[str, int]:

@@ -17,6 +17,7 @@ from kcrashd import __version__
 from kcrashd.alerts.types import ALERT_TYPES
 from kcrashd.config import Config
 from kcrashd.daemon.context import DaemonContext
+from kcrashd.host.local import is_directory
 from kcrashd.model import Alert, Status
 from kcrashd.sinks.metrics import Family, MetricsServer, render, write_textfile
 
@@ -41,12 +42,35 @@ def collect(
     """Every metric family. `conn` is a sqlite3 connection (or StateDB) to state.db."""
     conn = getattr(conn, "conn", conn)
     now = time.time() if now is None else now
-    fams: List[Family] = []
-
     info = Family("kcrashd_build_info", "gauge", "kcrashd version (always 1).")
     info.add(1, version=__version__)
-    fams.append(info)
+    fams = [info]
+    fams.extend(_state_families(conn))
+    fams.extend(_watcher_families(watchers or {}))
+    fams.extend(_snapshot_families(state_dir))
+    fams.extend(_status_families(status or {}))
+    updated = Family(
+        "kcrashd_metrics_updated_timestamp_seconds",
+        "gauge",
+        "Unix time these metrics were written (stale when the daemon stopped).",
+    )
+    updated.add(now)
+    fams.append(updated)
+    return fams
 
+
+def _state_families(conn: Any) -> List[Family]:
+    """What the state database holds: readiness, reports, alerts, incidents, signals."""
+    return [
+        _readiness_family(conn),
+        _report_family(conn),
+        *_alert_families(conn),
+        _incident_family(conn),
+        _signal_family(conn),
+    ]
+
+
+def _readiness_family(conn: Any) -> Family:
     checks = Family(
         "kcrashd_readiness_check_status",
         "gauge",
@@ -57,8 +81,10 @@ def collect(
     ):
         for st in Status:
             checks.add(1 if st.value == current else 0, check=check_id, status=st.value)
-    fams.append(checks)
+    return checks
 
+
+def _report_family(conn: Any) -> Family:
     reports = Family(
         "kcrashd_crash_reports_total", "counter", "Kernel crash reports seen, by kind."
     )
@@ -67,16 +93,16 @@ def collect(
         by_kind[kind] = int(count or 0)
     for kind in sorted(by_kind):
         reports.add(by_kind[kind], kind=kind)
-    fams.append(reports)
+    return reports
 
+
+def _alert_families(conn: Any) -> List[Family]:
     alerts = Family("kcrashd_alerts_total", "counter", "Alerts sent, by alert type.")
     by_type = {t.name: 0 for t in ALERT_TYPES}
     for alert_type, count in conn.execute("SELECT type, COUNT(*) FROM alerts GROUP BY type"):
         by_type[alert_type] = int(count)
     for alert_type in sorted(by_type):
         alerts.add(by_type[alert_type], type=alert_type)
-    fams.append(alerts)
-
     last = conn.execute("SELECT MAX(created) FROM alerts").fetchone()[0]
     last_alert = Family(
         "kcrashd_last_alert_timestamp_seconds",
@@ -84,14 +110,18 @@ def collect(
         "Unix time of the last alert sent (0: none yet).",
     )
     last_alert.add(float(last or 0))
-    fams.append(last_alert)
+    return [alerts, last_alert]
 
+
+def _incident_family(conn: Any) -> Family:
     incidents = Family(
         "kcrashd_incidents_total", "counter", "Crash incidents recorded (one per crash and boot)."
     )
     incidents.add(conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
-    fams.append(incidents)
+    return incidents
 
+
+def _signal_family(conn: Any) -> Family:
     raised = Family(
         "kcrashd_signals_raised", "gauge", "Watcher signals currently raised, by watcher and level."
     )
@@ -99,20 +129,7 @@ def collect(
         "SELECT watcher, level, COUNT(*) FROM signals GROUP BY watcher, level ORDER BY 1, 2"
     ):
         raised.add(count, watcher=watcher, level={1: "warn", 2: "crit"}.get(level, str(level)))
-    fams.append(raised)
-
-    fams.extend(_watcher_families(watchers or {}))
-    fams.extend(_snapshot_families(state_dir))
-    fams.extend(_status_families(status or {}))
-
-    updated = Family(
-        "kcrashd_metrics_updated_timestamp_seconds",
-        "gauge",
-        "Unix time these metrics were written (stale when the daemon stopped).",
-    )
-    updated.add(now)
-    fams.append(updated)
-    return fams
+    return raised
 
 
 def _watcher_families(watchers: Mapping[str, Any]) -> List[Family]:
@@ -212,7 +229,7 @@ class MetricsJob:
             )
         )
         if m.textfile_directory:
-            if os.path.isdir(m.textfile_directory):
+            if is_directory(m.textfile_directory):
                 write_textfile(m.textfile_directory, text)
                 mem.pop("missing_dir", None)
             elif mem.get("missing_dir") != m.textfile_directory:

@@ -3,6 +3,12 @@
 Only `_TRANSPORT=kernel` entries are read: journald sets that field itself for what it reads
 from /dev/kmsg, so userspace cannot forge a kernel crash report through syslog or stdout.
 systemd-python is imported inside the functions (`kcrashd parse` must not need it).
+
+Entries are read through one of two adapters with the same interface: `LowLevelEntries`
+uses the Reader's private field-by-field API (`_next`, `_get`, `_get_cursor` ...), which
+reads a backlog several times faster than converting every field of every entry
+(benchmarks/bench_journal_read.py); `PublicEntries` uses `get_next()` and is what a
+python-systemd without those private methods gets.
 """
 
 from __future__ import annotations
@@ -58,11 +64,7 @@ def entry_to_record(entry: Mapping[str, Any]) -> KernelRecord:
 
 
 def current_record(reader: Any) -> KernelRecord:
-    """The entry the reader points at, read field by field with the low-level API.
-
-    Converting every field of every entry (`get_next()`) costs several times what this does;
-    it matters when a large backlog is read at start.
-    """
+    """The entry the reader points at, read field by field with the low-level API."""
     get = reader._get
     try:
         message = get("MESSAGE").decode("utf-8", "replace")
@@ -90,11 +92,65 @@ def current_record(reader: Any) -> KernelRecord:
     )
 
 
-def next_record(reader: Any) -> Optional[KernelRecord]:
-    """Advance the reader; the next kernel record, or None at the end of the journal."""
-    if not reader._next():
-        return None
-    return current_record(reader)
+LOW_LEVEL_API = ("_next", "_get", "_get_cursor", "_get_realtime", "_get_monotonic")
+
+
+class LowLevelEntries:
+    """Entries through the Reader's private API: only the fields a record needs, and only
+    MESSAGE for an entry the parser does not want."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    @staticmethod
+    def supported(reader: Any) -> bool:
+        return all(callable(getattr(reader, name, None)) for name in LOW_LEVEL_API)
+
+    def next(self) -> bool:
+        return bool(self.reader._next())
+
+    def message(self) -> str:
+        try:
+            return self.reader._get("MESSAGE").decode("utf-8", "replace")
+        except KeyError:
+            return ""
+
+    def record(self) -> KernelRecord:
+        return current_record(self.reader)
+
+    def cursor(self) -> Optional[str]:
+        """The cursor of the last entry read (after a failed next() the reader still
+        points at it)."""
+        return self.reader._get_cursor()
+
+
+class PublicEntries:
+    """Entries through the Reader's public get_next(): every field converted."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.entry: Mapping[str, Any] = {}
+
+    def next(self) -> bool:
+        entry = self.reader.get_next()
+        if not entry:
+            return False  # self.entry stays the last entry read
+        self.entry = entry
+        return True
+
+    def message(self) -> str:
+        return entry_to_record({"MESSAGE": self.entry.get("MESSAGE", "")}).message
+
+    def record(self) -> KernelRecord:
+        return entry_to_record(self.entry)
+
+    def cursor(self) -> Optional[str]:
+        return self.entry.get("__CURSOR")
+
+
+def entries_for(reader: Any) -> Any:
+    """The fast adapter where the private API is there, else the public one."""
+    return LowLevelEntries(reader) if LowLevelEntries.supported(reader) else PublicEntries(reader)
 
 
 def cursor_boot(cursor: str) -> Optional[str]:
@@ -151,6 +207,7 @@ class JournalFollower:
     def __init__(self, directory: Optional[str] = None) -> None:
         self.directory = directory
         self.reader: Any = None
+        self.entries: Any = None  # LowLevelEntries or PublicEntries over self.reader
         self.last_cursor: Optional[str] = None
         self.invalidations = 0
         self.entries_read = 0
@@ -160,6 +217,7 @@ class JournalFollower:
         """Open and position the reader; says where reading starts."""
         self.close()
         self.reader = open_kernel_reader(self.directory)
+        self.entries = entries_for(self.reader)
         if self.directory is None:
             self.reader.this_boot()
         if saved and self._seek(saved, inclusive):
@@ -180,10 +238,10 @@ class JournalFollower:
         except (OSError, ValueError):
             return False
         # seek_cursor lands near a vanished cursor without error: test that it is the entry.
-        if not reader._next() or not reader.test_cursor(cursor):
+        if not reader.get_next() or not reader.test_cursor(cursor):
             return False
         # inclusive: read the saved entry again, it starts an unfinished report
-        if inclusive and not reader._previous():
+        if inclusive and not reader.get_previous():
             reader.seek_head()
         return True
 
@@ -211,28 +269,22 @@ class JournalFollower:
         """Up to `limit` entries, one at a time; those whose message `wanted` rejects are
         passed over without building a record (a backlog is mostly lines no parser needs).
         `wanted` is asked as each entry is reached, so it may depend on what was yielded."""
-        reader = self.reader
+        entries = self.entries
         skipped_last = False
         last: Optional[str] = None
         for _ in range(limit):
-            if not reader._next():
+            if not entries.next():
                 break
             self.entries_read += 1
-            if wanted is not None:
-                try:
-                    message = reader._get("MESSAGE").decode("utf-8", "replace")
-                except KeyError:
-                    message = ""
-                if not wanted(message):
-                    skipped_last = True
-                    continue
+            if wanted is not None and not wanted(entries.message()):
+                skipped_last = True
+                continue
             skipped_last = False
-            record = current_record(reader)
+            record = entries.record()
             last = record.position
             yield record
         if skipped_last:
-            # after a failed _next() the reader still points at the last entry read
-            self.last_cursor = reader._get_cursor()
+            self.last_cursor = entries.cursor()
         elif last is not None:
             self.last_cursor = last
 
@@ -244,6 +296,7 @@ class JournalFollower:
         if self.reader is not None:
             self.reader.close()
             self.reader = None
+            self.entries = None
 
 
 def _current_boot() -> Optional[str]:

@@ -3,25 +3,23 @@
 Each read() returns one record: `prio,seq,usec,flags[,...];message\n` followed by optional
 ` KEY=value` dictionary lines. Non-printable bytes arrive escaped as `\\xNN`. A reader that
 falls behind the ring buffer gets EPIPE once: the overwritten records are lost, and reading
-goes on with the oldest record still there. Records resume by sequence number.
+goes on with the oldest record still there. Records resume by sequence number. The device
+itself is read through kcrashd.host.kernel_log.KmsgDevice.
 """
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
 import re
 from dataclasses import dataclass
 from typing import List, Optional
 
+from kcrashd.host.kernel_log import KMSG, KmsgDevice
 from kcrashd.model import KernelRecord
 
 log = logging.getLogger(__name__)
 
-KMSG = "/dev/kmsg"
 _ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
-MAX_RECORD = 8192  # the kernel's record limit (CONSOLE_EXT_LOG_MAX)
 
 
 @dataclass(frozen=True)
@@ -67,14 +65,14 @@ class KmsgSource:
         self.path = path
         self.boot_id = boot_id
         self.boot_time = boot_time  # realtime of usec 0, from /proc/stat btime
-        self.fd: Optional[int] = None
+        self.device: Optional[KmsgDevice] = None
         self.last_seq: Optional[int] = None
         self.entries_read = 0
         self.lost = 0  # times records were overwritten before we read them
         self.note = ""
 
     def open(self, saved_seq: Optional[int] = None, inclusive: bool = False) -> str:
-        self.fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        self.device = KmsgDevice(self.path)
         if saved_seq is None:
             return "start of the kernel ring buffer"
         # /dev/kmsg cannot seek to a sequence number: skip what was handled while reading.
@@ -82,8 +80,8 @@ class KmsgSource:
         return f"after sequence number {self.last_seq}"
 
     def fileno(self) -> int:
-        assert self.fd is not None
-        return self.fd
+        assert self.device is not None, "KmsgSource is not open"
+        return self.device.fileno()
 
     def process(self) -> None:
         """Nothing to do: the fd is readable when records are there."""
@@ -92,19 +90,14 @@ class KmsgSource:
         return None if self.last_seq is None else str(self.last_seq)
 
     def read(self, limit: int = 1000, wanted: Optional[object] = None) -> List[KernelRecord]:
+        assert self.device is not None, "KmsgSource is not open"
         records: List[KernelRecord] = []
         while len(records) < limit:
-            try:
-                data = os.read(self.fileno(), MAX_RECORD)
-            except BlockingIOError:
-                break
-            except OSError as exc:
-                if exc.errno == errno.EPIPE:
-                    self.lost += 1
-                    self.note = f"kernel ring buffer overwritten {self.lost} times before reading"
-                    log.warning("/dev/kmsg: records were overwritten before kcrashd read them")
-                    continue
-                raise
+            data = self.device.read_record()
+            if self.device.overwritten != self.lost:
+                self.lost = self.device.overwritten
+                self.note = f"kernel ring buffer overwritten {self.lost} times before reading"
+                log.warning("/dev/kmsg: records were overwritten before kcrashd read them")
             if not data:
                 break
             rec = parse_record(data)
@@ -129,6 +122,6 @@ class KmsgSource:
         )
 
     def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        if self.device is not None:
+            self.device.close()
+            self.device = None

@@ -4,17 +4,20 @@ Boots are the distinct _BOOT_ID values of the journal, ordered by their first en
 kernel entries of the chosen boot are read (journal matches on _TRANSPORT=kernel and
 _BOOT_ID, so a journal of millions of entries costs what the boot's kernel log costs), plus
 the last few entries of the boot of any transport to see whether it shut down cleanly.
-systemd-python is imported inside the functions (through kcrashd.sources.journal).
+systemd-python is imported inside the functions (through kcrashd.sources.journal). The
+boot's kernel messages are read through kcrashd.sources.journal.entries_for (fast where
+the Reader's private API is there); the few entries per boot for the boot list and its end
+through the public API.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 from kcrashd.model import KernelRecord
-from kcrashd.sources.journal import next_record, open_journal, open_kernel_reader
+from kcrashd.sources.journal import entries_for, open_journal, open_kernel_reader
 
 # What systemd 252 and the kernel log while a boot ends on purpose. journald writes
 # "Journal stopped" last; PID 1 reaches shutdown.target ("Reached target shutdown.target -
@@ -64,14 +67,15 @@ def list_boots(directory: Optional[str] = None) -> List[Boot]:
             reader.flush_matches()
             reader.add_match(f"_BOOT_ID={boot_id}")
             reader.seek_head()
-            if not reader._next():
+            head = reader.get_next()
+            if not head:
                 continue
-            first, first_cursor = reader._get_realtime() / 1e6, reader._get_cursor()
             reader.seek_tail()
-            if not reader._previous():
+            tail = reader.get_previous()
+            if not tail:
                 continue
-            last, last_cursor = reader._get_realtime() / 1e6, reader._get_cursor()
-            boots.append(Boot(boot_id, first, last, first_cursor, last_cursor))
+            first, last = _realtime(head), _realtime(tail)
+            boots.append(Boot(boot_id, first, last, head.get("__CURSOR"), tail.get("__CURSOR")))
         return sorted(boots, key=lambda b: (b.first, b.boot_id))
     finally:
         reader.close()
@@ -92,12 +96,11 @@ def kernel_records(directory: Optional[str], boot_id: str) -> List[KernelRecord]
     reader = open_kernel_reader(directory)
     try:
         reader.add_match(f"_BOOT_ID={boot_id}")
+        entries = entries_for(reader)
         records = []
-        while True:
-            record = next_record(reader)
-            if record is None:
-                return records
-            records.append(record)
+        while entries.next():
+            records.append(entries.record())
+        return records
     finally:
         reader.close()
 
@@ -110,12 +113,13 @@ def boot_end(directory: Optional[str], boot_id: str, tail: int = TAIL_ENTRIES) -
         reader.seek_tail()
         last: Optional[Tuple[str, Optional[str], float]] = None
         for _ in range(tail):
-            if not reader._previous():
+            entry = reader.get_previous()
+            if not entry:
                 break
-            message = _text(reader, "MESSAGE") or ""
+            message = _text(entry, "MESSAGE") or ""
             if last is None:
-                ident = _text(reader, "SYSLOG_IDENTIFIER") or _text(reader, "_COMM")
-                last = (message, ident, reader._get_realtime() / 1e6)
+                ident = _text(entry, "SYSLOG_IDENTIFIER") or _text(entry, "_COMM")
+                last = (message, ident, _realtime(entry))
             if _CLEAN_END.search(message):
                 return BootEnd(True, message, last[0], last[1], last[2])
         if last is None:
@@ -125,11 +129,16 @@ def boot_end(directory: Optional[str], boot_id: str, tail: int = TAIL_ENTRIES) -
         reader.close()
 
 
-def _text(reader: Any, field: str) -> Optional[str]:
-    try:
-        return reader._get(field).decode("utf-8", "replace")
-    except KeyError:
+def _text(entry: Mapping[str, Any], field: str) -> Optional[str]:
+    value = entry.get(field)
+    if value is None:
         return None
+    # journald keeps a value that is not UTF-8 as bytes; the Reader hands those over as is
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _realtime(entry: Mapping[str, Any]) -> float:
+    return entry["__REALTIME_TIMESTAMP"].timestamp()  # the Reader's datetime
 
 
 def records_to_text(records: List[KernelRecord]) -> str:

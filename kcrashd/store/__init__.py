@@ -1,6 +1,6 @@
 """Persistence: the SQLite state (state.py holds the schema and migrations; positions,
 alerts, reports, incidents) and snapshot files (snapshots.py: durable writes, listing,
-retention).
+loading, retention; what a snapshot captures is kcrashd.snapshots').
 
-May import model only; reads no host state.
+May import model and config (the retention settings) only; reads no host state.
 """

@@ -119,3 +119,23 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 def default_path(state_directory: str) -> str:
     return os.path.join(state_directory, "state.db")
+
+
+def open_readonly(state_directory: str) -> Optional[sqlite3.Connection]:
+    """state.db opened read-only for the commands that only look (status, incidents), or
+    None when the daemon has not made one yet (nothing is created)."""
+    path = default_path(state_directory)
+    if not os.path.exists(path):
+        return None
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def read_meta(conn: sqlite3.Connection, key: str) -> Optional[str]:
+    """A meta value from any connection; None when absent or the schema is not there yet."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None else row[0]

@@ -7,8 +7,8 @@ import select
 
 import pytest
 
+from kcrashd.snapshots import capture
 from kcrashd.sources.kmsg import KmsgSource
-from kcrashd.store import snapshots
 from tests.conftest import write_kmsg
 
 pytestmark = pytest.mark.root
@@ -45,5 +45,5 @@ def test_follow_real_kmsg_and_resume_by_sequence(unique_tag):
 def test_kernel_log_from_kmsg_decodes_records_like_the_kmsg_source(unique_tag):
     # the kernel escapes control bytes in /dev/kmsg ("\\x07"); the snapshot shows the text
     write_kmsg([f"kcrashd-snapshot {unique_tag} bell\aend"])
-    lines = snapshots.kernel_log_from_kmsg(100000)
+    lines = capture.kernel_log_from_kmsg(100000)
     assert f"kernel: kcrashd-snapshot {unique_tag} bell\aend" in lines

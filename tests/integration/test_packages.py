@@ -15,9 +15,11 @@ from tests.conftest import PROJECT, require_tool
 
 pytestmark = pytest.mark.slow
 
-DEPENDS = ("python3-systemd", "python3-pyudev", "python3-psutil", "python3-yaml")
-RECOMMENDS = ("smartmontools", "kdump-tools", "python3-prometheus-client")
-RPM_REQUIRES = ("python3-systemd", "python3-pyudev", "python3-psutil", "python3-pyyaml")
+DEPENDS = ("python3-systemd", "python3-pyudev", "python3-yaml")
+RECOMMENDS = ("smartmontools", "kdump-tools")
+RPM_REQUIRES = ("python3-systemd", "python3-pyudev", "python3-pyyaml")
+# kcrashd reads /proc itself and renders its own exposition: neither is asked for.
+NOT_NEEDED = ("python3-psutil", "python3-prometheus-client", "python3-prometheus_client")
 
 
 def _run(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -77,6 +79,8 @@ def test_deb_metadata(deb):
     assert _deb_field(deb, "Architecture") == "all"
     assert set(DEPENDS) <= _names(_deb_field(deb, "Depends"))
     assert set(RECOMMENDS) <= _names(_deb_field(deb, "Recommends"))
+    asked = _names(_deb_field(deb, "Depends")) | _names(_deb_field(deb, "Recommends"))
+    assert not asked & set(NOT_NEEDED)
 
 
 def test_deb_contents(deb):
@@ -129,6 +133,9 @@ def test_rpm_metadata(rpm):
     assert re.search(r"^License\s*: GPL-2.0-or-later$", info, re.M), info
     requires = set(_run("rpm", "-qp", "--requires", str(rpm)).stdout.split())
     assert set(RPM_REQUIRES) <= requires
+    assert not requires & set(NOT_NEEDED)
+    recommends = set(_run("rpm", "-qp", "--recommends", str(rpm)).stdout.split())
+    assert not recommends & set(NOT_NEEDED)
     scripts = _run("rpm", "-qp", "--scripts", str(rpm)).stdout
     assert "journalctl --update-catalog" in scripts
     assert "systemctl --no-reload preset kcrashd.service" in scripts  # the %systemd_post fallback

@@ -17,8 +17,9 @@ from kcrashd import config as kconfig
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.postmortem.collect import run_postmortem
+from kcrashd.snapshots.taker import take_snapshot
 from kcrashd.store import incidents
-from kcrashd.store.snapshots import load_snapshot, take_snapshot
+from kcrashd.store.snapshots import load_snapshot
 from kcrashd.store.state import StateDB
 from tests import postmortem_roots as roots
 from tests.conftest import PROJECT, require_tool

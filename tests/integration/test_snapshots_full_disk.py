@@ -14,7 +14,7 @@ from kcrashd.alerts.types import message_id
 from kcrashd.config import SnapshotsConfig, from_dict
 from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
-from kcrashd.store import snapshots
+from kcrashd.snapshots.taker import SnapshotTaker, take_snapshot
 from kcrashd.store.state import StateDB
 from kcrashd.watchers import memory
 from kcrashd.watchers.job import run_watcher
@@ -47,7 +47,7 @@ def full_tmpfs(tmp_path):
 
 def test_full_disk_fails_cleanly(full_tmpfs):
     # The live host's snapshot (tens of KiB) is partly written before the disk is full.
-    res = snapshots.take_snapshot(Root("/"), None, SnapshotsConfig(), str(full_tmpfs), "x")
+    res = take_snapshot(Root("/"), None, SnapshotsConfig(), str(full_tmpfs), "x")
     assert not res.ok and res.id is None, res
     assert "No space left" in res.error
     assert os.listdir(full_tmpfs / "snapshots") == []  # the partial temp file is gone
@@ -61,9 +61,7 @@ def test_daemon_keeps_alerting_and_reports_snapshot_failed(journald, full_tmpfs,
     state = StateDB(str(tmp_path / "state.db"))
     pipeline = Pipeline(state, config, "boot-full")
     failed = []
-    taker = snapshots.SnapshotTaker(
-        Root(str(root)), None, lambda: config, str(full_tmpfs), failed.append
-    )
+    taker = SnapshotTaker(Root(str(root)), None, lambda: config, str(full_tmpfs), failed.append)
     ctx = DaemonContext(config, Root(str(root)), None, state, "boot-full", taker.take)
     alerts = run_watcher(memory, ctx)
     assert alerts and all("snapshot" not in a.fields for a in alerts)

@@ -16,6 +16,8 @@ from kcrashd.config import from_dict
 from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
+from kcrashd.snapshots.capture import ITEM_NAMES
+from kcrashd.snapshots.taker import SnapshotTaker
 from kcrashd.store import snapshots
 from kcrashd.store.state import StateDB
 from kcrashd.watchers import disks, memory
@@ -30,7 +32,7 @@ def setup(tmp_path, root, **watchers):
     config = from_dict({"watchers": {"memory": {"for_samples": 2}, **watchers}})
     state = StateDB(str(tmp_path / "state.db"))
     failed = []
-    taker = snapshots.SnapshotTaker(
+    taker = SnapshotTaker(
         Root(str(root)), None, lambda: config, str(tmp_path / "state"), failed.append
     )
     ctx = DaemonContext(config, Root(str(root)), CommandRunner(), state, "boot-test")
@@ -82,7 +84,7 @@ def test_memory_raised_cleared_and_snapshot(journald, tmp_path):
     assert [s.id for s in snaps] == [sid] and failed == []
     doc = snapshots.load_snapshot(str(tmp_path / "state"), sid)
     assert doc["reason"].startswith("memory ") and "CRIT" in doc["reason"]
-    assert tuple(doc["items"]) == snapshots.ITEM_NAMES
+    assert tuple(doc["items"]) == ITEM_NAMES
     for name, item in doc["items"].items():  # each item a value or a reason it is missing
         assert ("value" in item) != ("missing" in item), name
         assert item.get("missing", "reason") != "", name

@@ -56,9 +56,7 @@ GUEST_PACKAGES = (
     "python3",
     "python3-systemd",
     "python3-pyudev",
-    "python3-psutil",
     "python3-yaml",
-    "python3-prometheus-client",
     "smartmontools",
     # nm and addr2line for `kcrashd incidents show` inside the guest
     "binutils",

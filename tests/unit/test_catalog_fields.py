@@ -28,10 +28,10 @@ from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, Evidence, Frame, Level, Result, Signal, Status
 from kcrashd.postmortem.collect import crashed_alert, reset_alert
 from kcrashd.sinks.journald import journal_fields
+from kcrashd.snapshots.taker import SnapshotResult, snapshot_failed_alert
 from kcrashd.sources.previous_boot import BootEnd
 from kcrashd.store import incidents
 from kcrashd.store import reports as report_store
-from kcrashd.store.snapshots import SnapshotResult, snapshot_failed_alert
 from kcrashd.store.state import StateDB
 from kcrashd.watchers import disks, fd, memory
 from kcrashd.watchers.job import build_alert, note_alert

@@ -20,12 +20,12 @@ AT_START = (
 # Not needed until a crash report, a snapshot, a check or a metrics scrape comes.
 LATER = (
     "_hashlib",  # OpenSSL's libcrypto: 3.5 MB of RSS
+    "kcrashd.snapshots.capture",
+    "kcrashd.snapshots.taker",
     "kcrashd.store.snapshots",
     "kcrashd.store.incidents",
     "kcrashd.checks.registry",
     "pyudev",
-    "psutil",
-    "prometheus_client",
     "http.server",
 )
 

@@ -10,6 +10,7 @@ import time
 
 from kcrashd.config import SnapshotsConfig
 from kcrashd.host.root import Root
+from kcrashd.snapshots import capture, taker
 from kcrashd.store import snapshots
 from tests.conftest import PROJECT
 
@@ -17,12 +18,12 @@ FX = PROJECT / "tests" / "fixtures" / "watchers" / "low-memory"
 
 
 def test_every_item_present_or_missing_with_a_reason(tmp_path):
-    res = snapshots.take_snapshot(
+    res = taker.take_snapshot(
         Root(str(FX)), None, SnapshotsConfig(), str(tmp_path), "test: low memory"
     )
     assert res.ok and res.error is None
     doc = snapshots.load_snapshot(str(tmp_path), res.id)
-    assert tuple(doc["items"]) == snapshots.ITEM_NAMES
+    assert tuple(doc["items"]) == capture.ITEM_NAMES
     for name, item in doc["items"].items():
         assert ("value" in item) != ("missing" in item), name
         if "missing" in item:
@@ -38,7 +39,7 @@ def test_every_item_present_or_missing_with_a_reason(tmp_path):
 
 
 def test_modes_and_no_temp_files_left(tmp_path):
-    res = snapshots.take_snapshot(Root(str(FX)), None, SnapshotsConfig(), str(tmp_path), "m")
+    res = taker.take_snapshot(Root(str(FX)), None, SnapshotsConfig(), str(tmp_path), "m")
     d = snapshots.snapshot_dir(str(tmp_path))
     assert stat.S_IMODE(os.stat(d).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(res.path).st_mode) == 0o600
@@ -50,23 +51,21 @@ def test_item_cap(tmp_path):
     shutil.copytree(FX, root)
     (root / "proc" / "interrupts").write_text("CPU0\n" + "  0: 12 IO-APIC timer\n" * 10000)
     cfg = SnapshotsConfig(max_item_bytes=4096)
-    res = snapshots.take_snapshot(Root(str(root)), None, cfg, str(tmp_path / "s"), "cap")
+    res = taker.take_snapshot(Root(str(root)), None, cfg, str(tmp_path / "s"), "cap")
     item = snapshots.load_snapshot(str(tmp_path / "s"), res.id)["items"]["interrupts"]
     assert item["truncated"] and len(json.dumps(item["value"])) <= 4096
 
 
 def test_time_budget_marks_the_rest_missing():
-    items = snapshots.collect(
-        Root(str(FX)), SnapshotsConfig(), "late", deadline=time.monotonic() - 1
-    )
-    assert items == {name: {"missing": "time budget exceeded"} for name in snapshots.ITEM_NAMES}
+    items = capture.collect(Root(str(FX)), SnapshotsConfig(), "late", deadline=time.monotonic() - 1)
+    assert items == {name: {"missing": "time budget exceeded"} for name in capture.ITEM_NAMES}
 
 
 def test_retention_by_count_age_and_size(tmp_path):
     state = str(tmp_path)
     ids = []
     for i in range(6):
-        r = snapshots.take_snapshot(
+        r = taker.take_snapshot(
             Root(str(FX)), None, SnapshotsConfig(keep_count=100), state, f"r{i}", now=1e9 + i
         )
         ids.append(r.id)
@@ -85,7 +84,7 @@ def test_pmsg_breadcrumb(tmp_path):
     shutil.copytree(FX, root)
     (root / "dev").mkdir()
     (root / "dev" / "pmsg0").write_text("")
-    res = snapshots.take_snapshot(Root(str(root)), None, SnapshotsConfig(), str(tmp_path), "oops x")
+    res = taker.take_snapshot(Root(str(root)), None, SnapshotsConfig(), str(tmp_path), "oops x")
     line = (root / "dev" / "pmsg0").read_text()
     assert line.startswith(f"kcrashd snapshot {res.id} ") and line.endswith("reason=oops x\n")
 
@@ -94,10 +93,10 @@ def test_taker_rate_limits_automatic_snapshots(tmp_path):
     from kcrashd.config import Config
 
     failures = []
-    taker = snapshots.SnapshotTaker(Root(str(FX)), None, Config, str(tmp_path), failures.append)
-    taker.kernel_log = lambda n: ["line"]
-    first = taker.take("a")
-    assert first and taker.take("b") == first  # within min_interval: the recent one
+    snapper = taker.SnapshotTaker(Root(str(FX)), None, Config, str(tmp_path), failures.append)
+    snapper.kernel_log = lambda n: ["line"]
+    first = snapper.take("a")
+    assert first and snapper.take("b") == first  # within min_interval: the recent one
     assert len(snapshots.list_snapshots(str(tmp_path))) == 1 and failures == []
 
 

@@ -151,6 +151,40 @@ def test_procs_from_a_procfs_tree(tmp_path):
     assert procs.top(list(ps.values()), "rss_kb", 1)[0].name == "java"
 
 
-def test_procs_live_with_psutil():
+def test_procs_live_reads_this_process_as_the_kernel_tells_it():
+    # The same reader as under a fixture tree, on the live /proc: checked against what the
+    # standard library asks the kernel directly.
+    import resource
+
+    before = os.times()
     me = {p.pid: p for p in procs.read_processes(Root("/"), with_fds=True)}[os.getpid()]
-    assert me.rss_kb > 1000 and me.fds and me.fd_limit
+    after = os.times()
+    with open("/proc/self/comm") as f:
+        assert me.name == f.read().strip()
+    with open("/proc/self/status") as f:  # VmRSS: the kernel's other view of the same count
+        vmrss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    assert me.rss_kb > 1000 and abs(me.rss_kb - vmrss) < 4096  # it may move between reads
+    assert before.user + before.system - 0.02 <= me.cpu_seconds <= after.user + after.system
+    assert me.fd_limit == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    assert abs(me.fds - len(os.listdir("/proc/self/fd"))) <= 2  # the listing's own fd
+
+
+def test_proc_stat_comm_with_spaces_and_parentheses():
+    st = procs.parse_stat("42 (a) (b c)) S 1 42 42 0 -1 4194560 0 0 0 0 150 50 0 0 20 0 1 0 9")
+    assert st == procs.Stat("a) (b c)", 150, 50)
+    with pytest.raises(ValueError):
+        procs.parse_stat("42 (short) S 1 2")
+
+
+def test_proc_name_beyond_the_comm_limit_comes_from_the_command_line():
+    cmdline = "/usr/lib/systemd/systemd-journald\0--flag\0"
+    assert procs.full_name("systemd-journal", cmdline) == "systemd-journald"
+    assert procs.full_name("systemd-journal", "/usr/bin/other\0") == "systemd-journal"
+    assert procs.full_name("bash", "/usr/bin/bash-static\0") == "bash"  # not cut: kept
+
+
+def test_process_exists_reads_proc_under_the_root(tmp_path):
+    (tmp_path / "proc" / "977").mkdir(parents=True)
+    assert procs.process_exists(Root(str(tmp_path)), 977)
+    assert not procs.process_exists(Root(str(tmp_path)), 978)
+    assert procs.process_exists(Root("/"), os.getpid())

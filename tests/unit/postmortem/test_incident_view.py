@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kcrashd.cli import incidents_render as render
+from kcrashd.host.root import Root
 from kcrashd.model import CrashReport, Evidence, Frame, Incident
 from kcrashd.postmortem import view
 from kcrashd.postmortem.next_steps import NextSteps
@@ -31,7 +32,8 @@ def test_describe_and_render_tell_the_same_facts(tmp_path):
             c, _report(), "b1", [Evidence("kdump", str(tmp_path), "debian kdump dump")]
         )
     inc = incidents.get_incident(db, iid)
-    facts = view.describe(db.conn, inc, str(tmp_path), None, now=1_700_000_000.0 + 3 * 3600)
+    now = 1_700_000_000.0 + 3 * 3600
+    facts = view.describe(db.conn, inc, str(tmp_path), None, Root("/"), now=now)
     assert facts["kind_meaning"].startswith("general protection fault")
     assert facts["fault"] == "bar_read+0x10/0x80 [bar]"
     assert facts["ended_boot"] is True and facts["tainted"] is False
