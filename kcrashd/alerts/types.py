@@ -47,6 +47,8 @@ ALERT_TYPES: Tuple[AlertType, ...] = (
     AlertType("previous_boot_crashed", "cbec07d392d94fcb8d9f199c3322afd5", "Previous boot crashed"),
     AlertType("unexplained_reset", "6fb1ee30614f4a0299bdf9e3868c1cab", "Previous boot ended"),
     AlertType("component_failed", "1395a86a64f541e187a43a34e2106090", "kcrashd component failed"),
+    AlertType("state_degraded", "bf95d98a7265442899422b4edc946414", "kcrashd state cannot be kept"),
+    AlertType("state_recovered", "27bed15f68d94b9b89c469fac7835d96", "kcrashd state kept again"),
 )
 
 BY_NAME: Dict[str, AlertType] = {t.name: t for t in ALERT_TYPES}

@@ -169,6 +169,24 @@ def _status_families(status: Mapping[str, Any]) -> List[Family]:
     if value is not None:
         start.add(value)
     fams.append(start)
+    owed = Family(
+        "kcrashd_alerts_owed",
+        "gauge",
+        "Alerts not yet stored by journald (sent again until they are).",
+    )
+    raw_owed = status.get("alerts_owed")
+    if isinstance(raw_owed, dict) and isinstance(raw_owed.get("count"), int):
+        owed.add(raw_owed["count"])
+    fams.append(owed)
+    degraded = Family(
+        "kcrashd_state_degraded",
+        "gauge",
+        "1 while the state database cannot be written (state kept in memory).",
+    )
+    raw_state = status.get("state")
+    if isinstance(raw_state, dict) and "degraded" in raw_state:
+        degraded.add(1 if raw_state.get("degraded") else 0)
+    fams.append(degraded)
     jobs = Family("kcrashd_job_up", "gauge", "1 when the job's last run succeeded.")
     raw_jobs = status.get("jobs")
     items = raw_jobs.items() if isinstance(raw_jobs, dict) else []
@@ -202,10 +220,12 @@ class MetricsJob:
     def run(self, ctx: DaemonContext) -> List[Alert]:
         m = ctx.config.metrics
         mem = ctx.memory.setdefault(self.name, {})
+        # the daemon's live status (on disk it is stale while the state disk is full)
+        status = ctx.memory.get("status") or read_status(ctx.state)
         text = render(
             collect(
                 ctx.state,
-                read_status(ctx.state),
+                status,
                 ctx.memory.get("watchers"),
                 # the daemon's state directory (kcrashd run --state-dir), not the config's
                 os.path.dirname(os.path.abspath(ctx.state.path)),

@@ -7,9 +7,12 @@ systemd-python is imported inside the functions (`kcrashd parse` must not need i
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime
+import re
 import uuid
-from typing import Any, Callable, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Deque, Iterator, List, Mapping, Optional
 
 from kcrashd.model import KernelRecord
 
@@ -130,31 +133,51 @@ def _float(value: Any) -> Optional[float]:
         return None
 
 
+# journald's own "Missed N kernel messages" (SD_MESSAGE_JOURNAL_MISSED, _TRANSPORT=driver):
+# the kernel ring buffer overran before journald read it, so kernel lines are gone there.
+MISSED_MESSAGE_ID = "e9bf28e6e834481bb6f48f548ad13606"
+_MISSED = re.compile(rb"^Missed (\d+) kernel messages")
+PREFETCH_MAX = 20000  # kernel records read ahead of the parser at most
+
+
 class JournalFollower:
     """Follows kernel entries of the journal from a saved position.
 
-    The system journal is read for the current boot only; a directory (another machine's
-    or a container's journal) is read whole. A saved cursor of another boot, or one that no
-    longer exists (vacuumed, journal files replaced), resumes from the boot start: the
-    daemon's dedup keeps those reports from alerting again.
+    The system journal is read for the current boot only (`boot_id`, from
+    kcrashd.sources.boot: not libsystemd's, which a sandboxed /proc fools); a directory
+    (another machine's or a container's journal) is read whole. A saved cursor of another
+    boot, or one that no longer exists (vacuumed, journal files replaced), resumes from the
+    boot start: the daemon's dedup keeps those reports from alerting again.
+
+    Rotation, vacuum and journald restarts keep the same reader: it reads everything its
+    open files hold before it takes in the change (process()), and it reads ahead of the
+    parser (prefetch()) while the daemon is busy alerting, because a vacuum erases the
+    archived files' contents even for readers that have them open. journald's "Missed N
+    kernel messages" becomes `lost_before` on the next record, so the parser marks the
+    reports it cut as corrupted.
     """
 
     name = "journal"
 
-    def __init__(self, directory: Optional[str] = None) -> None:
+    def __init__(self, directory: Optional[str] = None, boot_id: Optional[str] = None) -> None:
         self.directory = directory
+        self.boot_id = boot_id
         self.reader: Any = None
         self.last_cursor: Optional[str] = None
         self.invalidations = 0
         self.entries_read = 0
+        self.missed = 0  # kernel messages journald said it missed
         self.note = ""
+        self.following = False  # reached the end of the journal once: live from then on
+        self._buffer: Deque[KernelRecord] = collections.deque()
+        self._lost = 0  # lines lost before the next record yielded
 
     def open(self, saved: Optional[str] = None, inclusive: bool = False) -> str:
         """Open and position the reader; says where reading starts."""
         self.close()
-        self.reader = open_kernel_reader(self.directory)
-        if self.directory is None:
-            self.reader.this_boot()
+        self.reader = self._open_reader()
+        self._buffer.clear()
+        self.following = False
         if saved and self._seek(saved, inclusive):
             self.last_cursor = saved
             return "saved position"
@@ -164,9 +187,27 @@ class JournalFollower:
             return "start of the boot (saved position is gone or of another boot)"
         return "start of the boot" if self.directory is None else "start of the journal"
 
+    def _open_reader(self) -> Any:
+        from systemd import journal
+
+        reader = journal.Reader(path=self.directory) if self.directory else journal.Reader()
+        # kernel entries, or journald's note that it missed some
+        reader.add_match(KERNEL_MATCH)
+        reader.add_disjunction()
+        reader.add_match("_TRANSPORT=driver")
+        reader.add_match(f"MESSAGE_ID={MISSED_MESSAGE_ID}")
+        if self.directory is None:
+            reader.add_conjunction()
+            if self.boot_id:
+                reader.add_match(f"_BOOT_ID={self.boot_id}")
+            else:
+                reader.this_boot()
+        return reader
+
     def _seek(self, cursor: str, inclusive: bool) -> bool:
         reader = self.reader
-        if self.directory is None and cursor_boot(cursor) != _current_boot():
+        current = self.boot_id or _current_boot()
+        if self.directory is None and cursor_boot(cursor) != current:
             return False
         try:
             reader.seek_cursor(cursor)
@@ -184,14 +225,60 @@ class JournalFollower:
         return self.reader.fileno()
 
     def process(self) -> None:
-        """Acknowledge inotify events; after rotation/vacuum/journald restart, re-open at
-        the last entry read so no file change makes the reader miss entries."""
+        """Take in journal file changes (inotify events), after reading what the open
+        files still hold: after a rotation and vacuum those files are gone for good."""
         from systemd import journal
 
+        self.prefetch()
         if self.reader.process() == journal.INVALIDATE:
             self.invalidations += 1
-            where = self.open(self.last_cursor)
-            self.note = f"journal files changed {self.invalidations} times; resumed at {where}"
+            self.note = f"journal files changed {self.invalidations} times; reading on"
+            self.prefetch()
+
+    def prefetch(self, limit: int = PREFETCH_MAX) -> int:
+        """Read what is there now into memory (at most `limit` records buffered), so that
+        a vacuum while the daemon is busy costs nothing; returns records added. Only once
+        following live: a backlog at start is read at the parser's pace (most of it is
+        passed over unread)."""
+        if not self.following or self.reader is None:
+            return 0
+        added = 0
+        reader = self.reader
+        while len(self._buffer) < limit:
+            if not reader._next():
+                break
+            record = self._record_or_gap(reader)
+            if record is not None:
+                self._buffer.append(record)
+                added += 1
+        return added
+
+    def _record_or_gap(self, reader: Any) -> Optional[KernelRecord]:
+        """The kernel record the reader points at, or None for journald's note that it
+        missed kernel messages (remembered for the next record)."""
+        record = current_record(reader)
+        lost = self._missed(reader, record.message)
+        if lost:
+            return None
+        if self._lost:
+            record = dataclasses.replace(record, lost_before=self._lost)
+            self._lost = 0
+        return record
+
+    def _missed(self, reader: Any, message: str) -> int:
+        if not message.startswith("Missed "):
+            return 0
+        try:
+            if reader._get("_TRANSPORT") != b"driver":
+                return 0
+        except KeyError:
+            return 0
+        m = _MISSED.match(message.encode())
+        n = int(m.group(1)) if m else 1
+        self._lost += n
+        self.missed += n
+        self.note = f"journald missed {self.missed} kernel messages (ring buffer overrun)"
+        return n
 
     def read(
         self, limit: int = 1000, wanted: Optional[Callable[[str], bool]] = None
@@ -201,33 +288,45 @@ class JournalFollower:
     def iter_read(
         self, limit: int = 1000, wanted: Optional[Callable[[str], bool]] = None
     ) -> Iterator[KernelRecord]:
-        """Up to `limit` entries, one at a time; those whose message `wanted` rejects are
-        passed over without building a record (a backlog is mostly lines no parser needs).
-        `wanted` is asked as each entry is reached, so it may depend on what was yielded."""
+        """Up to `limit` entries, one at a time: those read ahead first, then from the
+        journal, where those whose message `wanted` rejects are passed over without
+        building a record (a backlog is mostly lines no parser needs). `wanted` is asked
+        as each entry is reached, so it may depend on what was yielded."""
         reader = self.reader
         skipped_last = False
-        last: Optional[str] = None
-        for _ in range(limit):
+        consumed = 0
+        while consumed < limit:
+            if self._buffer:
+                record = self._buffer.popleft()
+                consumed += 1
+                self.entries_read += 1
+                self.last_cursor = record.position
+                skipped_last = False
+                yield record
+                continue
             if not reader._next():
+                self.following = True
                 break
+            consumed += 1
             self.entries_read += 1
-            if wanted is not None:
+            if wanted is not None and not self._lost:
                 try:
                     message = reader._get("MESSAGE").decode("utf-8", "replace")
                 except KeyError:
                     message = ""
-                if not wanted(message):
+                if self._missed(reader, message) or not wanted(message):
                     skipped_last = True
                     continue
+            record = self._record_or_gap(reader)
+            if record is None:
+                skipped_last = True
+                continue
             skipped_last = False
-            record = current_record(reader)
-            last = record.position
+            self.last_cursor = record.position
             yield record
         if skipped_last:
             # after a failed _next() the reader still points at the last entry read
             self.last_cursor = reader._get_cursor()
-        elif last is not None:
-            self.last_cursor = last
 
     def position(self) -> Optional[str]:
         """The cursor of the last entry read (handled or passed over)."""
@@ -237,6 +336,7 @@ class JournalFollower:
         if self.reader is not None:
             self.reader.close()
             self.reader = None
+        self._buffer.clear()
 
 
 def _current_boot() -> Optional[str]:

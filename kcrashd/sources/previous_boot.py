@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
-from kcrashd.model import KernelRecord
+from kcrashd.model import CrashReport, KernelRecord
 from kcrashd.sources.journal import next_record, open_kernel_reader
 
 # What systemd 252 and the kernel log while a boot ends on purpose. journald writes
@@ -93,19 +93,37 @@ def previous_boot(boots: List[Boot], current_boot_id: Optional[str]) -> Optional
     return boots[-1] if boots else None
 
 
-def kernel_records(directory: Optional[str], boot_id: str) -> List[KernelRecord]:
-    """The kernel messages of one boot, in journal order."""
+def kernel_records(directory: Optional[str], boot_id: str) -> Iterator[KernelRecord]:
+    """The kernel messages of one boot, in journal order, one at a time (a boot's kernel
+    log may be millions of lines: never a list)."""
     reader = open_kernel_reader(directory)
     try:
         reader.add_match(f"_BOOT_ID={boot_id}")
-        records = []
         while True:
             record = next_record(reader)
             if record is None:
-                return records
-            records.append(record)
+                return
+            yield record
     finally:
         reader.close()
+
+
+def boot_reports(
+    directory: Optional[str], boot_id: str, gap_seconds: float = 5.0, max_report_lines: int = 500
+) -> Tuple[List[CrashReport], int]:
+    """(crash reports, messages read) of one boot's kernel log, streamed through the
+    incremental parser; the reports in the order they start."""
+    from kcrashd.parse import Assembler
+
+    assembler = Assembler(gap_seconds=gap_seconds, max_report_lines=max_report_lines)
+    reports: List[CrashReport] = []
+    messages = 0
+    for record in kernel_records(directory, boot_id):
+        messages += 1
+        reports.extend(assembler.feed(record))
+    reports.extend(assembler.flush())
+    reports.sort(key=lambda r: r.first_line or 0)
+    return reports, messages
 
 
 def boot_end(directory: Optional[str], boot_id: str, tail: int = TAIL_ENTRIES) -> BootEnd:
@@ -136,14 +154,3 @@ def _text(reader: Any, field: str) -> Optional[str]:
         return reader._get(field).decode("utf-8", "replace")
     except KeyError:
         return None
-
-
-def records_to_text(records: List[KernelRecord]) -> str:
-    """Kernel records as dmesg lines (`[  12.345678] message`) for the parser."""
-    lines = []
-    for r in records:
-        if r.monotonic_us is not None:
-            lines.append(f"[{r.monotonic_us / 1e6:12.6f}] {r.message}")
-        else:
-            lines.append(r.message)
-    return "\n".join(lines) + ("\n" if lines else "")

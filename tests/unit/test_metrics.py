@@ -228,7 +228,7 @@ def test_job_writes_textfile_and_serves(state, tmp_path):
         port = ctx.memory["metrics"]["server"].port
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
             served = resp.read().decode()
-        assert served.startswith("# HELP kcrashd_alerts_total")
+        assert served == text and "\n# HELP kcrashd_alerts_total " in served
         assert "kcrashd_incidents_total 1\n" in served
         # Turning the endpoint off on reload closes it.
         ctx.config = config.from_dict({"metrics": {"textfile_directory": str(textdir)}})
