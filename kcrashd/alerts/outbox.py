@@ -374,11 +374,7 @@ def enqueue(
         "boot_id, incident_id, queued) VALUES(?,?,?,?,?,?,?,?,?)",
         (
             alert_id,
-            alert.type,
-            int(alert.severity),
-            alert.summary,
-            alert.dedup_key,
-            json.dumps(dict(alert.fields), sort_keys=True),
+            *alert_store.alert_columns(alert),
             boot_id,
             incident_id,
             time.time() if now is None else now,
@@ -389,16 +385,11 @@ def enqueue(
 
 def write_entry(conn: Any, entry: Entry) -> None:
     c = getattr(conn, "conn", conn)
-    a = entry.alert
     c.execute(
         f"INSERT OR REPLACE INTO outbox({_COLS}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             entry.alert_id,
-            a.type,
-            int(a.severity),
-            a.summary,
-            a.dedup_key,
-            json.dumps(dict(a.fields), sort_keys=True),
+            *alert_store.alert_columns(entry.alert),
             entry.boot_id,
             entry.incident_id,
             entry.queued,

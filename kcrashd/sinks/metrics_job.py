@@ -147,7 +147,9 @@ def _snapshot_families(state_dir: Optional[str]) -> List[Family]:
 
 def _number(status: Mapping[str, Any], key: str) -> Optional[float]:
     value = status.get(key)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
         return float(value)
     return None
 
@@ -169,24 +171,18 @@ def _status_families(status: Mapping[str, Any]) -> List[Family]:
     if value is not None:
         start.add(value)
     fams.append(start)
-    owed = Family(
-        "kcrashd_alerts_owed",
-        "gauge",
-        "Alerts not yet stored by journald (sent again until they are).",
-    )
-    raw_owed = status.get("alerts_owed")
-    if isinstance(raw_owed, dict) and isinstance(raw_owed.get("count"), int):
-        owed.add(raw_owed["count"])
-    fams.append(owed)
-    degraded = Family(
-        "kcrashd_state_degraded",
-        "gauge",
-        "1 while the state database cannot be written (state kept in memory).",
-    )
-    raw_state = status.get("state")
-    if isinstance(raw_state, dict) and "degraded" in raw_state:
-        degraded.add(1 if raw_state.get("degraded") else 0)
-    fams.append(degraded)
+    for name, help_text, section, key in (
+        ("kcrashd_alerts_owed", "Alerts journald has not stored yet (sent again until it has).",
+         "alerts_owed", "count"),
+        ("kcrashd_state_degraded", "1 while the state database cannot be written (state kept"
+         " in memory).", "state", "degraded"),
+    ):  # fmt: skip
+        fam = Family(name, "gauge", help_text)
+        nested = status.get(section)
+        value = _number(nested, key) if isinstance(nested, dict) else None
+        if value is not None:
+            fam.add(value)
+        fams.append(fam)
     jobs = Family("kcrashd_job_up", "gauge", "1 when the job's last run succeeded.")
     raw_jobs = status.get("jobs")
     items = raw_jobs.items() if isinstance(raw_jobs, dict) else []

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from kcrashd.model import Alert, Severity
-from kcrashd.store.state import SchemaTooNew, StateDB, transaction
+from kcrashd.store.state import SchemaTooNew, StateDB, file_identity, set_meta, transaction
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def open_state(path: str) -> Tuple[StateDB, Optional[Problem], bool]:
     one made; when that is impossible too (full or read-only disk, immutable file), the
     StateDB is an in-memory copy (on_disk False) that StateWriter writes back later."""
     try:
-        return StateDB(path, check=True), None, True
+        return _open_writable(path), None, True
     except Exception as exc:
         if not storage_error(exc):
             raise
@@ -108,13 +108,26 @@ def open_state(path: str) -> Tuple[StateDB, Optional[Problem], bool]:
         else:
             log.warning("moved the unusable state database to %s; starting a fresh one", moved)
             try:
-                return StateDB(path, check=True), Problem(kind, error, moved), True
+                return _open_writable(path), Problem(kind, error, moved), True
             except Exception as exc:
                 if not storage_error(exc):
                     raise
                 kind, error = classify(exc), f"{type(exc).__name__}: {exc}"
                 return _memory_copy(None, path), Problem(kind, error, moved), False
     return _memory_copy(path, path), Problem(kind, error), False
+
+
+def _open_writable(path: str) -> StateDB:
+    """StateDB(path), checked, and shown to take a write (an immutable file, one kcrashd
+    may read but not write, or a read-only mount opens fine and fails later)."""
+    state = StateDB(path, check=True)
+    try:
+        with state.transaction() as c:
+            set_meta(c, "opened", repr(time.time()))
+    except BaseException:
+        state.close()
+        raise
+    return state
 
 
 def _memory_copy(source: Any, path: str) -> StateDB:
@@ -274,7 +287,7 @@ class StateWriter:
                     work(c)
         self.state.conn = disk
         self.disk = disk
-        self.state.identity = _identity(self.path)
+        self.state.identity = file_identity(self.path)
         mem.close()
 
     def _reopen_disk(self) -> sqlite3.Connection:
@@ -282,14 +295,14 @@ class StateWriter:
         else the damaged one moved aside and a fresh one made."""
         self._close_disk()
         try:
-            fresh = StateDB(self.path, check=True)
+            fresh = _open_writable(self.path)
         except Exception as exc:
             if not storage_error(exc) or classify(exc) in ("full", "locked"):
                 raise
             moved = move_aside(self.path)
             log.warning("moved the unusable state database to %s", moved)
             self.problem = Problem(classify(exc), f"{type(exc).__name__}: {exc}", moved)
-            fresh = StateDB(self.path, check=True)
+            fresh = _open_writable(self.path)
         self.overflowed = True  # whatever is in that file, the image in memory is the truth
         return fresh.conn
 
@@ -321,14 +334,6 @@ class StateWriter:
             pass
         if self.disk is not None and self.disk is not self.state.conn:
             self._close_disk()
-
-
-def _identity(path: str) -> Optional[tuple]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
 
 
 def degraded_alert(path: str, problem: Problem, on_disk: bool) -> Alert:

@@ -124,7 +124,7 @@ class StateDB:
         except BaseException:
             self.conn.close()
             raise
-        self.identity = _identity(path)
+        self.identity = file_identity(path)
         self.alert_key: Optional[bytes] = None  # kcrashd.store.secret.alert_key
         self.alert_key_problem: Optional[str] = None
         if path != ":memory:":
@@ -151,7 +151,7 @@ class StateDB:
     def replaced(self) -> bool:
         """Whether the file at self.path is no longer the one this connection has open
         (moved aside as corrupt and made anew by the daemon's main thread)."""
-        return self.path != ":memory:" and _identity(self.path) != self.identity
+        return self.path != ":memory:" and file_identity(self.path) != self.identity
 
     def get_meta(self, key: str) -> Optional[str]:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -222,7 +222,8 @@ def _move_v1_pending(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM meta WHERE key=?", (key,))
 
 
-def _identity(path: str) -> Optional[tuple]:
+def file_identity(path: str) -> Optional[tuple]:
+    """(device, inode) of the file at path, None when there is none."""
     try:
         st = os.stat(path)
     except OSError:

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,41 +24,11 @@ from kcrashd.alerts.types import message_id
 from kcrashd.store.positions import Position, save_position
 from kcrashd.store.state import StateDB
 from tests.conftest import PROJECT, journal_entries, write_kmsg
+from tests.faults.harness import Notify, default_config, oops_lines
 
 pytestmark = [pytest.mark.journald, pytest.mark.root]
 
 CRASH = message_id("crash_report")
-WATCHERS = ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
-
-
-def oops_lines(tag: str, address: str = "0000000000000000") -> List[str]:
-    fn = f"kct_{tag}_read"
-    return [
-        f"BUG: kernel NULL pointer dereference, address: {address}",
-        "#PF: supervisor read access in kernel mode",
-        "#PF: error_code(0x0000) - not-present page",
-        "PGD 0 P4D 0",
-        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
-        f"CPU: 1 PID: 4242 Comm: kct{tag[:8]} Tainted: G           O       6.1.0-13-amd64 #1"
-        "  Debian 6.1.55-1",
-        "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1"
-        " 04/01/2014",
-        f"RIP: 0010:{fn}+0x15/0x30 [kct_mod]",
-        "Code: 48 89 e5 41 54 53 48 8b 47 10 <48> 8b 00 5b 41 5c 5d c3 cc cc cc cc 00 00 00 00",
-        "RSP: 0018:ffffb4c1c0d3fe08 EFLAGS: 00010246",
-        "RAX: 0000000000000000 RBX: ffff9a0c4b1e2000 RCX: 0000000000000000",
-        "Call Trace:",
-        " <TASK>",
-        f" {fn}+0x15/0x30 [kct_mod]",
-        " vfs_read+0xb0/0x2c0",
-        " ksys_read+0x5f/0xe0",
-        " do_syscall_64+0x3b/0x90",
-        " entry_SYSCALL_64_after_hwframe+0x64/0xce",
-        " </TASK>",
-        "Modules linked in: kct_mod(O) nft_chain_nat xt_MASQUERADE nf_nat",
-        "CR2: 0000000000000000",
-        "---[ end trace 0000000000000000 ]---",
-    ]
 
 
 def journal_tail_cursor() -> Optional[str]:
@@ -87,32 +56,6 @@ def start_at_journal_end(state_dir: Path) -> None:
         boot = cursor.split("b=")[1].split(";")[0]
         save_position(c, "journal", Position(cursor, boot))
     db.close()
-
-
-class Notify:
-    """A NOTIFY_SOCKET like systemd's, to see READY=1 / STATUS= / WATCHDOG=1."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = str(path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.path)
-        self.messages: List[str] = []
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while not any(text in m for m in self.messages):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.sock.settimeout(left)
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except socket.timeout:
-                return False
-        return True
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 class Daemon:
@@ -177,20 +120,6 @@ class Daemon:
             if want(rows) or time.monotonic() > deadline:
                 return rows
             time.sleep(0.1)
-
-
-def default_config(tmp: Path) -> str:
-    hooks = tmp / "hooks.d"
-    hooks.mkdir(exist_ok=True)
-    # Other parts' jobs are off: these tests are about following the kernel log.
-    return (
-        f"hooks:\n  directory: {hooks}\n"
-        "journal:\n  report_gap_seconds: 1.0\n"
-        "checks:\n  interval_hours: 0\n"
-        "postmortem:\n  enabled: false\n"
-        "metrics:\n  textfile_directory: null\n"
-        "watchers:\n" + "".join(f"  {w}:\n    enabled: false\n" for w in WATCHERS)
-    )
 
 
 DEVKMSG = Path("/proc/sys/kernel/printk_devkmsg")
