@@ -5,6 +5,7 @@ Each scenario (tests/faults/scenarios.py) runs `kcrashd run` against a private j
 its own mount namespace, with oopses written to the real /dev/kmsg:
 
 - journald SIGKILLed 0-400 ms after an oops (--trials, default 30): alerts lost, duplicated
+- journald stopped while an alert is sent: `kcrashd status` says it is owed; stored once
 - the state directory on a full 2 MB tmpfs: the crash alert, the daemon, the recovery
 - each damaged state.db variant: the daemon up, one alert, a fresh DB, no re-sends
 - entries forged by a non-root user (with the id a user can compute, and with the real id)
@@ -40,6 +41,13 @@ def _kill(r: Dict[str, Any]) -> str:
         f"{r['lost']} lost, {r['duplicated']} duplicated of {r['trials']} "
         f"(oopses journald itself lost: {r['oops_lost_by_journald']}); "
         f"daemon {'up' if r['daemon_alive'] else 'DOWN'}"
+    )
+
+
+def _stopped(r: Dict[str, Any]) -> str:
+    return (
+        f"status while stopped: {r['status_line'] or 'nothing owed'}; alerts once journald "
+        f"went on: {r['alerts']}; owed after: {r['owed_after']}"
     )
 
 
@@ -108,6 +116,11 @@ def plan(args: argparse.Namespace) -> List[Dict[str, Any]]:
             "scenario": "journald_kill",
             "params": kill,
             "rows": [(f"journald SIGKILLed 0-400 ms after an oops, {args.trials} trials", _kill)],
+        },
+        {
+            "scenario": "journald_stopped",
+            "params": {"seconds": 8},
+            "rows": [("journald stopped (SIGSTOP) 8 s while an alert is sent", _stopped)],
         },
         {
             "scenario": "full_disk",

@@ -120,6 +120,15 @@ class Frame:
         return asdict(self)
 
 
+# Every kind a CrashReport can have: DESIGN.md section 6, and "alloc_failure" (a page or
+# vmalloc allocation failure with its stack dump: memory pressure, not a crash).
+REPORT_KINDS = (
+    "oops", "page_fault", "gpf", "bug", "warning", "panic", "kasan", "kfence", "kmsan",
+    "kcsan", "ubsan", "lockdep", "soft_lockup", "hard_lockup", "hung_task", "rcu_stall",
+    "memory_leak", "exception", "oom_kill", "mce", "io_error", "alloc_failure",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class CrashReport:
     """One kernel crash report (DESIGN.md section 6). Fields are None where absent."""

@@ -14,12 +14,13 @@ cd "$(dirname "$0")/.."
 # What the program needs at run time and to build systemd-python.
 RUNTIME_APT=(python3 python3-venv python3-dev gcc pkg-config libsystemd-dev libudev1 smartmontools)
 # What the test suite uses: a real journald and journal-remote, nspawn and debootstrap for the
-# install test, the Debian and RPM tool chains, promtool, and Debian's python3-* libraries
-# that the package must run with.
+# install and fleet tests (iproute2 for the fleet test's private network), the Debian and RPM
+# tool chains, promtool and amtool (prometheus-alertmanager: installed, not started), and
+# Debian's python3-* libraries that the package must run with.
 TEST_APT=(systemd systemd-journal-remote systemd-container debootstrap dpkg-dev debhelper
           dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian rpm rpmlint
-          prometheus python3-systemd python3-pyudev python3-psutil python3-yaml
-          python3-prometheus-client kmod util-linux procps cpio man-db)
+          prometheus prometheus-alertmanager python3-systemd python3-pyudev python3-psutil
+          python3-yaml python3-prometheus-client kmod util-linux procps cpio man-db iproute2)
 
 apt_install() {
     local missing=()
@@ -56,7 +57,7 @@ case "${1:-}" in
         .venv/bin/ruff format --check kcrashd tests benchmarks
         exec .venv/bin/python -m pytest -q "$@" ;;
     bench)
-        shift; setup "${TEST_APT[@]}" kdump-tools
+        shift; setup "${TEST_APT[@]}" kdump-tools time
         for b in benchmarks/bench_*.py; do echo "== $b"; .venv/bin/python "$b"; done ;;
     *) sed -n '2,8p' "$0"; exit 2 ;;
 esac

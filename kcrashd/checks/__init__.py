@@ -1,7 +1,9 @@
 """Readiness checks: is this host ready to capture a kernel crash?
 
 `run_checks(root, runner, config, only=None) -> List[Result]`; one module per check in
-`checklist/`, listed in `registry.CHECKS`; job.py is the daemon job that runs them.
+`checklist/`, except the checks that judge one sysctl, which are rows of the declarative
+table `checklist/sysctls.py` (judged by `sysctl_check.py`); all are listed in
+`registry.CHECKS`; job.py is the daemon job that runs them.
 
 May import model, config and host (readers return values, checks judge them); never
 sources, alerts, daemon or cli.

@@ -25,6 +25,7 @@ from kcrashd.host import (
     kernel_features,
     kexec,
     meminfo,
+    mounts,
     pstore_info,
     services,
     sysfs,
@@ -153,8 +154,8 @@ class HostView:
         return "kdump.service" if self.family == distro.RHEL else "kdump-tools.service"
 
     @cached
-    def boot_config(self) -> bootloader.BootConfig:
-        return bootloader.read_boot_config(self.root, self.release or "")
+    def boot_path(self) -> bootloader.BootPath:
+        return bootloader.read_boot_path(self.root, self.release or "")
 
     # --- plain files -----------------------------------------------------------------------
 
@@ -177,8 +178,8 @@ class HostView:
     def free_and_size(self, path: str) -> Tuple[int, int]:
         return files.free_and_size(self.root, path)
 
-    def mount_of(self, path: str) -> Optional[Tuple[str, str]]:
-        return files.mount_of(self.root.read_optional("/proc/mounts") or "", path)
+    def mount_of(self, path: str) -> Optional[mounts.Mount]:
+        return mounts.mount_of(self.root, files.resolve(self.root, path))
 
     # --- dumps, logs, analysis ---------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """The readiness job: run the checks in the daemon, alert on the verdict and its changes.
 
-At start it sends one readiness_summary ("kcrashd started: 2 critical, 3 warnings: ...").
+At start it sends one readiness_summary ("kcrashd started: 2 critical, 3 warnings: ...") that
+also names the CRIT and WARN checks and the running kernel in their own fields, so that
+`kcrashd fleet` can tell across hosts which check is CRIT where and when a kernel changed.
 Every run compares each check with its last stored status (the check_results table, which
 survives restarts and reboots: a kernel update that leaves kdump unloaded shows up at the
 next start) and sends readiness_degraded or readiness_improved per check that changed.
@@ -34,23 +36,30 @@ def store(conn, results: Sequence[Result], now: float) -> None:
         )
 
 
-def summary_alert(results: Sequence[Result]) -> Alert:
+def summary_alert(results: Sequence[Result], kernel: Optional[str] = None) -> Alert:
+    """`kernel`: the running kernel's release (absent when it cannot be read)."""
     from kcrashd.checks.verdict import counts, exit_code, summary_sentence
 
     c = counts(results)
     severity = Severity.ERR if c["CRIT"] else Severity.WARNING if c["WARN"] else Severity.INFO
     sentence = summary_sentence(results)
+    fields = {
+        "summary": sentence,
+        "critical": str(c["CRIT"]),
+        "warnings": str(c["WARN"]),
+        "errors": str(c["ERROR"]),
+        "exit_code": str(exit_code(results)),
+        # comma-separated check ids ("" for none): the fleet view counts hosts per check
+        "crit_checks": ",".join(r.check_id for r in results if r.status is Status.CRIT),
+        "warn_checks": ",".join(r.check_id for r in results if r.status is Status.WARN),
+    }
+    if kernel:
+        fields["kernel"] = kernel
     return Alert(
         type="readiness_summary",
         severity=severity,
         summary=f"kcrashd started: {sentence}",
-        fields={
-            "summary": sentence,
-            "critical": str(c["CRIT"]),
-            "warnings": str(c["WARN"]),
-            "errors": str(c["ERROR"]),
-            "exit_code": str(exit_code(results)),
-        },
+        fields=fields,
         dedup_key="readiness_summary",
     )
 
@@ -110,7 +119,8 @@ class ReadinessJob:
         previous = load_previous(conn)
         alerts: List[Alert] = []
         if not memory.get("started"):
-            alerts.append(summary_alert(results))
+            kernel = ctx.root.read_value("/proc/sys/kernel/osrelease")
+            alerts.append(summary_alert(results, kernel))
         alerts += change_alerts(results, previous)
         with ctx.state.transaction() as tx:
             store(tx, results, time.time())

@@ -1,8 +1,9 @@
 """The explicit registry of readiness checks, in display order.
 
-Every module in kcrashd/checks/checklist/ is listed here exactly once (a test asserts it),
-and every check id of the reference index (readiness-checks.md section 8) is either here or
-in NOT_IMPLEMENTED with the reason.
+Every module in kcrashd/checks/checklist/ is listed here exactly once, and so is every row of
+the declarative sysctl table (checklist/sysctls.py); a test asserts both. Every check id of
+the reference index (readiness-checks.md section 8) is either here or in NOT_IMPLEMENTED
+with the reason.
 """
 
 from __future__ import annotations
@@ -36,16 +37,10 @@ from kcrashd.checks.checklist import (
     kexec_load_policy,
     kexec_support,
     kfence,
-    kptr_restrict,
     netconsole,
     nmi_panic,
     oops_warn_counts,
-    panic_on_oom,
-    panic_on_oops,
-    panic_on_rcu_stall,
-    panic_on_warn,
     panic_print,
-    panic_timeout,
     post_notifiers,
     previous_dumps,
     pstore_archival,
@@ -53,9 +48,9 @@ from kcrashd.checks.checklist import (
     ramoops_config,
     softlockup_panic,
     state_directory,
-    sysrq_dump,
     vmcoreinfo,
 )
+from kcrashd.checks.checklist.sysctls import BY_ID as SYSCTL
 
 # (area key, heading), in display order.
 AREAS = (
@@ -92,17 +87,17 @@ CHECKS = (
     dump_space,
     previous_dumps,
     # D. panic path
-    panic_timeout,
-    panic_on_oops,
+    SYSCTL["panic_timeout"],
+    SYSCTL["panic_on_oops"],
     softlockup_panic,
     hardlockup_panic,
     hung_task_panic,
-    panic_on_warn,
+    SYSCTL["panic_on_warn"],
     nmi_panic,
-    panic_on_rcu_stall,
-    panic_on_oom,
-    sysrq_dump,
-    kptr_restrict,
+    SYSCTL["panic_on_rcu_stall"],
+    SYSCTL["panic_on_oom"],
+    SYSCTL["sysrq_dump"],
+    SYSCTL["kptr_restrict"],
     post_notifiers,
     panic_print,
     # E. kernel health

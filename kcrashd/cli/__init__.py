@@ -26,6 +26,7 @@ COMMANDS = (
     ("incidents", "incidents_cmd", "crash history across boots"),
     ("snapshot", "snapshot_cmd", "pre-crash state captures"),
     ("postmortem", "postmortem_cmd", "analyse the previous boot now"),
+    ("fleet", "fleet_cmd", "crashes and readiness across the hosts in a (remote) journal"),
     ("config", "config_cmd", "validate or print the effective configuration"),
 )
 

@@ -1,4 +1,4 @@
-"""File metadata under a root: symlink targets, mtimes, writability, mount of a path."""
+"""File metadata under a root: symlink targets, mtimes, writability, free space."""
 
 from __future__ import annotations
 
@@ -39,21 +39,6 @@ def free_and_size(root: Root, host_path: str) -> Tuple[int, int]:
     """(bytes available to unprivileged writers ... as f_bavail, filesystem size) at a path."""
     st = root.statvfs(existing_parent(root, host_path))
     return st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize
-
-
-def mount_of(mounts_text: str, host_path: str) -> Optional[Tuple[str, str]]:
-    """(mount point, fstype) of the longest /proc/mounts entry containing host_path."""
-    best = None
-    for line in mounts_text.splitlines():
-        f = line.split()
-        if len(f) < 3:
-            continue
-        mp = f[1].replace("\\040", " ")
-        if (host_path == mp or host_path.startswith(mp.rstrip("/") + "/")) and (
-            best is None or len(mp) > len(best[0])
-        ):
-            best = (mp, f[2])
-    return best
 
 
 def resolve(root: Root, host_path: str, max_hops: int = 20) -> str:

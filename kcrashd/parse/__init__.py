@@ -4,6 +4,11 @@
 incrementally, one KernelRecord at a time, for the daemon; `Assembler.wants(message)` says
 whether a line can matter to it, so a reader may skip the rest of a large backlog unfed.
 Taint decoding is in `taint`.
+
+The pieces: headers (which line starts a report), prefix (console/syslog prefixes), assembler
+(report boundaries), scan and frames (the lines of one report), recipes, guilty, rules and
+infrastructure (the guilty function), demangle (Rust symbols), title, signature, details
+(OOM/MCE/I/O fields), report (the CrashReport).
 The names are resolved lazily so that importing `kcrashd.parse.taint` (the readiness check
 does) does not compile the whole parser's regular expressions.
 

@@ -17,9 +17,10 @@ import time
 from typing import Any, Dict, List, Optional, Pattern, Tuple
 
 from kcrashd.model import CrashReport, KernelRecord
-from kcrashd.parse.headers import _UPPER_KEYS, LOWER_KEYS, Header, classify, may_start_report
+from kcrashd.parse.headers import _UPPER_KEYS, LOWER_KEYS, Header, classify
 from kcrashd.parse.prefix import strip_prefix
 from kcrashd.parse.report import build
+from kcrashd.parse.title import normalize
 
 MAX_LINE = 4096  # longer lines are cut: no kernel report line is anywhere near this
 MAX_OPEN = 8  # reports open at once (one per CPU/task context); the oldest is closed first
@@ -41,12 +42,21 @@ _INTERLEAVED = re.compile(r"\[ *\d+\.\d{3,}\]|printk messages dropped")
 _OOM_DONE = re.compile(r"Killed process \d+")
 _SANITIZERS = ("kasan", "kfence", "kmsan", "kcsan", "ubsan")
 # One-line kinds: a run of their lines is one report; any other line ends it.
-_RUN_KINDS = ("io_error", "mce")
+_RUN_KINDS = ("io_error",)
+# A machine check prints its "[Hardware Error]" lines, sometimes a few others (TSC, the
+# "CPUs not responding" notice), then the panic that follows a fatal one: the report goes on
+# through up to this many other lines in a row.
+MCE_OTHER_LINES = 6
 YOUNG_LINES = 6
 _REPLAYING = "** replaying previous printk message **"
 _STACKISH = re.compile(r"\s*(?:Call Trace|RIP:|pc :|PC is at|\[<|backtrace:|Backtrace:|\S+\+0x)")
 _GENERIC = ("bug", "warning", "info")
 _PRINTF = re.compile(r"%[-#0-9.]*[sdxuilpc]")
+# WARN()'s line, and the x86 frame-pointer unwinder's own one-line reports
+# (arch/x86/kernel/unwind_frame.c: "WARNING: kernel stack regs at ... has bad 'bp' value")
+_WARN_LINE = re.compile(
+    r"WARNING: (?:CPU: \d+ PID: \d+ at |at |kernel stack (?:regs|frame pointer) at )"
+)
 _LOWER = re.compile(r"[a-z]")
 # Characters by rising frequency in kernel log text (roughly: rare upper case, then English).
 _RARE_FIRST = "zqjxZQJXYWVKGBFHLMNPUCDOASTREI,kvbywgfpmucldhrsnioate"
@@ -88,6 +98,8 @@ class _Open:
         "ended",
         "tail",
         "nmi",
+        "quiet",
+        "repeats",
     )
 
     def __init__(self, header: Header, col: int, ctx: Optional[str], lineno: int) -> None:
@@ -105,6 +117,8 @@ class _Open:
         self.ended = False
         self.tail = 0
         self.nmi = False
+        self.quiet = 0  # other lines in a row (machine checks)
+        self.repeats = 1  # times a one-line report was printed in a row
 
 
 class Assembler:
@@ -132,7 +146,7 @@ class Assembler:
         if record.lost_before:
             self.lost_lines()
         msg = record.message
-        if not self._open and not may_start_report(msg):
+        if not self._open and _WANTED.search(msg) is None:
             return []
         return self._feed(msg, self._n, record)
 
@@ -204,8 +218,12 @@ class Assembler:
             target = self._route(st.context)
         if hit is not None:
             header, col = hit
-            if target is not None and self._absorbs(target, header):
+            if target is not None and self._repeats(target, header, col, text):
+                target.repeats += 1
                 self._append(target, text, lineno, record, ts)
+            elif target is not None and self._absorbs(target, header):
+                self._append(target, text, lineno, record, ts)
+                target.quiet = 0
                 if header.kind == "panic":
                     target.panicked = True
                 self._check_end(target, text)  # "---[ end Kernel panic" reads as a header
@@ -225,6 +243,12 @@ class Assembler:
                     out.extend(self._close(target))
             elif target.header.kind in _RUN_KINDS:
                 out.extend(self._close(target))
+            elif target.header.kind == "mce":
+                target.quiet += 1
+                if target.quiet > MCE_OTHER_LINES:
+                    out.extend(self._close(target))
+                else:
+                    self._append(target, text, lineno, record, ts)
             else:
                 self._append(target, text, lineno, record, ts)
                 self._check_end(target, text)
@@ -255,12 +279,24 @@ class Assembler:
         return None
 
     @staticmethod
+    def _repeats(target: _Open, header: Header, col: int, text: str) -> bool:
+        """A one-line report printed again, word for word but for numbers and addresses
+        ("BUG: Bad rss-counter state" for each counter, a repeated notice): one report."""
+        if target.ended or header != target.header or len(target.lines) != target.repeats:
+            return False
+        first = target.lines[0][target.col :]
+        return normalize(first) == normalize(text[col:])
+
+    @staticmethod
     def _absorbs(target: _Open, header: Header) -> bool:
         """Whether a header line belongs inside the open report rather than starting one."""
         if target.ended:
             # past its end marker only the panic echo still belongs to it
             return header.kind == "panic"
         if header.inner:
+            return True
+        if target.header.name == "slub" and header.name == "info":
+            # SLUB object debugging (mm/slub.c) printed its details as "INFO:" lines before 5.x
             return True
         if header.name == "leak" and target.header.name == "leak":
             # "kmemleak: N new suspected", "BUG: memory leak", "unreferenced object" are one
@@ -338,11 +374,20 @@ class Assembler:
             corrupted=r.corrupted,
             panicked=r.panicked,
             meta=r.meta,
+            extra_details={"repeats": r.repeats} if r.repeats > 1 else None,
         )
-        # A bare "BUG:"/"WARNING:" line with no trace, RIP or CPU/PID line that reads like an
-        # unformatted printf or a shouted (all-caps) copy is another program's console noise.
-        if r.header.name in _GENERIC and not (rep.frames or rep.rip or rep.pid is not None):
-            head = lines[0][r.col :] if lines else ""
-            if _PRINTF.search(head) or not _LOWER.search(head):
-                return []
+        bare = not (rep.frames or rep.rip or rep.pid is not None)
+        if r.header.name in _GENERIC and bare and _noise(lines[0][r.col :], r.header.name):
+            return []
         return [rep]
+
+
+def _noise(head: str, name: str) -> bool:
+    """A bare "BUG:"/"WARNING:"/"INFO:" line with no trace, RIP or CPU/PID line that reads
+    like an unformatted printf or a shouted (all-caps) copy is another program's console
+    noise; a stackless "WARNING: <message>" that is not WARN()'s own line (kernel/panic.c
+    __warn: "WARNING: CPU: 0 PID: 1 at <file>:<line> ...", before 3.12 "WARNING: at ...") or
+    the unwinder's is a pr_warn() notice, not a report."""
+    if _PRINTF.search(head) or not _LOWER.search(head):
+        return True
+    return name == "warning" and not _WARN_LINE.search(head)

@@ -18,9 +18,11 @@ _OOM_KILLED = re.compile(
     r"(?:.*?oom_score_adj:(?P<adj>-?\d+))?"
 )
 _OOM_KILL_OLD = re.compile(r"[Oo]ut of memory: Kill process (?P<pid>\d+) \((?P<comm>[^)]*)\)")
+# arch/x86/kernel/cpu/mce/core.c print_mce(): "CPU 2: Machine Check Exception: 5 Bank 5: <status>";
+# 2.6 padded the MCG status: "CPU 0: Machine Check Exception:                4 Bank 4: ..."
 _MCE_BANK = re.compile(
-    r"CPU:? (?P<cpu>\d+):? Machine Check(?: Exception)?:? (?P<code>\d+)? ?Bank (?P<bank>\d+):? "
-    r"(?P<status>[0-9a-fA-F]{8,16})"
+    r"CPU:? (?P<cpu>\d+):? Machine Check(?: Exception)?:?\s+(?:(?P<code>[0-9a-fA-F]+)\s+)?"
+    r"Bank (?P<bank>\d+):? (?P<status>[0-9a-fA-F]{8,16})"
 )
 _MCE_ADDR = re.compile(r"\bADDR (?P<addr>[0-9a-fA-F]+)")
 _GHES_SEV = re.compile(r"event severity: (?P<sev>\w+)")

@@ -34,18 +34,22 @@ _UPPER_KEYS = (
     "EDAC ",
     "Oops",
     "Kernel ",
+    # warn_alloc() decodes the gfp mask: "page allocation failure: ..., mode:0x40cc0(GFP_KERNEL)"
+    "GFP_",
+    "Out of memory",
+    "Memory cgroup out of memory",
 )
 LOWER_KEYS = (
     "general protection",
     "stack segment",
     "anic",
-    "divide error",
+    "divid",  # "divide error:" and "divide_error:"; str.find is fastest on a rare last letter
     "invalid opcode",
     "int3:",
     "unregister_netdevice",
     "fatal error:",
     "oom-kill",
-    "ut of memory",
+    "allocation failure",  # 3.x: "page allocation failure: order:1, mode:0x20", no names
     "error, dev",
     "suspected memory leak",
     "unreferenced object",
@@ -132,7 +136,18 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         False,
     ),
     ("kernel_bug", "bug", r"[Kk]ernel BUG(?: at)?", None, False),
-    ("slub", "bug", r"BUG [\w.:-]+ \((?:Not t|T)ainted[^)]*\): ", r": kasan: bad access", False),
+    (
+        # mm/slub.c slab_bug(): "BUG kmalloc-64 (Not tainted): Poison overwritten"; before
+        # 2.6.37 without the taint part, so the message itself must be one of SLUB's
+        "slub",
+        "bug",
+        r"BUG [\w.:-]+ \((?:Not t|T)ainted[^)]*\): |^BUG [\w.:-]+: (?:(?:Right |Left )?Redzone"
+        r" overwritten|Poison overwritten|(?:Object )?[Pp]adding overwritten|Object already free"
+        r"|Freepointer corrupt|Freechain corrupt|Invalid object pointer|Not a valid slab page"
+        r"|Wrong (?:object count|number of objects)|Objects remaining|Attempt to free object)",
+        r": kasan: bad access",
+        False,
+    ),
     ("bug", "bug", r"(?<!\w)BUG: ", r"ODEBUG|_BUG: |BUG: KASAN|sanity check failed", False),
     (
         "lockdep_warning",
@@ -140,7 +155,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         r"(?:WARNING|INFO): (?:\S+/\d+ )?(?:possible circular locking|possible recursive locking"
         r"|inconsistent lock state|suspicious RCU usage|bad unlock balance|held lock freed"
         r"|lock held when returning|still has locks held|possible irq lock inversion"
-        r"|\w+-safe -> \w+-unsafe|nested lock was not taken|lock held by|lockdep bfs"
+        r"|\w+-safe -> \w+-unsafe|[Nn]ested lock was not taken|lock held by|lockdep bfs"
+        r"|bad contention detected"
         r"|trying to register non-static key)",
         None,
         False,
@@ -151,7 +167,7 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "warning",
         r"(?<!\w)WARNING: ",
         r"WARNING: /etc/ssh|mand mount option|Unprivileged eBPF"
-        r"|Speculative|WARNING: See https?:|kernel not compiled with|ath10k USB support"
+        r"|Speculative|WARNING: See https?:|kernel not compiled with"
         # a subsystem's notice ("RETBleed: WARNING: ..."): WARN() lines start with the word
         r"|^(?!WARNING)[^\[\]]{1,60}?: WARNING: (?!CPU: \d|at \S+:\d)",
         False,
@@ -187,7 +203,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     ),
     ("stack_segment", "exception", r"stack segment: ", None, False),
     ("double_fault", "exception", r"PANIC: double fault|double fault: ", None, True),
-    ("divide_error", "exception", r"divide error: ", r"trap divide error", False),
+    # arch/x86/kernel/traps.c: "divide error: 0000 [#1]" (some kernels: "divide_error:")
+    ("divide_error", "exception", r"divide[ _]error: ", r"trap divide error", False),
     ("invalid_opcode", "exception", r"invalid opcode: ", r"trap invalid opcode", True),
     ("int3", "exception", r"(?:^|Oops: )int3: ", None, False),
     ("arm_internal", "exception", r"Internal error: ", None, True),
@@ -197,7 +214,23 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     ("rust_panic", "panic", r"rust_kernel: panicked", None, False),
     ("trusty", "panic", r"trusty: panic", None, False),
     ("unregister", "hung_task", r"unregister_netdevice: waiting for", None, True),
-    ("vfs", "bug", r"VFS: Close: file count is zero|VFS: Busy inodes after unmount", None, False),
+    (
+        "vfs",
+        "bug",
+        r"VFS: Close: file count is (?:zero|0)|VFS: Busy inodes after unmount",
+        None,
+        False,
+    ),
+    (
+        # mm/page_alloc.c warn_alloc(): "<comm>: page allocation failure: order:4, mode:..." (2.6:
+        # "page allocation failure. order:1"); mm/vmalloc.c: "vmalloc error: size ..." (6.x),
+        # "vmalloc: allocation failure: N bytes" (4.x-5.x); each followed by a stack dump
+        "alloc_failure",
+        "alloc_failure",
+        r": page allocation failure[.:] order:|: vmalloc(?: error: size|: allocation failure:)",
+        None,
+        False,
+    ),
     ("oom", "oom_kill", r"invoked oom-killer:", None, False),
     (
         "oom_killed",
@@ -210,7 +243,7 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         "mce",
         "mce",
         r"Machine Check Exception|\[Hardware Error\]|Machine check events logged"
-        r"|mce: .*Machine check|^EDAC [\w ]+: \d+ [CU]E ",
+        r"|^EDAC [\w ]+: \d+ [CU]E ",
         None,
         False,
     ),
@@ -220,7 +253,8 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
         r"I/O error, dev \S+, sector|blk_update_request: .*I/O error|Buffer I/O error on dev"
         r"|critical medium error, dev|critical target error, dev"
         r"|: I/O Cmd\(0x[0-9a-f]+\) @ LBA \d+, \d+ blocks, I/O Error",
-        None,
+        # virtual block devices (drivers/block/loop.c, brd.c, nbd.c, zram): not a disk
+        r"dev (?:loop|ram|nbd|zram)\d+",
         False,
     ),
     ("syz", "bug", r"SYZFAIL: |SYZFATAL: ", None, False),

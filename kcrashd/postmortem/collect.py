@@ -299,7 +299,7 @@ def run_postmortem(
             messages = 0
             try:
                 # streamed through the parser: the boot's records are never one list
-                reports, messages = previous_boot.boot_reports(journal_dir, prev.boot_id)
+                reports, messages = boot_reports(journal_dir, prev.boot_id)
                 end = previous_boot.boot_end(journal_dir, prev.boot_id)
             except OSError as exc:
                 out.notes.append(f"journal: {exc}")
@@ -369,6 +369,23 @@ def run_postmortem(
         out.deleted = _delete_pstore(root, stored, out.notes)
     out.seconds = time.monotonic() - start
     return out
+
+
+def boot_reports(directory: Optional[str], boot_id: str) -> Tuple[List[CrashReport], int]:
+    """(crash reports, messages read) of one boot's kernel log in the journal, its records
+    streamed through the incremental parser; the reports in the order they start."""
+    from kcrashd.parse import Assembler
+    from kcrashd.sources.previous_boot import kernel_records
+
+    assembler = Assembler()
+    reports: List[CrashReport] = []
+    messages = 0
+    for record in kernel_records(directory, boot_id):
+        messages += 1
+        reports.extend(assembler.feed(record))
+    reports.extend(assembler.flush())
+    reports.sort(key=lambda r: r.first_line or 0)
+    return reports, messages
 
 
 def _belongs(conn: Any, incident_id: str, boot_id: str) -> bool:

@@ -19,12 +19,19 @@ from kcrashd.model import KernelRecord
 KERNEL_MATCH = "_TRANSPORT=kernel"
 
 
-def open_kernel_reader(directory: Optional[str] = None) -> Any:
-    """A systemd.journal.Reader over kernel entries: the system journal, or the journal
-    files in `directory` (another machine's journal, files made by systemd-journal-remote)."""
+def open_journal(directory: Optional[str] = None, files: Optional[List[str]] = None) -> Any:
+    """A systemd.journal.Reader: the system journal, the journal files in `directory`
+    (another machine's journal, files made by systemd-journal-remote), or just `files`."""
     from systemd import journal
 
-    reader = journal.Reader(path=directory) if directory else journal.Reader()
+    if files is not None:
+        return journal.Reader(files=files)
+    return journal.Reader(path=directory) if directory else journal.Reader()
+
+
+def open_kernel_reader(directory: Optional[str] = None) -> Any:
+    """A systemd.journal.Reader over kernel entries (see open_journal)."""
+    reader = open_journal(directory)
     reader.add_match(KERNEL_MATCH)
     return reader
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, List, Optional, Tuple
 
-from kcrashd.model import CrashReport, KernelRecord
-from kcrashd.sources.journal import next_record, open_kernel_reader
+from kcrashd.model import KernelRecord
+from kcrashd.sources.journal import next_record, open_journal, open_kernel_reader
 
 # What systemd 252 and the kernel log while a boot ends on purpose. journald writes
 # "Journal stopped" last; PID 1 reaches shutdown.target ("Reached target shutdown.target -
@@ -50,19 +50,13 @@ class BootEnd:
     last_realtime: Optional[float]
 
 
-def _reader(directory: Optional[str]) -> Any:
-    from systemd import journal
-
-    return journal.Reader(path=directory) if directory else journal.Reader()
-
-
 def _boot_hex(value: Any) -> str:
     return getattr(value, "hex", None) or str(value).replace("-", "")
 
 
 def list_boots(directory: Optional[str] = None) -> List[Boot]:
     """Every boot in the journal, oldest first."""
-    reader = _reader(directory)
+    reader = open_journal(directory)
     try:
         ids = [_boot_hex(b) for b in reader.query_unique("_BOOT_ID")]
         boots = []
@@ -108,27 +102,9 @@ def kernel_records(directory: Optional[str], boot_id: str) -> Iterator[KernelRec
         reader.close()
 
 
-def boot_reports(
-    directory: Optional[str], boot_id: str, gap_seconds: float = 5.0, max_report_lines: int = 500
-) -> Tuple[List[CrashReport], int]:
-    """(crash reports, messages read) of one boot's kernel log, streamed through the
-    incremental parser; the reports in the order they start."""
-    from kcrashd.parse import Assembler
-
-    assembler = Assembler(gap_seconds=gap_seconds, max_report_lines=max_report_lines)
-    reports: List[CrashReport] = []
-    messages = 0
-    for record in kernel_records(directory, boot_id):
-        messages += 1
-        reports.extend(assembler.feed(record))
-    reports.extend(assembler.flush())
-    reports.sort(key=lambda r: r.first_line or 0)
-    return reports, messages
-
-
 def boot_end(directory: Optional[str], boot_id: str, tail: int = TAIL_ENTRIES) -> BootEnd:
     """Whether the boot's journal ends with a shutdown, and its last message."""
-    reader = _reader(directory)
+    reader = open_journal(directory)
     try:
         reader.add_match(f"_BOOT_ID={boot_id}")
         reader.seek_tail()

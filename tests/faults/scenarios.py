@@ -122,6 +122,50 @@ def journald_kill(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], project
     }
 
 
+# --- journald stopped (SIGSTOP) while an alert is sent ------------------------------------------
+
+
+def journald_stopped(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], project: Path) -> Dict:
+    """The alert is queued to a journald that stores nothing for a while: `kcrashd status`
+    says it is owed; once journald goes on it is stored once (no second copy)."""
+    stopped_for = float(p.get("seconds", 8))
+    daemon = Kcrashd(tmp, tmp / "state", project)
+    start_at_end(journal, daemon.state, project)
+    assert daemon.start(), daemon.logs()
+    t = tag()
+    lines = oops_lines(t)
+    write_kmsg(lines[:-1])
+    seen = wait_for(lambda: f"kct_{t}_read+0x15" in journal.journalctl("-k", "-o", "cat"), 10)
+    journal.kill(signal.SIGSTOP)  # the report now closes by its gap, its alert is queued
+    write_kmsg(lines[-1:])
+    time.sleep(stopped_for)
+    during = daemon.status()
+    text = subprocess.run(
+        [sys.executable, "-m", "kcrashd", "status", "--state-dir", str(daemon.state)],
+        cwd=project,
+        env=dict(os.environ, PYTHONPATH=str(project)),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+    journal.kill(signal.SIGCONT)
+    got = wait_for(lambda: crash_entries(journal, t), 30)
+    time.sleep(float(p.get("linger", 12)))  # past the probe delays: a resend would show
+    journal.settle()
+    after = daemon.status()
+    owed_line = next((x for x in text.splitlines() if x.startswith("alerts owed")), None)
+    result = {
+        "oops_seen_before_stop": bool(seen),
+        "owed_while_stopped": (during.get("alerts_owed") or {}).get("count"),
+        "status_line": owed_line,
+        "alerts": len(crash_entries(journal, t)) if got else 0,
+        "owed_after": (after.get("alerts_owed") or {}).get("count"),
+        "daemon_alive": daemon.alive(),
+    }
+    daemon.stop()
+    return result
+
+
 # --- the state directory on a full filesystem ----------------------------------------------------
 
 
@@ -450,6 +494,7 @@ def storm(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], project: Path) 
 
 SCENARIOS: Dict[str, Scenario] = {
     "journald_kill": journald_kill,
+    "journald_stopped": journald_stopped,
     "full_disk": full_disk,
     "corrupt_db": corrupt_db,
     "forged": forged,

@@ -17,6 +17,14 @@ def test_journald_killed_right_after_an_oops_neither_loses_nor_duplicates():
     assert r["daemon_alive"] and r["exit_code"] == 0, r
 
 
+def test_an_alert_journald_has_not_stored_is_owed_in_status_and_stored_once():
+    r = run_scenario("journald_stopped", {"seconds": 6})
+    assert r["oops_seen_before_stop"] and r["daemon_alive"], r
+    assert r["owed_while_stopped"] == 1, r
+    assert r["status_line"] and "1 not yet stored by journald" in r["status_line"], r
+    assert r["alerts"] == 1 and r["owed_after"] == 0, r
+
+
 def test_a_full_state_disk_does_not_stop_crash_alerts():
     r = run_scenario("full_disk", {"size": "2m"})
     assert r["alert_before_full"] and r["alert_while_full"], r

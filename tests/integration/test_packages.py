@@ -92,6 +92,8 @@ def test_deb_contents(deb):
         "/usr/share/man/man8/kcrashd.8.gz",
         "/usr/share/doc/kcrashd/copyright",
         "/usr/share/doc/kcrashd/examples/kcrashd-rules.yml",
+        "/usr/share/doc/kcrashd/examples/kcrashd-fleet.json",
+        "/usr/share/doc/kcrashd/examples/kcrashd-alertmanager.yml",
         "/usr/lib/python3/dist-packages/kcrashd/cli/__init__.py",
         "/usr/lib/python3/dist-packages/kcrashd/sinks/metrics_job.py",
         "/usr/lib/python3/dist-packages/kcrashd/daemon/loop.py",
@@ -145,6 +147,9 @@ def test_rpm_file_list(rpm):
         "/usr/share/kcrashd/kcrashd/cli/__init__.py",
     ):
         assert path in files, path
+    # %doc: /usr/share/doc/kcrashd on Fedora and RHEL, kcrashd-VERSION with Debian's rpm
+    docs = {f.rsplit("/", 1)[1] for f in files if f.startswith("/usr/share/doc/kcrashd")}
+    assert {"kcrashd-rules.yml", "kcrashd-fleet.json", "kcrashd-alertmanager.yml"} <= docs
     flags = _run("rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]", str(rpm)).stdout
     assert "/etc/kcrashd/kcrashd.yaml cn" in flags  # %config(noreplace)
 

@@ -1,8 +1,10 @@
-"""Fixture roots for the readiness checks: stable mtimes, since git does not keep them."""
+"""Fixture roots for the readiness checks: a temporary copy with stable mtimes, since git
+does not keep them (the checkout's own files are never touched)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Dict
 
@@ -17,6 +19,12 @@ MTIMES: Dict[str, Dict[str, int]] = {
     "debian12-kdump-ready": {
         "var/crash/kexec_cmd": BOOT + 100,  # kdump-config load at boot, after the config
         "var/crash/202409301712": BASE + 50000,  # a test crash after the config was written
+    },
+    "debian12-direct-boot": {"var/crash/kexec_cmd": BOOT + 100},
+    "debian12-1g-grub": {"var/crash/kexec_cmd": BOOT + 100},
+    "rhel8-bls-grubby": {
+        "boot/initramfs-4.18.0-553.el8_10.x86_64kdump.img": BASE + 500,
+        "var/log/journal": BOOT + 500,
     },
     "rhel9-kdump-ready": {
         "boot/initramfs-5.14.0-427.13.1.el9_4.x86_64kdump.img": BASE + 500,
@@ -41,7 +49,9 @@ def set_mtimes(root: Path, overrides: Dict[str, int]) -> None:
 
 
 @pytest.fixture(scope="session")
-def roots() -> Path:
+def roots(tmp_path_factory) -> Path:
+    copies = tmp_path_factory.mktemp("roots")
     for scenario in sorted(p.name for p in ROOTS.iterdir() if p.is_dir()):
-        set_mtimes(ROOTS / scenario, MTIMES.get(scenario, {}))
-    return ROOTS
+        shutil.copytree(ROOTS / scenario, copies / scenario, symlinks=True)
+        set_mtimes(copies / scenario, MTIMES.get(scenario, {}))
+    return copies

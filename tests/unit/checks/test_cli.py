@@ -114,7 +114,7 @@ def test_config_policy(roots, tmp_path):
 
 
 def test_a_broken_check_is_an_error_not_a_traceback(roots, monkeypatch):
-    module = BY_ID["panic_timeout"]
+    module = BY_ID["nmi_panic"]
 
     def boom(host):
         raise ValueError("bad sysctl text")

@@ -67,3 +67,21 @@ def test_a_restart_compares_with_the_stored_results(roots, tmp_path):
     assert [a.type for a in alerts] == ["readiness_summary", "readiness_degraded"]
     assert "kdump_loaded" in alerts[0].fields["summary"]
     db.close()
+
+
+def test_summary_names_the_crit_and_warn_checks_and_the_kernel(roots, tmp_path):
+    # What `kcrashd fleet` counts hosts by: which check is CRIT or WARN, which kernel runs.
+    root = tmp_path / "host"
+    shutil.copytree(roots / "debian12-kdump-ready", root, symlinks=True)
+    (root / "sys/kernel/kexec_crash_loaded").write_text("0\n")
+    db = StateDB(str(tmp_path / "state.db"))
+    (summary,) = ReadinessJob().run(_ctx(str(root), db))
+    statuses = dict(db.conn.execute("SELECT check_id, status FROM check_results").fetchall())
+    db.close()
+    crit = summary.fields["crit_checks"].split(",")
+    assert "kdump_loaded" in crit
+    assert sorted(crit) == sorted(c for c, s in statuses.items() if s == "CRIT")
+    warn = [c for c in summary.fields["warn_checks"].split(",") if c]
+    assert sorted(warn) == sorted(c for c, s in statuses.items() if s == "WARN")
+    release = (root / "proc/sys/kernel/osrelease").read_text().strip()
+    assert release and summary.fields["kernel"] == release

@@ -1,15 +1,17 @@
 # ruff: noqa: E501, W291  (real kernel log lines are long and may end in a blank)
-"""Small crash logs in the kernel's real printk formats, one per kind (written for the tests)."""
+"""Small crash logs in the kernel's printk formats, one per kind: synthetic, written for the
+tests (tests/fixtures/logs/synthetic/README.md says where each file comes from)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+SYNTHETIC = LOGS / "synthetic"
 
 
 def read_log(name: str) -> str:
-    return (LOGS / name).read_text()
+    return (SYNTHETIC / name).read_text()
 
 
 WARNING = """\

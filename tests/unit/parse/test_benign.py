@@ -9,9 +9,9 @@ import pytest
 
 from kcrashd.model import KernelRecord
 from kcrashd.parse import Assembler, parse_text
-from tests.unit.parse.logs import LOGS
+from tests.unit.parse.logs import SYNTHETIC
 
-CLEAN_BOOT = LOGS / "real" / "clean_boot_debian12.txt"
+CLEAN_BOOT = SYNTHETIC / "distro" / "clean_boot_debian12.txt"
 
 # Each of these is benign: a notice, a set-up message or another program's line.
 BENIGN = [

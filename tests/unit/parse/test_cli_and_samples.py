@@ -11,7 +11,7 @@ import pytest
 from kcrashd.cli import main
 from kcrashd.parse import parse_text
 from tests.conftest import SHARED
-from tests.unit.parse.logs import LOGS
+from tests.unit.parse.logs import SYNTHETIC
 
 SAMPLES = SHARED / "fixtures" / "kernel_log"
 
@@ -20,20 +20,20 @@ def test_json_lines_and_exit_codes(tmp_path, capsys) -> None:
     clean = tmp_path / "clean.log"
     clean.write_text("[    1.0] nothing to see\n")
     missing = tmp_path / "missing.log"
-    rc = main(["parse", "--json", str(LOGS / "seed_npd.txt"), str(missing), str(clean)])
+    rc = main(["parse", "--json", str(SYNTHETIC / "seed_npd.txt"), str(missing), str(clean)])
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert rc == 2
-    assert [d["source"] for d in out] == [str(LOGS / "seed_npd.txt"), str(missing), str(clean)]
+    assert [d["source"] for d in out] == [str(SYNTHETIC / "seed_npd.txt"), str(missing), str(clean)]
     assert all(d["schema"] == 1 for d in out)
     assert out[0]["reports"][0]["function"] == "faulty_driver_func"
     assert "error" in out[1] and out[1]["reports"] == []
     assert out[2]["reports"] == []
     assert main(["parse", "--json", str(clean)]) == 0
-    assert main(["parse", "--json", str(LOGS / "oom_kill.txt")]) == 1
+    assert main(["parse", "--json", str(SYNTHETIC / "oom_kill.txt")]) == 1
 
 
 def test_text_output_is_readable(capsys) -> None:
-    assert main(["parse", str(LOGS / "seed_npd.txt")]) == 1
+    assert main(["parse", str(SYNTHETIC / "seed_npd.txt")]) == 1
     out = capsys.readouterr().out
     assert "BUG: unable to handle kernel NULL pointer dereference in faulty_driver_func" in out
     assert "faulty_driver_func [bad_driver]" in out
@@ -43,7 +43,7 @@ def test_text_output_is_readable(capsys) -> None:
 
 
 def test_stdin_garbage_bytes_without_optional_packages(tmp_path) -> None:
-    data = b"\xff\xfe\x00garbage\x00\n" + (LOGS / "seed_npd.txt").read_bytes() + b"\x80\x00\n"
+    data = b"\xff\xfe\x00garbage\x00\n" + (SYNTHETIC / "seed_npd.txt").read_bytes() + b"\x80\x00\n"
     # -S: no site-packages, so systemd/pyudev/prometheus_client cannot be imported
     proc = subprocess.run(
         [
@@ -58,7 +58,7 @@ def test_stdin_garbage_bytes_without_optional_packages(tmp_path) -> None:
         input=data,
         capture_output=True,
         timeout=60,
-        cwd=str(LOGS.parents[2]),
+        cwd=str(SYNTHETIC.parents[3]),
     )
     assert proc.returncode == 1, proc.stderr
     (doc,) = [json.loads(line) for line in proc.stdout.splitlines()]

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from kcrashd.model import KernelRecord
 from kcrashd.parse import Assembler, parse_text
 from kcrashd.parse.assembler import MAX_LINE
+from kcrashd.parse.scan import MAX_FRAMES
 from tests.unit.parse import logs
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -34,7 +35,7 @@ def _check(reports, max_lines: int = 500) -> None:
         assert r.kind and r.title and len(r.title) <= 200
         assert len(r.lines) <= max_lines
         assert all(len(line) <= MAX_LINE for line in r.lines)
-        assert len(r.frames) <= 128
+        assert len(r.frames) <= MAX_FRAMES
         r.to_dict()
 
 
@@ -82,3 +83,23 @@ def test_endless_report_text() -> None:
     reports = parse_text(text, max_report_lines=500)
     _check(reports)
     assert len(reports) == 1  # the remainder is frames with no header: no new report
+
+
+# Lines built to make a backtracking regex explode (a long word after "Modules linked in:",
+# endless taint letters, "at:" repeated, a mangled name of nothing but nesting): each must
+# parse like any other line. No clock is read: an exponential regex would never return.
+ADVERSARIAL = [
+    "Modules linked in: a\n" + "x" * 4000 + "!\n",
+    "BUG: unable to handle page fault\nCPU: 1 PID: 2 Comm: x Tainted: G" + " G" * 2000 + "\n",
+    "WARNING: possible circular locking dependency detected\n6.1.0 #1 Tainted: G" + " G" * 2000,
+    "INFO: task x:1 blocked for more than 120 seconds.\nTainted: G" + " -" * 2000 + "\n",
+    "WARNING: possible circular locking dependency detected\n" + "x at: " * 600 + "\n",
+    "Internal error: Oops\n" + "f from " * 500 + "\n",
+    "BUG: foo\nCall Trace:\n _R" + "N" * 4000 + "+0x1/0x2\n",
+    "BUG " + "k" * 4000 + ": Poison overwritten\n",
+]
+
+
+def test_adversarial_lines() -> None:
+    for text in ADVERSARIAL:
+        _check(parse_text(text))

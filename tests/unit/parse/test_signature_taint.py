@@ -31,6 +31,46 @@ def test_different_guilty_function_different_signature() -> None:
     assert a.function != b.function and a.signature != b.signature
 
 
+_GPF = """\
+general protection fault, probably for non-canonical address 0xdead000000000122: 0000 [#1] SMP
+CPU: 0 PID: 3321 Comm: nft Not tainted 6.1.0-13-amd64 #1
+RIP: 0010:nft_set_elem_destroy+0x2b/0x90 [nf_tables]
+Call Trace:
+ <TASK>
+{above} nf_tables_abort+0x3f1/0x7a0 [nf_tables]
+ nfnetlink_rcv_batch+0x2d8/0x8d0 [nfnetlink]
+ nfnetlink_rcv+0x14f/0x170 [nfnetlink]
+ netlink_unicast+0x1f2/0x2c0
+{below} </TASK>
+"""
+
+
+def _gpf(above: str = "", below: str = "") -> str:
+    return _GPF.format(above=above, below=below)
+
+
+def test_signature_ignores_frames_far_below_the_guilty_one() -> None:
+    # ABRT hashes the top frames of the whole trace; here only the guilty function and the
+    # three meaningful frames under it count: the syscall or worker that led there does not
+    (a,) = parse_text(_gpf(below=" netlink_sendmsg+0x254/0x4b0\n __sys_sendto+0x1f2/0x200\n"))
+    (b,) = parse_text(_gpf(below=" netlink_rcv_skb+0x54/0x100\n process_one_work+0x1c7/0x380\n"))
+    assert a.function == b.function == "nft_set_elem_destroy"
+    assert a.signature == b.signature
+
+
+def test_signature_ignores_infrastructure_between_the_frames() -> None:
+    (a,) = parse_text(_gpf())
+    (b,) = parse_text(_gpf(above=" ? kfree+0x21/0x90\n mutex_lock_nested+0x1b/0x30\n"))
+    assert a.signature == b.signature
+
+
+def test_signature_tells_call_paths_apart_near_the_bug() -> None:
+    (a,) = parse_text(_gpf())
+    (b,) = parse_text(_gpf().replace("nf_tables_abort", "nf_tables_commit"))
+    assert a.signature != b.signature
+    assert a.signature.split(":")[:2] == b.signature.split(":")[:2]  # the coarse key agrees
+
+
 def test_oom_signature_follows_the_victim() -> None:
     text = logs.read_log("oom_kill.txt")
     (a,) = parse_text(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kcrashd.model import KernelRecord
+from kcrashd.model import REPORT_KINDS, KernelRecord
 from kcrashd.parse import Assembler, parse_text
 from kcrashd.parse.headers import _TABLE, classify
 from tests.unit.parse import logs
@@ -49,6 +49,8 @@ HEADERS = {
     "oom_killed": "Out of memory: Killed process 4242 (stress) total-vm:8000kB",
     "mce": "mce: [Hardware Error]: Machine check events logged",
     "io_error": "I/O error, dev sda, sector 123456 op 0x0:(READ) flags 0x0 phys_seg 1",
+    "alloc_failure": "kworker/u8:3: page allocation failure: order:4, "
+    "mode:0x40cc0(GFP_KERNEL|__GFP_COMP), nodemask=(null),cpuset=/,mems_allowed=0",
     "syz": "SYZFAIL: failed to recv rpc",
     "go_fatal": "fatal error: runtime: out of memory",
 }
@@ -57,6 +59,10 @@ PREFIXES = ("", "[  123.456789] ", "[  123.456789][ T4242] ", "kernel: ", "<4>[ 
 
 def test_every_header_format_has_an_example() -> None:
     assert sorted(HEADERS) == sorted(name for name, *_ in _TABLE)
+
+
+def test_every_kind_is_in_the_vocabulary() -> None:
+    assert {kind for _, kind, *_ in _TABLE} <= set(REPORT_KINDS)
 
 
 @pytest.mark.parametrize("name", sorted(HEADERS))
