@@ -247,7 +247,8 @@ class Daemon:
                     self._step("reload", self.reload)
                 n = self._step("read", self._read_step) or 0
                 now = time.monotonic()
-                self.caught_up = n < BATCH
+                # records read ahead while alerting are not waited on in select()
+                self.caught_up = n < BATCH and not getattr(self.source, "buffered", 0)
                 self._step("expire", self._expire, now)
                 self._step("jobs", self._drain_jobs)
                 if self.once and self.caught_up and self._jobs_done():

@@ -339,6 +339,11 @@ class JournalFollower:
         """The cursor of the last entry read (handled or passed over)."""
         return self.last_cursor
 
+    @property
+    def buffered(self) -> int:
+        """Records read ahead (prefetch) and not yet returned by iter_read."""
+        return len(self._buffer)
+
     def close(self) -> None:
         if self.reader is not None:
             self.reader.close()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import select
+from pathlib import Path
 
 from kcrashd.sources.kmsg import KmsgSource, parse_record
 from tests.conftest import write_kmsg
+
+DEVKMSG = Path("/proc/sys/kernel/printk_devkmsg")
 
 
 def test_parse_record_with_dictionary_and_escapes():
@@ -73,3 +76,39 @@ def test_read_on_an_empty_nonblocking_source_returns_nothing(tmp_path):
     assert (rec.message, rec.position, rec.realtime) == ("hello", "5", None)
     src.close()
     os.close(keep)
+
+
+def test_a_sequence_gap_says_how_many_records_were_lost(tmp_path):
+    # kmsg-format records (synthetic) through a FIFO: 6, 7, 8 never arrive
+    fifo = tmp_path / "kmsg"
+    os.mkfifo(fifo)
+    keep = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    src = KmsgSource(None, None, path=str(fifo))
+    src.open()
+    os.write(keep, b"4,5,10,-;before\n")
+    assert [r.lost_before for r in src.read()] == [0]
+    os.write(keep, b"4,9,20,-;after\n")
+    (rec,) = src.read()
+    assert (rec.message, rec.lost_before, src.missed) == ("after", 3, 3)
+    assert "3 kernel records overwritten" in src.note
+    src.close()
+    os.close(keep)
+
+
+def test_an_overrun_of_the_real_ring_buffer_is_seen(unique_tag):
+    # The reader falls behind the kernel's ring buffer: the first record it gets after the
+    # overrun says how many it lost (the parser then marks the open report corrupted).
+    src = KmsgSource("boot", 1000.0)
+    src.open()
+    src.read(1_000_000)
+    old = DEVKMSG.read_text().strip()
+    DEVKMSG.write_text("on\n")
+    try:
+        write_kmsg([f"kcrashd-overrun {unique_tag} {i:05d} " + "x" * 900 for i in range(2000)])
+    finally:
+        DEVKMSG.write_text(old + "\n")
+    records = src.read(1_000_000)
+    src.close()
+    lost = [r for r in records if r.lost_before]
+    assert lost and sum(r.lost_before for r in lost) == src.missed > 0
+    assert unique_tag in lost[0].message  # the gap is inside what was just written
