@@ -71,11 +71,9 @@ def _variant(name: str) -> Row:
         v = r["variants"][name]
         if "error" in v:
             return v["error"]
-        where = (
-            f"moved aside ({len(v['moved_aside'])}), fresh DB"
-            if v.get("moved_aside")
-            else ("fresh DB" if v.get("fresh_db") else "state kept in memory")
-        )
+        where = "state kept in memory (cannot be moved)" if v.get("in_memory") else "fresh DB"
+        if v.get("moved_aside"):
+            where = f"moved aside as {v['moved_aside'][0]}, {where}"
         return (
             f"daemon {'up in ' + str(v['ready_s']) + ' s' if v['ready'] else 'NOT READY'}, "
             f"{'alive' if v['alive'] else 'DEAD'}; state_degraded alerts: "

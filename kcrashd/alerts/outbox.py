@@ -99,6 +99,7 @@ class Outbox:
         self.resent = 0  # sends found lost (journald died with them) and sent again
         self.last_error: Optional[str] = None
         self._lookup_broken = False
+        self._refusing = False  # journald refused the last send
 
     def _commit(self, work: Callable[[Any], None]) -> None:
         with self.state.transaction() as c:
@@ -210,7 +211,9 @@ class Outbox:
             entry.state = OWED
             entry.last_error = self.last_error = f"{exc.strerror or exc}"
             entry.next_try = now + min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (entry.attempts - 1))
-            level = logging.WARNING if entry.attempts == 1 else logging.DEBUG
+            # one warning per outage, not one per alert and attempt
+            level = logging.DEBUG if self._refusing else logging.WARNING
+            self._refusing = True
             log.log(
                 level,
                 "alert %s (%s) not taken by journald (%s): owed, trying again in %.1f s",
@@ -220,6 +223,9 @@ class Outbox:
                 entry.next_try - now,
             )
             return
+        if self._refusing:
+            self._refusing = False
+            log.info("journald takes alerts again")
         entry.state = SENT
         entry.maybe_sent = False
         entry.sent_at = now

@@ -42,15 +42,16 @@ def test_a_damaged_state_db_is_replaced_without_a_crash_loop_or_resends():
         assert v["state_degraded_alerts"] == 1 and v["resent"] == 0, (variant, v)
         assert v["exit_code"] == 0 and not v["crash_loop"], (variant, v)
         if variant == "immutable":  # cannot be moved: state kept in memory meanwhile
-            assert v["moved_aside"] == [], v
+            assert v["moved_aside"] == [] and v["in_memory"], v
         else:
             assert v["fresh_db"] and len(v["moved_aside"]) >= 1, (variant, v)
+            assert not v["in_memory"], (variant, v)
 
 
 def test_entries_forged_by_another_user_do_not_suppress_a_real_alert():
     r = run_scenario("forged", {})
     assert r["forged_entries"] == 2 and r["forged_ids"] == ["keyed", "unkeyed"], r
-    assert r["real_alerts"] == 1, r
+    assert r["real_alerts"] == 1 and r["forged_the_real_id"], r
 
 
 def test_rotate_and_vacuum_during_a_burst_loses_no_alert():
