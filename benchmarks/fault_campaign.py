@@ -12,18 +12,21 @@ its own mount namespace, with oopses written to the real /dev/kmsg:
 - `journalctl --rotate` + `--vacuum-files=1` during a burst of --oopses (default 50)
 - line loss in a storm (journald stopped while the ring buffer overruns mid-report)
 
-With --baseline DIR the same scenarios also run against the kcrashd checkout in DIR (say
-the main branch) and the table shows both. Writes to /dev/kmsg: run it under the lock,
-as root:
+With --baseline REV the same scenarios also run against kcrashd at git revision REV (say
+the main branch, exported to a temporary directory) and the table shows both. Writes to
+/dev/kmsg: run it under the lock, as root:
 
-    flock /tmp/kcrashd-kmsg.lock .venv/bin/python benchmarks/fault_campaign.py [--baseline DIR]
+    flock /tmp/kcrashd-kmsg.lock .venv/bin/python benchmarks/fault_campaign.py [--baseline REV]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
@@ -176,17 +179,36 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--oopses", type=int, default=50)
-    ap.add_argument("--wait", type=float, default=30.0, help="seconds to wait for an alert")
-    ap.add_argument("--baseline", type=Path, help="another kcrashd checkout to run as 'before'")
+    ap.add_argument("--wait", type=float, default=20.0, help="seconds to wait for an alert")
+    ap.add_argument("--baseline", metavar="REV", help="a git revision to run as 'before'")
     ap.add_argument("--only", nargs="*", help="scenario names")
     ap.add_argument("--json", type=Path, help="also write every figure here")
     args = ap.parse_args(argv)
+    baseline = export(args.baseline) if args.baseline else None
+    try:
+        return campaign(args, baseline)
+    finally:
+        if baseline is not None:
+            shutil.rmtree(baseline, ignore_errors=True)
+
+
+def export(rev: str) -> Path:
+    """The tree of git revision `rev`, in a temporary directory."""
+    out = Path(tempfile.mkdtemp(prefix="kcrashd-baseline-"))
+    archive = subprocess.run(
+        ["git", "-C", str(PROJECT), "archive", rev], capture_output=True, check=True, timeout=120
+    )
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True, timeout=120)
+    return out
+
+
+def campaign(args: argparse.Namespace, baseline: Optional[Path]) -> int:
     results: Dict[str, Any] = {}
     lines = []
     for p in plan(args):
         start = time.monotonic()
         now = run(p["scenario"], p["params"], PROJECT)
-        before = run(p["scenario"], p["params"], args.baseline) if args.baseline else None
+        before = run(p["scenario"], p["params"], baseline) if baseline else None
         results[p["scenario"]] = {"now": now, "before": before}
         took = time.monotonic() - start
         print(f"# {p['scenario']}: {took:.0f} s", file=sys.stderr, flush=True)
