@@ -250,7 +250,13 @@ class Outbox:
         probe = self.probe
         if probe is not None and self._probe_stored(probe.token):
             for entry in late:
-                if entry.sent_at is not None and entry.sent_at < probe.sent_at:
+                if entry.sent_at is None or entry.sent_at >= probe.sent_at:
+                    continue
+                # journald has processed everything sent before the probe: a look-up now
+                # is the last word (one made before the probe's may have just missed it)
+                if self._stored(entry.alert_id) is not False:
+                    stored.append(entry)
+                else:
                     # journald processed the probe, sent later: this one was lost
                     entry.state = OWED
                     entry.attempts += 1

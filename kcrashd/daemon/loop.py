@@ -445,6 +445,9 @@ class Daemon:
             timeout = min(timeout, max(0.05, self.writer.next_retry - time.monotonic()))
         if self._reopen_at is not None:
             timeout = min(timeout, max(0.05, self._reopen_at - time.monotonic()))
+        if self._status_change() != self._status_key:  # a change not written yet
+            due = self._status_written + STATUS_EVERY - time.monotonic()
+            timeout = min(timeout, max(0.05, due))
         fds = [self._wake_r]
         if self.source is not None:
             fds.append(self.source.fileno())
@@ -624,9 +627,9 @@ class Daemon:
             text += "; state database cannot be written, state kept in memory"
         return text
 
-    def _write_status(self, force: bool = False) -> None:
-        now = time.monotonic()
-        key = (
+    def _status_change(self) -> Tuple[Any, ...]:
+        """What, when it changes, makes the status document worth writing again soon."""
+        return (
             self.records_read,
             self.pipeline.alerts_sent,
             len(self.jobs_status),
@@ -634,6 +637,10 @@ class Daemon:
             len(self.pipeline.outbox.entries),
             self.writer.degraded,
         )
+
+    def _write_status(self, force: bool = False) -> None:
+        now = time.monotonic()
+        key = self._status_change()
         changed = key != self._status_key
         if not force and now - self._status_written < (
             STATUS_EVERY if changed else STATUS_HEARTBEAT

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -190,28 +191,39 @@ def crash_entries(journal: PrivateJournal, tag: str) -> List[Dict[str, Any]]:
 
 
 class Notify:
-    """A NOTIFY_SOCKET like systemd's, to see READY=1 / STATUS= / WATCHDOG=1."""
+    """A NOTIFY_SOCKET like systemd's, to see READY=1 / STATUS= / WATCHDOG=1. A thread
+    reads it all the time, as systemd does: kcrashd's sd_notify blocks on a full socket."""
 
     def __init__(self, path: Path) -> None:
         self.path = str(path)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)
         self.messages: List[str] = []
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
 
-    def wait_for(self, text: str, timeout: float = 20.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while not any(text in m for m in self.messages):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.sock.settimeout(left)
+    def _read(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._closed.is_set():
             try:
                 self.messages.append(self.sock.recv(4096).decode())
             except socket.timeout:
+                continue
+            except OSError:
+                return
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while not any(text in m for m in list(self.messages)):
+            if time.monotonic() > deadline:
                 return False
+            time.sleep(0.02)
         return True
 
     def close(self) -> None:
+        self._closed.set()
+        self._thread.join(2)
         self.sock.close()
 
 

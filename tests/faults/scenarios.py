@@ -165,13 +165,16 @@ def journald_stopped(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], proj
     journal.settle()
     after = daemon.status()
     owed_line = next((x for x in text.splitlines() if x.startswith("alerts owed")), None)
+    entries = crash_entries(journal, t) if got else []
     result = {
         "oops_seen_before_stop": bool(seen),
         "owed_while_stopped": (during.get("alerts_owed") or {}).get("count"),
         "status_line": owed_line,
-        "alerts": len(crash_entries(journal, t)) if got else 0,
+        "alerts": len(entries),
+        "alert_ids": [(e["KCRASHD_ALERT_ID"], e.get("KCRASHD_SIGNATURE")) for e in entries],
         "owed_after": (after.get("alerts_owed") or {}).get("count"),
         "daemon_alive": daemon.alive(),
+        "log": daemon.logs()[-3000:],
     }
     daemon.stop()
     return result

@@ -247,6 +247,29 @@ def test_a_send_journald_lost_is_sent_again_after_a_probe_exactly_once(state):
     assert len(journal.sent) == 2
 
 
+def test_an_alert_stored_between_its_look_up_and_the_probes_is_not_sent_again(state):
+    # journald, stopped, goes on between the alert's look-up (not there yet) and the
+    # probe's (there): the alert is looked up again, found, and not sent a second time.
+    class CatchingUp(RecordingJournal):
+        def probe_stored(self, token):
+            self.lose = False
+            self.entries.update({i: a for a, i in self.sent})  # it stores its queue now
+            self.stored_probes.update(self.probes)
+            return super().probe_stored(token)
+
+    journal = CatchingUp()
+    journal.lose = True
+    clock = [100.0]
+    p = make(state, journal)
+    p.outbox.clock = lambda: clock[0]
+    alert_id = p.on_report(report())
+    for _ in range(6):
+        clock[0] += 1.0
+        p.outbox.pump()
+    assert [i for _, i in journal.sent] == [alert_id] and p.outbox.resent == 0
+    assert recorded(state) == [alert_id]
+
+
 def test_a_slow_journald_gets_no_second_copy(state):
     # stored only after 2 s: the look-ups find it before any probe; sent once
     journal = RecordingJournal()
