@@ -21,12 +21,13 @@ mkdir -p "$src"
 
 cd "$here"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    git ls-files -z -co --exclude-standard -- \
-            kcrashd systemd etc doc examples pyproject.toml README.md \
+    git ls-files -z -co --exclude-standard -- kcrashd systemd etc doc examples LICENSE \
+        pyproject.toml README.md packaging/completions.py \
         | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
         | xargs -0 cp --parents -t "$src"
 else
-    cp -r --parents kcrashd systemd etc doc examples pyproject.toml README.md "$src"
+    cp -r --parents kcrashd systemd etc doc examples LICENSE pyproject.toml README.md \
+        packaging/completions.py "$src"
 fi
 find "$src" -name __pycache__ -prune -exec rm -rf {} +
 cp -r packaging/debian "$src/debian"

@@ -16,11 +16,19 @@ RUNTIME_APT=(python3 python3-venv python3-dev gcc pkg-config libsystemd-dev libu
 # What the test suite uses: a real journald and journal-remote, nspawn and debootstrap for the
 # install and fleet tests (iproute2 for the fleet test's private network), the Debian and RPM
 # tool chains, promtool and amtool (prometheus-alertmanager: installed, not started), and
-# Debian's python3-* libraries that the package must run with.
+# Debian's python3-* libraries that the package must run with. The packages' build (both)
+# generates shell completion with python3-shtab; the RPM's %check runs the unit tests with
+# python3-pytest and -hypothesis; bash-completion and zsh load the completion in the tests,
+# python3-jsonschema runs the schema documentation's example. The crash lab (tests/lab) adds
+# QEMU with OVMF for the EFI pstore variant, e2fsprogs to make and read its ext4 image
+# without mounting it, and make and binutils to build its kernel module and resolve crash
+# addresses (addr2line, nm).
 TEST_APT=(systemd systemd-journal-remote systemd-container debootstrap dpkg-dev debhelper
           dh-python pybuild-plugin-pyproject python3-all python3-setuptools lintian rpm rpmlint
           prometheus prometheus-alertmanager python3-systemd python3-pyudev python3-psutil
-          python3-yaml python3-prometheus-client kmod util-linux procps cpio man-db iproute2)
+          python3-yaml python3-prometheus-client kmod util-linux procps cpio man-db iproute2
+          python3-shtab python3-pytest python3-hypothesis python3-jsonschema bash-completion zsh
+          qemu-system-x86 qemu-utils ovmf e2fsprogs make binutils)
 
 apt_install() {
     local missing=()

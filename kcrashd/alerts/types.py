@@ -47,6 +47,11 @@ ALERT_TYPES: Tuple[AlertType, ...] = (
     AlertType("previous_boot_crashed", "cbec07d392d94fcb8d9f199c3322afd5", "Previous boot crashed"),
     AlertType("unexplained_reset", "6fb1ee30614f4a0299bdf9e3868c1cab", "Previous boot ended"),
     AlertType("component_failed", "1395a86a64f541e187a43a34e2106090", "kcrashd component failed"),
+    AlertType(
+        "readiness_reminder", "4ace18696c6941b38be81f81a90eb3f1", "Crash readiness still critical"
+    ),
+    AlertType("signal_reminder", "3d26f0d9b70347c0afde0be905fead05", "Warning sign still raised"),
+    AlertType("test_alert", "17ce5ae273e6480da96daf49bad99cfb", "kcrashd test alert"),
     AlertType("state_degraded", "bf95d98a7265442899422b4edc946414", "kcrashd state cannot be kept"),
     AlertType("state_recovered", "27bed15f68d94b9b89c469fac7835d96", "kcrashd state kept again"),
 )

@@ -1,6 +1,13 @@
-"""Fix texts: the exact command or config line for this host's distro family."""
+"""Fix texts: the exact command or config line for this host's distro family.
+
+`kcrashd fix` reads the sysctl a fix text sets back with `sysctl_setting`, so the value it
+writes is the one the check itself names.
+"""
 
 from __future__ import annotations
+
+import re
+from typing import Optional, Tuple
 
 from kcrashd.host.distro import DEBIAN, RHEL
 
@@ -18,6 +25,19 @@ def for_family(family: str, debian: str, rhel: str) -> str:
 
 def sysctl_fix(key: str, value: object) -> str:
     return f"printf '{key} = {value}\\n' >> {SYSCTL_FILE} && sysctl --system"
+
+
+_SYSCTL_FIX = re.compile(
+    r"^printf '(?P<key>[\w.]+) = (?P<value>[^'\\]+)\\n' >> "
+    + re.escape(SYSCTL_FILE)
+    + r" && sysctl --system$"
+)
+
+
+def sysctl_setting(fix: Optional[str]) -> Optional[Tuple[str, str]]:
+    """(key, value) of a fix text made by sysctl_fix; None for any other fix."""
+    m = _SYSCTL_FIX.match(fix or "")
+    return (m.group("key"), m.group("value")) if m else None
 
 
 def reload_kdump(family: str) -> str:

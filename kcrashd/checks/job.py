@@ -3,6 +3,8 @@
 At start it sends one readiness_summary ("kcrashd started: 2 critical, 3 warnings: ...") that
 also names the CRIT and WARN checks and the running kernel in their own fields, so that
 `kcrashd fleet` can tell across hosts which check is CRIT where and when a kernel changed.
+It is a notice: it is sent at every start and every package upgrade, so it is never an err
+alert (CRIT findings are, once per alerts.reminder interval: kcrashd.daemon.reminders).
 Every run compares each check with its last stored status (the check_results table, which
 survives restarts and reboots: a kernel update that leaves kdump unloaded shows up at the
 next start) and sends readiness_degraded or readiness_improved per check that changed.
@@ -41,7 +43,7 @@ def summary_alert(results: Sequence[Result], kernel: Optional[str] = None) -> Al
     from kcrashd.checks.verdict import counts, exit_code, summary_sentence
 
     c = counts(results)
-    severity = Severity.ERR if c["CRIT"] else Severity.WARNING if c["WARN"] else Severity.INFO
+    severity = Severity.NOTICE if c["CRIT"] or c["WARN"] else Severity.INFO
     sentence = summary_sentence(results)
     fields = {
         "summary": sentence,
@@ -121,8 +123,16 @@ class ReadinessJob:
         if not memory.get("started"):
             kernel = ctx.root.read_value("/proc/sys/kernel/osrelease")
             alerts.append(summary_alert(results, kernel))
-        alerts += change_alerts(results, previous)
+        changes = change_alerts(results, previous)
+        alerts += changes
+        now = time.time()
         with ctx.state.transaction() as tx:
-            store(tx, results, time.time())
+            store(tx, results, now)
         memory["started"] = True
+        # For the reminder job: these CRIT findings were just alerted (their alert rows are
+        # committed by the main thread, possibly after the reminder job looks).
+        told = memory.setdefault("crit_alerted", {})
+        for a in changes:
+            if a.type == "readiness_degraded" and a.fields.get("status") == Status.CRIT.value:
+                told[a.fields["check"]] = now
         return alerts

@@ -1,9 +1,10 @@
 """Command line: `kcrashd SUBCOMMAND ...`; main(argv) returns the exit code.
 
-Each subcommand is one module in this package with NAME, HELP, add_arguments(parser) and
-run(args) -> int, listed in COMMANDS. Modules are imported only when their command runs
-so that `kcrashd parse` and `kcrashd check` need nothing beyond the stdlib and PyYAML.
-May import every package; nothing imports it.
+Each subcommand is one module in this package with add_arguments(parser) and
+run(args) -> int, listed in COMMANDS; a module may set USAGE_ERROR_STATUS, the exit code of
+its usage errors (argparse's is 2; `check` uses 3, UNKNOWN, like a Nagios plugin). Modules
+are imported only when their command runs so that `kcrashd parse` and `kcrashd check` need
+nothing beyond the stdlib and PyYAML. May import every package; nothing imports it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kcrashd.config import DEFAULT_CONFIG_PATH
 # (command, module, help): the explicit registry of subcommands.
 COMMANDS = (
     ("check", "check_cmd", "is this host ready to capture a kernel crash (exit 0/1/2/3)"),
+    ("fix", "fix_cmd", "apply the safe fixes for the findings (a dry run unless --apply)"),
     ("run", "run_cmd", "the daemon, in the foreground (systemd Type=notify)"),
     ("parse", "parse_cmd", "find and structure crash reports in kernel logs"),
     ("status", "status_cmd", "what the daemon sees now"),
@@ -28,34 +30,81 @@ COMMANDS = (
     ("postmortem", "postmortem_cmd", "analyse the previous boot now"),
     ("fleet", "fleet_cmd", "crashes and readiness across the hosts in a (remote) journal"),
     ("config", "config_cmd", "validate or print the effective configuration"),
+    ("alert", "alert_cmd", "send a test alert through every sink (--test)"),
 )
+
+
+# Completion hints by metavar, in the form shtab reads from an action's `complete`
+# attribute (the packages generate bash and zsh completion from this parser with shtab).
+_COMPLETE_BY_METAVAR = {
+    "FILE": {"bash": "_shtab_compgen_files", "zsh": "_files"},
+    "DIR": {"bash": "_shtab_compgen_dirs", "zsh": "_files -/"},
+}
 
 
 def _load(module: str):
     return importlib.import_module(f"kcrashd.cli.{module}")
 
 
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors exit with `usage_status`."""
+
+    def __init__(self, *args, usage_status: int = 2, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.usage_status = usage_status
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(self.usage_status, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="kcrashd",
         description="Crash-readiness daemon for Linux: capture, warn, explain kernel crashes.",
     )
     parser.add_argument("--version", action="version", version=f"kcrashd {__version__}")
     parser.add_argument(
-        "--config", default=DEFAULT_CONFIG_PATH, help="config file (default: %(default)s)"
+        "--config",
+        metavar="FILE",
+        default=DEFAULT_CONFIG_PATH,
+        help=f"config file (default: {DEFAULT_CONFIG_PATH})",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module, help_text in COMMANDS:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        _load(module).add_arguments(p)
+        mod = _load(module)
+        status = getattr(mod, "USAGE_ERROR_STATUS", 2)
+        p = sub.add_parser(name, help=help_text, description=help_text, usage_status=status)
+        mod.add_arguments(p)
         p.set_defaults(_module=module)
+    _add_completion_hints(parser)
     return parser
+
+
+def _add_completion_hints(parser: argparse.ArgumentParser) -> None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _add_completion_hints(sub)
+        elif action.metavar in _COMPLETE_BY_METAVAR and not action.choices:
+            action.complete = _COMPLETE_BY_METAVAR[action.metavar]  # type: ignore[attr-defined]
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Optional[List[str]]) -> argparse.Namespace:
+    """parse_args, except that arguments nobody knows are the subcommand's usage error
+    (argparse reports them from the top-level parser, with its exit code)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        owner = subparsers.choices.get(args.command, parser) if args.command else parser
+        owner.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",

@@ -23,12 +23,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging
+
+    from kcrashd.daemon import logs
     from kcrashd.daemon import loop as daemon
 
-    return daemon.main(
-        args.config,
-        state_dir=args.state_dir,
-        journal_dir=args.journal_dir,
-        root=args.root,
-        once=args.once,
-    )
+    logs.setup(args.verbose)
+    try:
+        return daemon.main(
+            args.config,
+            state_dir=args.state_dir,
+            journal_dir=args.journal_dir,
+            root=args.root,
+            once=args.once,
+        )
+    except Exception:  # the last boundary: one err entry with the traceback, not many lines
+        logging.getLogger("kcrashd").critical(
+            "kcrashd stopped on an unexpected error", exc_info=True
+        )
+        return daemon.EX_SOFTWARE

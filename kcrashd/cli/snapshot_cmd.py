@@ -13,7 +13,9 @@ from kcrashd.cli.timefmt import when
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state-dir", metavar="DIR", help="state directory (default: config)")
-    parser.add_argument("--root", default="/", help="read the host from this root (default: /)")
+    parser.add_argument(
+        "--root", metavar="DIR", default="/", help="read the host from this root (default: /)"
+    )
     parser.add_argument("--json", action="store_true", help="JSON output")
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     take = sub.add_parser("take", help="capture a snapshot now")

@@ -12,6 +12,14 @@ from typing import Any, Dict, List, Optional
 
 DEFAULT_CONFIG_PATH = "/etc/kcrashd/kcrashd.yaml"
 
+# alerts.reminder: the interval each choice names (None: never remind)
+REMINDER_SECONDS: Dict[str, Optional[float]] = {
+    "never": None,
+    "hourly": 3600.0,
+    "daily": 86400.0,
+    "weekly": 7 * 86400.0,
+}
+
 
 def opt(default: Any, doc: str, **kw: Any) -> Any:
     """A config option: its default and the comment that documents it."""
@@ -58,6 +66,12 @@ class AlertsConfig:
         100,
         "While a signature repeats, send one repeat summary every this many repeats.",
         minimum=1,
+    )
+    reminder: str = opt(
+        "daily",
+        "Remind of a CRIT readiness finding or raised warning sign nobody fixed, at most"
+        " this often (like smartd -M): never, hourly, daily, weekly.",
+        choices=tuple(REMINDER_SECONDS),
     )
 
 

@@ -38,6 +38,7 @@ def load_jobs() -> tuple:
     Each entry is added by the module that owns it.
     """
     from kcrashd.checks.job import ReadinessJob
+    from kcrashd.daemon.reminders import ReminderJob
     from kcrashd.postmortem.job import PostmortemJob
     from kcrashd.sinks.metrics_job import MetricsJob
     from kcrashd.store.retention import RetentionJob
@@ -48,6 +49,7 @@ def load_jobs() -> tuple:
         ReadinessJob(),  # readiness summary at start, then on checks.interval_hours
         *watcher_jobs(),  # one per watcher, each on its own interval
         RetentionJob(),  # state.db rows older than state.retention_days, daily
+        ReminderJob(),  # after them: CRIT findings and raised signals nobody fixed
         MetricsJob(),  # last: exports what the jobs before it found
     )
 

@@ -609,6 +609,7 @@ GROUPS: Tuple[Group, ...] = (
         ),
         names=(
             "new_slab", "allocate_slab", "alloc_slab_page", "setup_object", "shuffle_freelist",
+            "get_partial_node", "get_partial", "get_any_partial", "get_freelist",
             "check_object", "check_bytes_and_report", "free_debug_processing",
             "alloc_debug_processing", "on_freelist", "object_err", "slab_err", "print_trailer",
             "print_section", "__free_slab", "discard_slab", "deactivate_slab", "flush_cpu_slab",
@@ -801,6 +802,8 @@ GROUPS: Tuple[Group, ...] = (
             r"idr_(?:alloc\w*|remove|find|for_each|get_next\w*|replace|destroy|preload\w*|get_free)",
             r"internal_create_groups?", r"proc_mkdir\w*", r"proc_create_net\w*",
             r"debugfs_create_\w+", r"_*pm_runtime_\w+",
+            # fs/debugfs/file.c: the proxy file_operations that call a driver's own handler
+            r"full_proxy_(?:read|write|open|release|poll|unlocked_ioctl|llseek)",
             r"_*rpm_(?:callback|resume|suspend|idle|check_suspend_allowed|get_suppliers|put_suppliers|suspend_suppliers|drop_usage_count|get_callback)",
             r"_*blocking_notifier_call_chain\w*"
         ),

@@ -90,7 +90,8 @@ class PostmortemJob:
         for note in out.notes:
             log.warning("post-mortem: %s", note)
         for alert_id, alert in sent:
-            log.info("post-mortem alert %s sent: %s", alert_id, alert.summary)
+            # the alert is in the journal already: only a debug line here, not a second copy
+            log.debug("post-mortem alert %s sent: %s", alert_id, alert.summary)
         return []  # owed to the outbox, delivered exactly once (see the module doc)
 
     def _deliver(self, ctx: Any) -> List[Tuple[str, Alert]]:

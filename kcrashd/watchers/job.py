@@ -132,7 +132,7 @@ def run_watcher(module: ModuleType, ctx: Any) -> List[Alert]:
     ]
     for key, message in getattr(s, "notes", ()):
         if tracker.note(key, message):
-            log.info("%s: %s", name, message)
+            log.debug("%s: %s", name, message)  # the note alert says it; no second copy
             alerts.append(note_alert(name, key, message))
     published[name] = {
         "ok": True,

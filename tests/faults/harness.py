@@ -85,6 +85,7 @@ def default_config(tmp: Path) -> str:
         f"hooks:\n  directory: {hooks}\n"
         "journal:\n  report_gap_seconds: 1.0\n"
         "checks:\n  interval_hours: 0\n"
+        "alerts:\n  reminder: never\n"
         "postmortem:\n  enabled: false\n"
         "metrics:\n  textfile_directory: null\n"
         "watchers:\n" + "".join(f"  {w}:\n    enabled: false\n" for w in WATCHERS)

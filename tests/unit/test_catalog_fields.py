@@ -19,9 +19,11 @@ from typing import Dict, List, Set, Tuple
 
 from kcrashd import config
 from kcrashd.alerts.pipeline import Pipeline, repeated_alert
+from kcrashd.alerts.testalert import make_test_alert
 from kcrashd.alerts.types import ALERT_TYPES
 from kcrashd.checks.job import change_alerts, summary_alert
 from kcrashd.daemon.jobs import component_failed
+from kcrashd.daemon.reminders import readiness_reminder, signal_reminder
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, Evidence, Frame, Level, Result, Signal, Status
 from kcrashd.postmortem.collect import crashed_alert, reset_alert
@@ -170,9 +172,22 @@ def postmortem_alerts(tmp_path: Path) -> List[Alert]:
     return out
 
 
+def reminder_alerts() -> List[Alert]:
+    crit = Result("kdump_loaded", Status.CRIT, "no crash kernel loaded", fix="kdumpctl start")
+    lean = {"level": Level.WARN, "since": 1.0, "value": None, "message": "over"}
+    full = {"level": Level.CRIT, "since": 1.0, "value": 5.0, "message": "over"}
+    return [
+        readiness_reminder([crit], {}, 2.0, "daily"),
+        signal_reminder("disk", "/dev/sda", lean, 90000.0, "daily", 1),
+        signal_reminder("edac", "mc0", full, 200000.0, "weekly", 2),
+    ]
+
+
 def all_alerts(tmp_path: Path) -> List[Alert]:
     failed = SnapshotResult(None, None, False, None, 0, 0, 0.0)
     return [
+        *reminder_alerts(),
+        make_test_alert("host1", "root"),
         *pipeline_alerts(tmp_path),
         *readiness_alerts(),
         *watcher_alerts(),

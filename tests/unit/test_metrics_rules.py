@@ -45,6 +45,7 @@ def test_rules_fire_on_kcrashd_series(tmp_path):
         {"series": 'kcrashd_metrics_updated_timestamp_seconds{instance="h2"}', "values": "0x20"},
         {"series": 'kcrashd_alerts_owed{instance="h1"}', "values": "0 2x20"},
         {"series": 'kcrashd_state_degraded{instance="h2"}', "values": "0 0 1x10 0x10"},
+        {"series": 'kcrashd_alerts_total{instance="h3",type="test_alert"}', "values": "0 0 1x40"},
     ]
     owed = _alert(
         {"severity": "warning", "instance": "h1"},
@@ -72,6 +73,12 @@ def test_rules_fire_on_kcrashd_series(tmp_path):
         {"severity": "warning", "instance": "h2"},
         "h2: kcrashd metrics not updated for 10 minutes (is kcrashd.service running?)",
     )
+    test_alert = _alert(
+        {"severity": "info", "instance": "h3", "type": "test_alert"},
+        "h3: kcrashd test alert",
+        "Someone ran 'kcrashd alert --test' on the host: its alerts reach this Alertmanager. "
+        "No action is needed.",
+    )
     doc = {
         "rule_files": [str(RULES)],
         "evaluation_interval": "1m",
@@ -89,6 +96,10 @@ def test_rules_fire_on_kcrashd_series(tmp_path):
                     _case("12m", "KcrashdAlertsNotDelivered", owed),
                     _case("8m", "KcrashdStateDegraded", degraded),
                     _case("16m", "KcrashdStateDegraded"),
+                    # `kcrashd alert --test` counted in the textfile reaches Alertmanager
+                    _case("1m", "KcrashdTestAlert"),
+                    _case("5m", "KcrashdTestAlert", test_alert),
+                    _case("30m", "KcrashdTestAlert"),
                 ],
             }
         ],
