@@ -20,8 +20,10 @@ def test_journald_killed_right_after_an_oops_neither_loses_nor_duplicates():
 def test_an_alert_journald_has_not_stored_is_owed_in_status_and_stored_once():
     r = run_scenario("journald_stopped", {"seconds": 6})
     assert r["oops_seen_before_stop"] and r["daemon_alive"], r
-    assert r["owed_while_stopped"] == 1, r
-    assert r["status_line"] and "1 not yet stored by journald" in r["status_line"], r
+    # the crash alert, and the start-up summary when the readiness run ended meanwhile
+    assert r["owed_while_stopped"] in (1, 2), r
+    owed = f"{r['owed_while_stopped']} not yet stored by journald"
+    assert r["status_line"] and owed in r["status_line"], r
     assert r["alerts"] == 1 and r["owed_after"] == 0, r
 
 
