@@ -74,9 +74,12 @@ def _variant(name: str) -> Row:
         v = r["variants"][name]
         if "error" in v:
             return v["error"]
-        where = "state kept in memory (cannot be moved)" if v.get("in_memory") else "fresh DB"
         if v.get("moved_aside"):
-            where = f"moved aside as {v['moved_aside'][0]}, {where}"
+            where = f"moved aside as {v['moved_aside'][0]}, fresh DB"
+        elif v.get("in_memory"):
+            where = "state kept in memory (the file cannot be moved)"
+        else:
+            where = "the file left as it was"
         return (
             f"daemon {'up in ' + str(v['ready_s']) + ' s' if v['ready'] else 'NOT READY'}, "
             f"{'alive' if v['alive'] else 'DEAD'}; state_degraded alerts: "

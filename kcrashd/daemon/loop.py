@@ -172,6 +172,7 @@ class Daemon:
             self.resumed_from = source.open(
                 saved.value if saved else None, bool(saved and saved.inclusive)
             )
+            source.start_read_ahead(self.wake)  # what journald writes is read at once
             self.source = source
         elif os.path.exists("/dev/kmsg"):
             from kcrashd.host.journald_conf import boot_time
@@ -460,6 +461,9 @@ class Daemon:
         if self._kmsg_wake is not None and self._kmsg_wake in readable:
             self._drain(self._kmsg_wake)
             self._hurry_until = time.monotonic() + HURRY_SECONDS
+            hurry = getattr(self.source, "hurry", None)
+            if hurry is not None:
+                hurry(HURRY_SECONDS)
         if self._wake_r in readable:
             try:
                 while os.read(self._wake_r, 4096):

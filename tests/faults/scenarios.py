@@ -237,20 +237,31 @@ def full_disk(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], project: Pa
     time.sleep(2.5)
     code = daemon.stop()
     out["exit_code"] = code
-    conn = sqlite3.connect(str(state / "state.db"))
-    try:
-        out["report_count_on_disk"] = conn.execute(
-            "SELECT count FROM reports WHERE signature LIKE ?", (f"%kct_{during}_read%",)
-        ).fetchone()
-        out["alert_rows_on_disk"] = conn.execute(
-            "SELECT COUNT(*) FROM alerts WHERE type='crash_report'"
-        ).fetchone()[0]
-        out["owed_on_disk"] = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
-    finally:
-        conn.close()
+    for key, sql, args in (
+        ("report_count_on_disk", "SELECT count FROM reports WHERE signature LIKE ?", (f"%kct_{during}_read%",)),
+        ("alert_rows_on_disk", "SELECT COUNT(*) FROM alerts WHERE type='crash_report'", ()),
+        ("owed_on_disk", "SELECT COUNT(*) FROM outbox", ()),
+    ):  # fmt: skip
+        out[key] = _query(state / "state.db", sql, args)
     out["duplicates"] = sum(1 for n in alerted(journal, [before, during, after]).values() if n > 1)
     subprocess.run(["umount", "-l", str(small)], check=False)
     return out
+
+
+def _query(db: Path, sql: str, args: tuple) -> Any:
+    """One value from the file (its first row; a list when it has several columns), or
+    what went wrong (a baseline may have no such table)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            row = conn.execute(sql, args).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"error: {exc}"
+    if row is None:
+        return None
+    return row[0] if len(row) == 1 else list(row)
 
 
 # --- a damaged or unusable state.db --------------------------------------------------------------
