@@ -237,12 +237,15 @@ def full_disk(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], project: Pa
     time.sleep(2.5)
     code = daemon.stop()
     out["exit_code"] = code
-    for key, sql, args in (
-        ("report_count_on_disk", "SELECT count FROM reports WHERE signature LIKE ?", (f"%kct_{during}_read%",)),
-        ("alert_rows_on_disk", "SELECT COUNT(*) FROM alerts WHERE type='crash_report'", ()),
-        ("owed_on_disk", "SELECT COUNT(*) FROM outbox", ()),
-    ):  # fmt: skip
-        out[key] = _query(state / "state.db", sql, args)
+    db = state / "state.db"
+    like = (f"%kct_{during}_read%",)
+    out["report_count_on_disk"] = _query(
+        db, "SELECT count FROM reports WHERE signature LIKE ?", like
+    )
+    out["alert_rows_on_disk"] = _query(
+        db, "SELECT COUNT(*) FROM alerts WHERE type='crash_report'", ()
+    )
+    out["owed_on_disk"] = _query(db, "SELECT COUNT(*) FROM outbox", ())
     out["duplicates"] = sum(1 for n in alerted(journal, [before, during, after]).values() if n > 1)
     subprocess.run(["umount", "-l", str(small)], check=False)
     return out
