@@ -111,4 +111,6 @@ def test_an_overrun_of_the_real_ring_buffer_is_seen(unique_tag):
     src.close()
     lost = [r for r in records if r.lost_before]
     assert lost and sum(r.lost_before for r in lost) == src.missed > 0
-    assert unique_tag in lost[0].message  # the gap is inside what was just written
+    # the gap is inside what was just written: some of it is read after the gap
+    after = records[records.index(lost[0]) :]
+    assert any(unique_tag in r.message for r in after)
