@@ -7,14 +7,15 @@ It is a notice: it is sent at every start and every package upgrade, so it is ne
 alert (CRIT findings are, once per alerts.reminder interval: kcrashd.daemon.reminders).
 Every run compares each check with its last stored status (the check_results table, which
 survives restarts and reboots: a kernel update that leaves kdump unloaded shows up at the
-next start) and sends readiness_degraded or readiness_improved per check that changed.
+next start) and sends one readiness_degraded alert naming the checks that got worse and one
+readiness_improved naming those that got better.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from kcrashd.config import Config
 from kcrashd.model import Alert, Result, Severity, Status
@@ -66,8 +67,24 @@ def summary_alert(results: Sequence[Result], kernel: Optional[str] = None) -> Al
     )
 
 
+def parse_changes(text: Optional[str]) -> List[Tuple[str, str, str]]:
+    """The `changes` field of a readiness_degraded/improved alert ("kdump_loaded:OK>CRIT,...")
+    as (check id, previous status, new status) triples; malformed parts are left out."""
+    out = []
+    for part in (text or "").split(","):
+        check, _, move = part.partition(":")
+        before, _, after = move.partition(">")
+        if check and before and after:
+            out.append((check, before, after))
+    return out
+
+
 def change_alerts(results: Sequence[Result], previous: Dict[str, str]) -> List[Alert]:
-    alerts = []
+    """One readiness_degraded alert naming every check that got worse since `previous`, and
+    one readiness_improved naming every check that got better: a reboot without
+    crashkernel= turns several checks CRIT at once, and that is one event to the on-call."""
+    worse: List[Tuple[Result, Status]] = []
+    better: List[Tuple[Result, Status]] = []
     for r in results:
         before = previous.get(r.check_id)
         if before is None or before == r.status.value:
@@ -79,28 +96,35 @@ def change_alerts(results: Sequence[Result], previous: Dict[str, str]) -> List[A
         # ERROR says the check broke, not that readiness changed: it never alerts here.
         if Status.ERROR in (old, r.status) or old.rank == r.status.rank:
             continue
-        worse = r.status.rank > old.rank
-        kind = "readiness_degraded" if worse else "readiness_improved"
-        if worse:
-            severity = Severity.ERR if r.status is Status.CRIT else Severity.WARNING
-        else:
-            severity = Severity.NOTICE
-        alerts.append(
-            Alert(
-                type=kind,
-                severity=severity,
-                summary=f"readiness {r.check_id}: {old.value} -> {r.status.value}: {r.summary}",
-                fields={
-                    "check": r.check_id,
-                    "status": r.status.value,
-                    "previous_status": old.value,
-                    "summary": r.summary,
-                    "fix": r.fix or "",
-                },
-                dedup_key=f"{kind}:{r.check_id}:{r.status.value}",
-            )
-        )
+        (worse if r.status.rank > old.rank else better).append((r, old))
+    alerts = []
+    if worse:
+        crit = any(r.status is Status.CRIT for r, _ in worse)
+        severity = Severity.ERR if crit else Severity.WARNING
+        alerts.append(_change_alert("readiness_degraded", worse, severity))
+    if better:
+        alerts.append(_change_alert("readiness_improved", better, Severity.NOTICE))
     return alerts
+
+
+def _change_alert(kind: str, changes: List[Tuple[Result, Status]], severity: Severity) -> Alert:
+    moves = [f"{r.check_id} {old.value} -> {r.status.value}" for r, old in changes]
+    if len(changes) == 1:
+        r, _ = changes[0]
+        summary = f"readiness {moves[0].replace(' ', ': ', 1)}: {r.summary}"
+    else:
+        word = "degraded" if kind == "readiness_degraded" else "improved"
+        summary = f"readiness {word}, {len(changes)} checks: {', '.join(moves)}"
+    worst = max((r.status for r, _ in changes), key=lambda st: st.rank)
+    fields = {
+        "checks": ",".join(r.check_id for r, _ in changes),
+        "changes": ",".join(f"{r.check_id}:{old.value}>{r.status.value}" for r, old in changes),
+        "status": worst.value,
+        "summary": "\n".join(f"{m}: {r.summary}" for m, (r, _) in zip(moves, changes)),
+        "fix": "\n".join(f"{r.check_id}: {r.fix}" for r, _ in changes if r.fix),
+    }
+    key = ",".join(f"{r.check_id}:{r.status.value}" for r, _ in changes)
+    return Alert(kind, severity, summary, fields, f"{kind}:{key}")
 
 
 class ReadinessJob:
@@ -133,6 +157,8 @@ class ReadinessJob:
         # committed by the main thread, possibly after the reminder job looks).
         told = memory.setdefault("crit_alerted", {})
         for a in changes:
-            if a.type == "readiness_degraded" and a.fields.get("status") == Status.CRIT.value:
-                told[a.fields["check"]] = now
+            if a.type == "readiness_degraded":
+                for check, _, status in parse_changes(a.fields.get("changes")):
+                    if status == Status.CRIT.value:
+                        told[check] = now
         return alerts

@@ -15,6 +15,7 @@ import logging
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from kcrashd.checks.job import parse_changes
 from kcrashd.config import Config
 from kcrashd.config.schema import REMINDER_SECONDS
 from kcrashd.model import Alert, Level, Result, Severity, Status
@@ -113,9 +114,7 @@ class ReminderJob:
             "SELECT check_id FROM check_results WHERE status=?", (Status.CRIT.value,)
         )
         for (check_id,) in rows.fetchall():
-            degraded = store.last_alert_of(
-                conn, "readiness_degraded", f"readiness_degraded:{check_id}:CRIT"
-            )
+            degraded = _last_degraded_to(conn, check_id, Status.CRIT.value)
             out[check_id] = max([t for t in (degraded, legacy) if t is not None], default=None)
         return out
 
@@ -187,3 +186,16 @@ def signal_reminder(
         },
         dedup_key=f"reminder:signal:{watcher}:{key}",
     )
+
+
+def _last_degraded_to(conn: Any, check_id: str, status: str) -> Optional[float]:
+    """When a readiness_degraded alert last said `check_id` went to `status`; None: never.
+    One alert names every check that changed in a run (its `changes` field); an alert of an
+    older kcrashd named one (`check` and `status`)."""
+    for when, fields in store.fields_of(conn, "readiness_degraded"):
+        moves = [(c, after) for c, _, after in parse_changes(fields.get("changes"))]
+        if not moves and fields.get("check"):
+            moves = [(fields["check"], fields.get("status"))]
+        if (check_id, status) in moves:
+            return when
+    return None

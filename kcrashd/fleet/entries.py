@@ -31,8 +31,10 @@ WANTED: Dict[str, Tuple[str, ...]] = {
     "crash_repeated": _CRASH_FIELDS,
     "previous_boot_crashed": _CRASH_FIELDS + ("incident",),
     "readiness_summary": ("crit_checks", "warn_checks", "kernel", "critical"),
-    "readiness_degraded": ("check", "status"),
-    "readiness_improved": ("check", "status"),
+    # `changes` (kcrashd's own format: checks.job.parse_changes); `check` and `status`
+    # from kcrashd versions that sent one alert per changed check
+    "readiness_degraded": ("changes", "check", "status"),
+    "readiness_improved": ("changes", "check", "status"),
 }
 _JOURNAL_NAMES = {key: field_name(key) for keys in WANTED.values() for key in keys}
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Set
 
+from kcrashd.checks.job import parse_changes
 from kcrashd.fleet.entries import CRASH_TYPES, AlertEntry
 
 SCHEMA = 1
@@ -161,16 +162,20 @@ class FleetView:
         self._ran(h, _value(f, "kernel"), entry.realtime)
 
     def _change(self, h: int, entry: AlertEntry) -> None:
-        check, status = entry.fields.get("check"), entry.fields.get("status")
-        if not check:
+        f = entry.fields
+        moves = [(check, after) for check, _, after in parse_changes(f.get("changes"))]
+        if not moves and f.get("check"):  # one alert per check (older kcrashd)
+            moves = [(f["check"], f.get("status"))]
+        if not moves:
             return
         host = self.hosts[h]
         if host.bad_checks is None:
             host.bad_checks = {}
-        if status in ("CRIT", "WARN"):
-            host.bad_checks[check] = status
-        else:
-            host.bad_checks.pop(check, None)
+        for check, status in moves:
+            if status in ("CRIT", "WARN"):
+                host.bad_checks[check] = status
+            else:
+                host.bad_checks.pop(check, None)
 
     # --- the result ------------------------------------------------------------------------
 

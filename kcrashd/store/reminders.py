@@ -8,7 +8,7 @@ Callers own the transaction for writes.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, Optional, Tuple
 
 PREFIX = "reminder:"
 
@@ -63,3 +63,18 @@ def last_alert_of(
         args.append(min_priority)
     value = _c(conn).execute(sql, args).fetchone()[0]
     return None if value is None else float(value)
+
+
+def fields_of(conn: Any, alert_type: str) -> Iterator[Tuple[float, Dict[str, Any]]]:
+    """(when, fields) of every recorded alert of a type, newest first."""
+    rows = _c(conn).execute(
+        "SELECT created, fields_json FROM alerts WHERE type=? ORDER BY created DESC",
+        (alert_type,),
+    )
+    for created, fields_json in rows:
+        try:
+            fields = json.loads(fields_json or "{}")
+        except ValueError:
+            continue
+        if isinstance(fields, dict):
+            yield float(created), fields

@@ -118,17 +118,27 @@ def test_a_finding_fixed_since_the_last_readiness_run_is_checked_again(host, tmp
 @pytest.mark.parametrize(
     "earlier",
     [
-        # the alert that raised the finding
-        ("readiness_degraded", "readiness_degraded:kdump_loaded:CRIT"),
+        # the alert that raised the finding (with another check that degraded with it)
+        (
+            "readiness_degraded",
+            {"changes": "crashkernel_cmdline:OK>WARN,kdump_loaded:OK>CRIT"},
+            "readiness_degraded:crashkernel_cmdline:WARN,kdump_loaded:CRIT",
+        ),
+        # the same from a kcrashd that sent one alert per changed check
+        (
+            "readiness_degraded",
+            {"check": "kdump_loaded", "status": "CRIT"},
+            "readiness_degraded:kdump_loaded:CRIT",
+        ),
         # an upgrade from a kcrashd without reminders, whose start summary was at err
-        ("readiness_summary", "readiness_summary"),
+        ("readiness_summary", {}, "readiness_summary"),
     ],
 )
 def test_an_earlier_err_alert_about_the_finding_counts_as_telling_it(host, tmp_path, earlier):
     db = StateDB(str(tmp_path / "state.db"))
     store_results(db, kdump_loaded="CRIT")
     with db.transaction() as c:
-        alert = Alert(earlier[0], Severity.ERR, "kdump_loaded is CRIT", {}, earlier[1])
+        alert = Alert(earlier[0], Severity.ERR, "kdump_loaded is CRIT", earlier[1], earlier[2])
         alert_store.insert_alert(c, "a1", alert, "b" * 32, now=T0)
     clock = Clock(T0 + DAY / 2)
     assert ReminderJob(clock).run(ctx_for(host, db)) == []
@@ -143,11 +153,9 @@ def test_the_readiness_job_tells_the_reminders_what_it_just_alerted(host, tmp_pa
     db = StateDB(str(tmp_path / "state.db"))
     ctx = ctx_for(host, db)
     store_results(db, kdump_loaded="OK", crashkernel_cmdline="OK")
-    alerts = ReadinessJob().run(ctx)  # both are CRIT on this host: two degraded alerts
-    assert {a.fields.get("check") for a in alerts if a.type == "readiness_degraded"} >= {
-        "kdump_loaded",
-        "crashkernel_cmdline",
-    }
+    alerts = ReadinessJob().run(ctx)  # both are CRIT on this host: one degraded alert
+    (degraded,) = [a for a in alerts if a.type == "readiness_degraded"]
+    assert set(degraded.fields["checks"].split(",")) >= {"kdump_loaded", "crashkernel_cmdline"}
     just = ctx.memory["readiness"]["crit_alerted"]
     (r,) = ReminderJob(Clock(max(just.values()) + 60)).run(ctx)
     # only the CRIT findings nobody was told of (no stored status to degrade from) remain

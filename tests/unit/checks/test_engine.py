@@ -84,7 +84,7 @@ def test_change_alerts_skip_errors_and_unknown_statuses():
         Result("d", Status.WARN, "meh", fix="f"),
     ]
     alerts = change_alerts(now, {"a": "OK", "b": "OK", "c": "BOGUS", "d": "CRIT"})
-    assert [(a.type, a.fields["check"]) for a in alerts] == [
+    assert [(a.type, a.fields["checks"]) for a in alerts] == [
         ("readiness_degraded", "a"),
         ("readiness_improved", "d"),
     ]

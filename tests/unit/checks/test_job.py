@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 
-from kcrashd.checks.job import ReadinessJob
+from kcrashd.checks.job import ReadinessJob, change_alerts, parse_changes
 from kcrashd.config import Config, from_dict
 from kcrashd.daemon.jobs import DaemonContext, load_jobs
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
+from kcrashd.model import Result, Severity, Status
 from kcrashd.store.state import StateDB
 
 
@@ -41,12 +42,13 @@ def test_summary_then_degraded_then_improved(roots, tmp_path):
     # a kernel update left kdump unloaded
     (root / "sys/kernel/kexec_crash_loaded").write_text("0\n")
     degraded = job.run(ctx)
-    assert [(a.type, a.fields["check"]) for a in degraded] == [
-        ("readiness_degraded", "kdump_loaded")
+    assert [(a.type, a.fields["changes"]) for a in degraded] == [
+        ("readiness_degraded", "kdump_loaded:OK>CRIT")
     ]
     a = degraded[0]
-    assert a.fields["status"] == "CRIT" and a.fields["previous_status"] == "OK"
-    assert "kdump-config load" in a.fields["fix"]
+    assert a.fields["status"] == "CRIT" and a.severity is Severity.ERR
+    assert a.fields["fix"].startswith("kdump_loaded: ") and "kdump-config load" in a.fields["fix"]
+    assert a.summary.startswith("readiness kdump_loaded: OK -> CRIT: ")
 
     (root / "sys/kernel/kexec_crash_loaded").write_text("1\n")
     improved = job.run(ctx)
@@ -85,3 +87,50 @@ def test_summary_names_the_crit_and_warn_checks_and_the_kernel(roots, tmp_path):
     assert sorted(warn) == sorted(c for c, s in statuses.items() if s == "WARN")
     release = (root / "proc/sys/kernel/osrelease").read_text().strip()
     assert release and summary.fields["kernel"] == release
+
+
+def test_several_checks_changing_at_once_give_one_alert_each_way():
+    # A boot without crashkernel= turns several checks CRIT at once: one event, one alert.
+    now = [
+        Result("kdump_loaded", Status.CRIT, "not loaded", fix="kdump-config load"),
+        Result("crashkernel_reserved", Status.CRIT, "none reserved", fix="add crashkernel="),
+        Result("pstore_backend", Status.WARN, "no backend", fix="load ramoops"),
+        Result("journal_persistent", Status.OK, "persistent"),
+        Result("kptr_restrict", Status.OK, "1"),
+    ]
+    before = {
+        "kdump_loaded": "OK",
+        "crashkernel_reserved": "OK",
+        "pstore_backend": "OK",
+        "journal_persistent": "WARN",
+        "kptr_restrict": "OK",
+    }
+    degraded, improved = change_alerts(now, before)
+    assert degraded.type == "readiness_degraded" and degraded.severity is Severity.ERR
+    assert parse_changes(degraded.fields["changes"]) == [
+        ("kdump_loaded", "OK", "CRIT"),
+        ("crashkernel_reserved", "OK", "CRIT"),
+        ("pstore_backend", "OK", "WARN"),
+    ]
+    assert degraded.fields["checks"] == "kdump_loaded,crashkernel_reserved,pstore_backend"
+    assert degraded.summary == (
+        "readiness degraded, 3 checks: kdump_loaded OK -> CRIT, "
+        "crashkernel_reserved OK -> CRIT, pstore_backend OK -> WARN"
+    )
+    assert degraded.fields["fix"].splitlines() == [
+        "kdump_loaded: kdump-config load",
+        "crashkernel_reserved: add crashkernel=",
+        "pstore_backend: load ramoops",
+    ]
+    assert improved.type == "readiness_improved" and improved.severity is Severity.NOTICE
+    assert parse_changes(improved.fields["changes"]) == [("journal_persistent", "WARN", "OK")]
+    # WARN only: the degraded alert is a warning
+    (warn,) = change_alerts(now[2:3], {"pstore_backend": "OK"})
+    assert warn.severity is Severity.WARNING
+
+
+def test_parse_changes_leaves_out_what_it_cannot_read():
+    assert parse_changes("a:OK>CRIT,,b:OK,c,:OK>WARN,d:WARN>OK") == [
+        ("a", "OK", "CRIT"),
+        ("d", "WARN", "OK"),
+    ]
