@@ -92,7 +92,8 @@ class KernelRecord:
     """One kernel log line from any source.
 
     `position` is the source's opaque resume point (journal cursor, kmsg sequence number,
-    line number of a file).
+    line number of a file). `lost_before`: kernel records the source knows were lost right
+    before this one (a kmsg sequence gap, journald's "Missed N kernel messages").
     """
 
     message: str
@@ -101,6 +102,7 @@ class KernelRecord:
     realtime: Optional[float] = None
     priority: Optional[int] = None
     position: Optional[str] = None
+    lost_before: int = 0
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ class CrashReport:
     start_position: Optional[str] = None
     end_position: Optional[str] = None
     realtime: Optional[float] = None
+    monotonic_us: Optional[int] = None  # kernel time of its first line (where in the boot)
 
     def to_dict(self) -> Dict[str, Any]:
         d = asdict(self)

@@ -1,38 +1,42 @@
-"""The alert pipeline: crash reports and job alerts -> sinks -> one SQLite commit.
+"""The alert pipeline: crash reports and job alerts -> the outbox -> one SQLite commit.
 
-For a crash report: dedup by (boot, signature) in the `reports` table, storm limit (the first
-occurrence alerts; repeats are counted and summarised by a `crash_repeated` alert every
-`storm_summary_every` repeats, or once `storm_window_seconds` have passed since the last
-alert), snapshot (only of a live, non-fatal report: see `wants_snapshot`), journald, hooks,
-then the journal position, the alert row, the report row and the incident are committed
-in ONE transaction.
+For a crash report: dedup by (boot, signature) in the `reports` table (a report that lost
+lines by its header: kcrashd.alerts.dedup), storm limit (the first occurrence alerts;
+repeats are counted and summarised by a `crash_repeated` alert every `storm_summary_every`
+repeats, or once `storm_window_seconds` have passed since the last alert), snapshot (only
+of a live, non-fatal report: see `wants_snapshot`), then the alert goes to the outbox
+(journald, hooks), and the journal position, the report row, the incident and the outbox
+row are committed in ONE transaction. The outbox records the alert as sent once journald
+has stored it (kcrashd.alerts.outbox).
 
-Exactly once: alert ids are deterministic (boot + signature + occurrence). After a crash
-between sending and committing, the same reports are read again; an alert whose row is not
-committed is first looked up in the journal by KCRASHD_ALERT_ID and not sent twice.
-`Pipeline.deliver_once` offers the same guarantee to code that owes an alert under an id of
-its own (the post-mortem job).
+Exactly once: alert ids are deterministic (boot + signature + occurrence, keyed:
+kcrashd.alerts.ids). After a crash between sending and committing, the same reports are
+read again; an alert neither recorded nor owed is first looked up in the journal by
+KCRASHD_ALERT_ID and not sent twice. Commits go through the daemon's StateWriter, so a
+full or broken state disk never stops an alert (kcrashd.store.recovery).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional, Tuple
 
+from kcrashd.alerts import dedup
+from kcrashd.alerts import outbox as ob
+from kcrashd.alerts.ids import alert_id_for
 from kcrashd.config import Config
 from kcrashd.model import Alert, CrashReport, Evidence, Severity
-from kcrashd.parse.digest import sha256_hex  # not hashlib: no OpenSSL in an idle daemon
 from kcrashd.store import alerts as alert_store
 from kcrashd.store import reports as report_store
 from kcrashd.store.positions import Position, save_position
+from kcrashd.store.secret import alert_key
 
 log = logging.getLogger(__name__)
 
-Sink = Callable[[Alert, str], None]
 PositionUpdate = Tuple[str, Position]  # (source name, position)
+Write = Callable[[Any], None]
 
 CRIT_KINDS = frozenset(
     (
@@ -52,8 +56,6 @@ CRIT_KINDS = frozenset(
 WARNING_KINDS = frozenset(
     ("warning", "lockdep", "hung_task", "rcu_stall", "soft_lockup", "oom_kill", "memory_leak")
 )
-# Test-only: SIGKILL ourselves right after sending an alert of this type ("1": crash_report).
-KILL_ENV = "KCRASHD_TEST_KILL_BEFORE_COMMIT"
 
 
 def severity_for(report: CrashReport) -> Severity:
@@ -63,11 +65,6 @@ def severity_for(report: CrashReport) -> Severity:
     if report.kind in WARNING_KINDS:
         return Severity.WARNING
     return Severity.ERR
-
-
-def alert_id_for(*parts: Any) -> str:
-    text = "|".join("" if p is None else str(p) for p in parts)
-    return sha256_hex(text.encode("utf-8", "replace"))[:32]
 
 
 def taint_text(report: CrashReport) -> str:
@@ -107,10 +104,11 @@ def crash_fields(
 
 def crash_alert(report: CrashReport, fields: Dict[str, str], dedup_key: str) -> Alert:
     where = f" in {report.module}" if report.module else ""
+    incomplete = " (incomplete report: lines were lost)" if report.corrupted else ""
     return Alert(
         "crash_report",
         severity_for(report),
-        f"kernel {report.kind}: {report.title}{where}",
+        f"kernel {report.kind}: {report.title}{where}{incomplete}",
         fields,
         dedup_key,
     )
@@ -148,10 +146,37 @@ def dedup_key(boot_id: Optional[str], signature: str) -> str:
     return f"crash:{boot_id or '-'}:{signature}"
 
 
+@dataclass
+class Delivery:
+    """One alert handed to the outbox: what to write with it in the commit."""
+
+    outcome: str  # kcrashd.alerts.outbox: IN_JOURNAL, RECORDED, SENT_NOW, OWED_NOW, PENDING
+    alert_id: str
+    alert: Alert
+    boot_id: Optional[str]
+    incident_id: Optional[str]
+
+    @property
+    def sent_now(self) -> bool:
+        return self.outcome in (ob.SENT_NOW, ob.OWED_NOW)
+
+    def write(self, c: Any, outbox: ob.Outbox) -> None:
+        if self.outcome in (ob.IN_JOURNAL, ob.RECORDED):
+            outbox.record(c, self.alert_id, self.alert, self.boot_id)
+            if self.incident_id:
+                from kcrashd.store.incidents import mark_alerted
+
+                mark_alerted(c, self.incident_id)
+        elif self.sent_now:
+            outbox.write_row(c, self.alert_id)
+
+
 class Pipeline:
-    """Sends alerts to the sinks and commits them with the position that produced them.
+    """Hands alerts to the outbox and commits them with the position that produced them.
 
     Not thread-safe: the daemon's main thread owns it (jobs hand their alerts over).
+    `journal` is kcrashd.sinks.journald.Journal (tests pass a stand-in); `writer` the
+    daemon's kcrashd.store.recovery.StateWriter (None: plain transactions).
     """
 
     def __init__(
@@ -159,30 +184,24 @@ class Pipeline:
         state: Any,
         config: Config,
         boot_id: Optional[str],
-        sinks: Optional[Sequence[Sink]] = None,
+        journal: Optional[Any] = None,
         hooks: Optional[Any] = None,
-        already_sent: Optional[Callable[[str], bool]] = None,
         started_at: Optional[float] = None,
         take_snapshot: Optional[Callable[[str], Optional[str]]] = None,
+        writer: Optional[Any] = None,
     ) -> None:
-        if sinks is None:
-            from kcrashd.sinks.journald import send_alert
+        if journal is None:
+            from kcrashd.sinks.journald import Journal
 
-            sinks = (send_alert,)
-        if already_sent is None:
-            from kcrashd.sinks.journald import AlertLookup
-
-            already_sent = AlertLookup()
+            journal = Journal()
         self.state = state
         self.config = config
         self.boot_id = boot_id
-        self.sinks = list(sinks)
-        self.hooks = hooks
-        self.already_sent = already_sent
+        self.writer = writer
+        self.key = alert_key(state)
+        self.outbox = ob.Outbox(state, journal, hooks, boot_id, commit=self._commit_work)
         self.started_at = time.time() if started_at is None else started_at
         self.take_snapshot = take_snapshot
-        kill = os.environ.get(KILL_ENV, "")
-        self.kill_before_commit = "crash_report" if kill == "1" else kill  # an alert type
         self.alerts_sent = 0
         self.reports_handled = 0
         self.last_alert: Optional[Dict[str, Any]] = None
@@ -190,26 +209,28 @@ class Pipeline:
         # Alerts found already sent since the last log_not_resent(), by where they were found.
         self._not_resent: Dict[str, int] = {"journal": 0, "recorded": 0}
 
+    def alert_id(self, *parts: Any) -> str:
+        """The (keyed, deterministic) id of the alert described by `parts`."""
+        return alert_id_for(self.key, *parts)
+
     # -- crash reports ----------------------------------------------------------------------
 
     def on_report(
         self, report: CrashReport, position: Optional[PositionUpdate] = None
     ) -> Optional[str]:
         """Handle one completed crash report; returns the id of the alert sent, if any."""
-        from kcrashd.store.incidents import report_signature  # lazy: not needed when idle
-
         boot = report.boot_id or self.boot_id or "-"
-        signature = report_signature(report)
+        report, signature, header = dedup.signature_for(self.state, report, boot)
         now = time.time()
         seen = report.realtime if report.realtime is not None else now
         row = report_store.get_report(self.state, boot, signature)
-        if row is not None and report.realtime is not None and report.realtime <= row.last_seen:
+        if row is not None and dedup.already_counted(row, report):
             # Read again after a restart or a resume from the boot start: already counted.
-            self.commit(position=position)
+            self.commit(position)
             return None
         self.reports_handled += 1
         if row is None:
-            return self._first(report, boot, signature, seen, position)
+            return self._first(report, boot, signature, header, seen, position)
         return self._repeat(report, row, seen, now, position)
 
     def _first(
@@ -217,26 +238,27 @@ class Pipeline:
         report: CrashReport,
         boot: str,
         signature: str,
+        header: str,
         seen: float,
         position: Optional[PositionUpdate],
     ) -> str:
-        from kcrashd.store.incidents import incident_id_for, mark_alerted, upsert_incident
+        from kcrashd.store.incidents import incident_id_for, upsert_incident
 
         # the id upsert_incident gives (or gave) the incident of (boot, signature)
         incident_id = incident_id_for(boot, signature)
         snapshot_id = self._snapshot(report)
         fields = crash_fields(report, signature, incident_id, 1, snapshot_id)
         alert = crash_alert(report, fields, dedup_key(boot, signature))
-        alert_id = alert_id_for(boot, signature, "crash_report", 1)
-        self._send(alert, alert_id, maybe_sent=self._maybe_sent(report))
+        alert_id = self.alert_id(boot, signature, "crash_report", 1)
+        sent = self._deliver(alert_id, alert, boot, self._maybe_sent(report), incident_id)
 
         def write(c: Any) -> None:
             evidence = Evidence("live", None, f"kernel log {report.start_position or ''}".strip())
             upsert_incident(c, report, boot, [evidence], snapshot_id=snapshot_id)
-            mark_alerted(c, incident_id)
-            report_store.insert_report(c, report, boot, signature, seen, incident_id)
+            report_store.insert_report(c, report, boot, signature, seen, incident_id, header)
+            sent.write(c, self.outbox)
 
-        self.commit(position, [(alert_id, alert, boot)], write)
+        self.commit(position, write)
         return alert_id
 
     def _repeat(
@@ -249,29 +271,36 @@ class Pipeline:
     ) -> Optional[str]:
         cfg = self.config.alerts
         count = row.count + 1
-        last = alert_store.last_alert_time(self.state, dedup_key(row.boot_id, row.signature))
+        last = self._last_alert_time(dedup_key(row.boot_id, row.signature))
         quiet = last is None or now - last >= cfg.storm_window_seconds
         due = quiet or count - row.alerted_count >= cfg.storm_summary_every
-        sent: List[Tuple[str, Alert, Optional[str]]] = []
+        sent: Optional[Delivery] = None
         if due:
             alert = repeated_alert(report, row, count, cfg.storm_window_seconds)
-            alert_id = alert_id_for(row.boot_id, row.signature, "crash_repeated", count)
-            self._send(alert, alert_id, maybe_sent=self._maybe_sent(report))
-            sent.append((alert_id, alert, row.boot_id))
+            alert_id = self.alert_id(row.boot_id, row.signature, "crash_repeated", count)
+            sent = self._deliver(alert_id, alert, row.boot_id, self._maybe_sent(report))
         else:
             self._repeats_open = True
 
         def write(c: Any) -> None:
-            report_store.count_repeat(c, row.boot_id, row.signature, count, seen, due)
+            report_store.count_repeat(
+                c, row.boot_id, row.signature, count, seen, due, report.monotonic_us
+            )
+            if sent is not None:
+                sent.write(c, self.outbox)
 
-        self.commit(position, sent, write)
-        return sent[0][0] if sent else None
+        self.commit(position, write)
+        return sent.alert_id if sent else None
+
+    def _last_alert_time(self, key: str) -> Optional[float]:
+        """When the last alert of `key` was sent or first owed (an alert waiting for
+        journald to store it counts: its storm window has started)."""
+        times = [alert_store.last_alert_time(self.state, key)]
+        times += [e.queued for e in self.outbox.entries.values() if e.alert.dedup_key == key]
+        return max((t for t in times if t is not None), default=None)
 
     def tick(self, now: Optional[float] = None) -> int:
         """Summarise repeats whose storm window has closed; returns alerts sent."""
-        close_idle = getattr(self.already_sent, "close_idle", None)
-        if close_idle is not None:
-            close_idle()  # no journal files held open between lookups
         if not self._repeats_open:
             return 0
         now = time.time() if now is None else now
@@ -279,17 +308,21 @@ class Pipeline:
         sent = 0
         still_open = False
         for row in report_store.unsummarised(self.state):
-            last = alert_store.last_alert_time(self.state, dedup_key(row.boot_id, row.signature))
+            last = self._last_alert_time(dedup_key(row.boot_id, row.signature))
             if last is not None and now - last < window:
                 still_open = True
                 continue
             alert = repeated_alert(None, row, row.count, window)
-            alert_id = alert_id_for(row.boot_id, row.signature, "crash_repeated", row.count)
+            alert_id = self.alert_id(row.boot_id, row.signature, "crash_repeated", row.count)
+            delivery = self._deliver(alert_id, alert, row.boot_id, maybe_sent=True)
 
-            def write(c: Any, row: report_store.ReportRow = row) -> None:
+            def write(
+                c: Any, row: report_store.ReportRow = row, delivery: Delivery = delivery
+            ) -> None:
                 report_store.mark_summarised(c, row.boot_id, row.signature, row.count)
+                delivery.write(c, self.outbox)
 
-            self.deliver_once(alert, alert_id, row.boot_id, write)
+            self.commit(None, write)
             sent += 1
         self._repeats_open = still_open
         return sent
@@ -299,61 +332,52 @@ class Pipeline:
     def on_alert(self, alert: Alert, boot_id: Optional[str] = None) -> str:
         """Send and record one alert that is not tied to a journal position."""
         boot = boot_id or self.boot_id
-        alert_id = alert_id_for(alert.type, alert.dedup_key, boot, time.time_ns())
-        self._send(alert, alert_id, maybe_sent=False)
-        self.commit(None, [(alert_id, alert, boot)])
+        alert_id = self.alert_id(alert.type, alert.dedup_key, boot, time.time_ns())
+        delivery = self._deliver(alert_id, alert, boot, maybe_sent=False)
+        self.commit(None, lambda c: delivery.write(c, self.outbox))
         return alert_id
-
-    def deliver_once(
-        self,
-        alert: Alert,
-        alert_id: str,
-        boot_id: Optional[str] = None,
-        write: Optional[Callable[[Any], None]] = None,
-    ) -> bool:
-        """Deliver `alert` under the deterministic `alert_id` exactly once; True when this
-        call sent it.
-
-        The alert goes to the sinks and hooks unless it was sent before: its row is in the
-        `alerts` table, or an entry with KCRASHD_ALERT_ID=alert_id is in the journal (a run
-        that sent it and died before committing). Either way its row is then recorded,
-        with whatever `write(conn)` adds (say, the end of a debt), in ONE transaction: a
-        crash before that commit leaves the alert to be found in the journal next time,
-        never sent twice. The caller must derive `alert_id` from what the alert is about
-        (e.g. alert_id_for("previous_boot_crashed", incident_id)) so that every attempt
-        uses the same id. The row's boot is `boot_id`, else the pipeline's boot.
-        """
-        sent = self._send(alert, alert_id, maybe_sent=True)
-        self.commit(None, [(alert_id, alert, boot_id or self.boot_id)], write)
-        return sent
 
     # -- the common tail --------------------------------------------------------------------
 
     def commit(
-        self,
-        position: Optional[PositionUpdate] = None,
-        alerts: Sequence[Tuple[str, Alert, Optional[str]]] = (),
-        write: Optional[Callable[[Any], None]] = None,
+        self, position: Optional[PositionUpdate] = None, write: Optional[Write] = None
     ) -> None:
-        """One transaction: the position, the alert rows and whatever `write` adds."""
-        if position is None and not alerts and write is None:
+        """One transaction: whatever `write` adds, and the position."""
+        if position is None and write is None:
             return
-        with self.state.transaction() as c:
+
+        def work(c: Any) -> None:
             if write is not None:
                 write(c)
-            for alert_id, alert, boot in alerts:
-                alert_store.insert_alert(c, alert_id, alert, boot)
             if position is not None:
                 save_position(c, position[0], position[1])
 
-    def _send(self, alert: Alert, alert_id: str, maybe_sent: bool) -> bool:
-        """To the sinks and hooks, unless `maybe_sent` and it was sent before; True when
-        sent now. The caller records the alert row."""
-        where = self._sent_before(alert_id) if maybe_sent else None
-        sent = where is None
-        if where is not None:
+        # a position alone is superseded by the next one while the disk cannot take it
+        key = f"position:{position[0]}" if write is None and position is not None else None
+        self._commit_work(work, key)
+
+    def _commit_work(self, work: Write, key: Optional[str] = None) -> bool:
+        if self.writer is not None:
+            return bool(self.writer.commit(work, key))
+        with self.state.transaction() as c:
+            work(c)
+        return True
+
+    def _deliver(
+        self,
+        alert_id: str,
+        alert: Alert,
+        boot: Optional[str],
+        maybe_sent: bool,
+        incident_id: Optional[str] = None,
+    ) -> Delivery:
+        """To the outbox (journald and hooks now), unless it was sent before."""
+        outcome = self.outbox.submit(alert_id, alert, boot, incident_id, maybe_sent)
+        delivery = Delivery(outcome, alert_id, alert, boot, incident_id)
+        if outcome in (ob.IN_JOURNAL, ob.RECORDED):
             # A fresh state DB re-reading a boot finds hundreds: one INFO line per batch
             # (log_not_resent), each alert at DEBUG.
+            where = "journal" if outcome == ob.IN_JOURNAL else "recorded"
             self._not_resent[where] += 1
             log.debug(
                 "alert %s (%s) is already %s (sent before a restart); not sent again",
@@ -361,34 +385,15 @@ class Pipeline:
                 alert.type,
                 "in the journal" if where == "journal" else "recorded in the state database",
             )
-        else:
-            for sink in self.sinks:
-                try:
-                    sink(alert, alert_id)
-                except Exception as exc:  # boundary: one sink failing must not stop the rest
-                    log.error("sending alert %s to %s failed: %s", alert_id, _name(sink), exc)
-            if self.hooks is not None:
-                self.hooks.submit(alert, alert_id)
-        self.alerts_sent += 1
-        self.last_alert = {
-            "alert_id": alert_id,
-            "type": alert.type,
-            "summary": alert.summary,
-            "time": time.time(),
-        }
-        if self.kill_before_commit == alert.type:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return sent
-
-    def _sent_before(self, alert_id: str) -> Optional[str]:
-        """Where the alert is found already sent ("recorded", "journal"), or None."""
-        if alert_store.alert_exists(self.state, alert_id):
-            return "recorded"
-        try:
-            return "journal" if self.already_sent(alert_id) else None
-        except Exception as exc:  # the journal lookup failing must not lose the alert
-            log.warning("cannot look up alert %s in the journal: %s", alert_id, exc)
-            return None
+        elif delivery.sent_now:
+            self.alerts_sent += 1
+            self.last_alert = {
+                "alert_id": alert_id,
+                "type": alert.type,
+                "summary": alert.summary,
+                "time": time.time(),
+            }
+        return delivery
 
     def log_not_resent(self) -> int:
         """One INFO line for the alerts found already sent (and so not sent again) since
@@ -440,7 +445,3 @@ class Pipeline:
         except Exception:  # boundary: a snapshot failure never blocks the alert
             log.exception("snapshot for a %s report failed", report.kind)
             return None
-
-
-def _name(sink: Any) -> str:
-    return getattr(sink, "__module__", "") + "." + getattr(sink, "__name__", repr(sink))

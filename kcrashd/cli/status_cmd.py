@@ -66,12 +66,33 @@ def render(doc: Dict[str, Any], is_running: bool) -> List[str]:
         if last
         else "last alert:        none"
     )
+    lines.extend(_delivery_lines(doc))
     if doc.get("note"):
         lines.append(f"note:              {doc['note']}")
     for name, job in sorted((doc.get("jobs") or {}).items()):
         result = "ok" if job.get("ok") else f"FAILED: {job.get('error')}"
         lines.append(
             f"job {name}: {result} at {when(job.get('last_run'))} ({job.get('seconds')} s)"
+        )
+    return lines
+
+
+def _delivery_lines(doc: Dict[str, Any]) -> List[str]:
+    """Alerts journald has not stored yet, and a state database that cannot be written."""
+    lines = []
+    owed = doc.get("alerts_owed") or {}
+    if owed.get("count"):
+        lines.append(
+            f"alerts owed:       {owed['count']} not yet stored by journald, the oldest since "
+            f"{when(owed.get('oldest'))} (last error: {owed.get('last_error') or '-'})"
+        )
+    elif "alerts_owed" in doc:
+        lines.append("alerts owed:       none")
+    state = doc.get("state") or {}
+    if state.get("degraded"):
+        lines.append(
+            f"state database:    cannot be written since {when(state.get('since'))} "
+            f"({state.get('problem')}: {state.get('error')}); state kept in memory"
         )
     return lines
 

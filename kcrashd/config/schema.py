@@ -87,6 +87,13 @@ class HooksConfig:
 @dataclass(frozen=True)
 class StateConfig:
     directory: str = opt("/var/lib/kcrashd", "State directory: state.db (SQLite) and snapshots/.")
+    retention_days: float = opt(
+        180.0,
+        "Alerts, crash report counts and handled post-mortem artifacts older than this are"
+        " deleted from state.db (the current boot's and owed alerts are kept; incidents are"
+        " kept).",
+        minimum=1,
+    )
 
 
 @dataclass(frozen=True)

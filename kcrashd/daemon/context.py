@@ -32,3 +32,6 @@ class DaemonContext:
     # journal files the daemon reads (`run --journal-dir` overrides journal.directory);
     # None: the config's journal.directory
     journal_dir: Optional[str] = None
+    # deliver_owed(): a job queued alerts in the outbox table; the daemon's main thread
+    # takes them over and delivers them. None (a job run alone): the job delivers them.
+    deliver_owed: Optional[Callable[[], None]] = None

@@ -4,6 +4,12 @@ One main thread owns the kernel log source, the incremental parser and the alert
 it sleeps in select() on the source's fd and a signal wake-up pipe, so an idle daemon costs
 next to nothing. Jobs (readiness, watchers, metrics, post-mortem) run in one worker thread
 with their own state connection and hand their alerts to the main thread.
+
+Every step of the main loop runs inside a boundary (_step): an error in one is logged and
+the loop goes on. The state database is written through a StateWriter
+(kcrashd.store.recovery): a full or broken state disk degrades to state kept in memory,
+with one state_degraded alert, and never stops crash alerts. Alerts go through the outbox
+(kcrashd.alerts.outbox), which owes each one until journald has stored it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import select
 import signal
 import threading
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from kcrashd import __version__
 from kcrashd import config as config_mod
@@ -31,7 +37,7 @@ from kcrashd.model import Alert, CrashReport, KernelRecord
 from kcrashd.store import alerts as alert_store
 from kcrashd.store import reports as report_store
 from kcrashd.store.positions import Position, load_position
-from kcrashd.store.state import StateDB, default_path
+from kcrashd.store.state import default_path, set_meta
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,9 @@ STATUS_HEARTBEAT = 30.0  # ... and at least this often
 HURRY_SECONDS = 0.6  # after a kernel message, poll the journal this long ...
 HURRY_POLL = 0.02  # ... this often (journald coalesces its change notifications)
 TICK_EVERY = 5.0  # storm windows are looked at this often
+REOPEN_SECONDS = 5.0  # a kernel log source that failed to open is tried again after this
+STOP_FLUSH_SECONDS = 1.0  # at stop, wait this long for journald to store what was sent
+ONCE_FLUSH_SECONDS = 10.0  # --once: wait this long for journald to store the alerts
 
 
 def config_changes(old: Config, new: Config) -> List[str]:
@@ -117,13 +126,19 @@ class Daemon:
         self.snapshots: Any = None  # the SnapshotTaker, made by the first take_snapshot()
         self._snapshots_lock = threading.Lock()
         self._job_memory: Dict[str, Any] = {}
+        self._outbox_dirty = False  # a job queued alerts in the outbox table
+        self._failing: Dict[str, int] = {}  # main loop steps failing, and how many times
+        self._reopen_at: Optional[float] = None  # when to try the kernel log source again
 
     # -- set-up -----------------------------------------------------------------------------
 
     def _boot_id(self) -> Optional[str]:
-        # not postmortem.collect.current_boot_id: a run without crashes loads no incident code
-        value = self.root.read_value("/proc/sys/kernel/random/boot_id")
-        return value.replace("-", "") if value else None
+        """The boot id journald stamps (not a sandboxed /proc's: kcrashd.sources.boot)."""
+        from kcrashd.sources.boot import current_boot_id, proc_boot_id
+
+        if self.config.journal.source == "kmsg" and not self.journal_dir:
+            return proc_boot_id(self.root)
+        return current_boot_id(self.root)
 
     def _open_source(self) -> None:
         """Pick and open the kernel log source: the journal, else /dev/kmsg, else none."""
@@ -136,7 +151,8 @@ class Daemon:
         ):
             from kcrashd.sources.journal import JournalFollower
 
-            source: Any = JournalFollower(self.journal_dir)
+            boot = None if self.journal_dir else self.boot_id
+            source: Any = JournalFollower(self.journal_dir, boot)
             self.source_key = (
                 f"journal:{os.path.abspath(self.journal_dir)}" if self.journal_dir else "journal"
             )
@@ -144,6 +160,7 @@ class Daemon:
             self.resumed_from = source.open(
                 saved.value if saved else None, bool(saved and saved.inclusive)
             )
+            source.start_read_ahead(self.wake)  # what journald writes is read at once
             self.source = source
         elif kmsg_available():
             from kcrashd.host.journald_conf import boot_time
@@ -185,20 +202,28 @@ class Daemon:
 
     def run(self) -> int:
         from kcrashd.sinks.hooks import HookRunner
+        from kcrashd.store.recovery import StateWriter
 
-        self.state = StateDB(default_path(self.state_dir))
+        self.writer = StateWriter.open(default_path(self.state_dir))
+        self.state = self.writer.state
         self.boot_id = self._boot_id()
         cfg = self.config
         self.hooks = HookRunner(cfg.hooks.directory, cfg.hooks.timeout_seconds)
         self.pipeline = Pipeline(
-            self.state, cfg, self.boot_id, hooks=self.hooks, take_snapshot=self.take_snapshot
+            self.state,
+            cfg,
+            self.boot_id,
+            hooks=self.hooks,
+            take_snapshot=self.take_snapshot,
+            writer=self.writer,
         )
+        self.pipeline.outbox.load()  # alerts an earlier run still owes
         self.assembler = new_assembler(cfg)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
-        self._open_source()
-        self._open_kmsg_wake()
+        self._step("source", self._open_source)
+        self._step("source", self._open_kmsg_wake)
         self.job_results: queue.Queue = queue.Queue()
         self.job_thread = self._start_jobs()
         sdnotify.notify("READY=1\nSTATUS=" + self._summary())
@@ -208,40 +233,92 @@ class Daemon:
             while not self.stopping:
                 if self.reload_requested:
                     self.reload_requested = False
-                    self.reload()
-                try:
-                    n = self._read_batch()
-                except Exception:  # boundary: bad input or a state error never kills us
-                    log.exception("processing kernel messages failed; resuming from the state")
-                    self._recover()
-                    n = 0
+                    self._step("reload", self.reload)
+                n = self._step("read", self._read_step) or 0
                 now = time.monotonic()
-                self.caught_up = n < BATCH
-                for report in self.assembler.expire(now):
-                    self._handle(report)
-                self._drain_jobs()
+                # records read ahead while alerting are not waited on in select()
+                self.caught_up = n < BATCH and not getattr(self.source, "buffered", 0)
+                self._step("expire", self._expire, now)
+                self._step("jobs", self._drain_jobs)
                 if self.once and self.caught_up and self._jobs_done():
-                    for report in self.assembler.flush():
-                        self._handle(report)
+                    self._step("flush", self._flush_reports)
+                    self._step("outbox", self.pipeline.outbox.flush, ONCE_FLUSH_SECONDS)
                     break
                 if now - last_tick >= TICK_EVERY:
-                    self.pipeline.tick()
+                    self._step("tick", self.pipeline.tick)
                     last_tick = now
+                self._step("outbox", self._deliver)
+                self._step("state", self._state_care)
                 if self.caught_up and self.assembler.pending_start_position is None:
                     # once per backlog (or live batch), not one line per alert
-                    self.pipeline.log_not_resent()
+                    self._step("log", self.pipeline.log_not_resent)
                 if self.position_dirty and (self.caught_up or now - last_commit >= COMMIT_EVERY):
-                    self._commit_position()
+                    self._step("commit", self._commit_position)
                     last_commit = now
-                self._write_status()
+                self._step("status", self._write_status)
                 if watchdog is not None and now - last_ping >= watchdog:
                     sdnotify.notify("WATCHDOG=1")
                     last_ping = now
-                if self.caught_up:
-                    self._sleep(watchdog)
+                if self.caught_up and self._step("sleep", self._sleep, watchdog) is None:
+                    time.sleep(0.5)  # select() itself failed: do not spin
         finally:
             self._shutdown()
         return EX_OK
+
+    def _step(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """fn(*args) inside the boundary: an error is logged (the first of a streak, then
+        every 100th), the loop goes on; None on failure. True for a step with no result."""
+        try:
+            result = fn(*args)
+        except Exception:  # boundary: no step of the main loop may stop the daemon
+            n = self._failing[name] = self._failing.get(name, 0) + 1
+            if n == 1 or n % 100 == 0:
+                log.exception("main loop: %s failed (%d times in a row)", name, n)
+            return None
+        if self._failing.pop(name, None):
+            log.info("main loop: %s works again", name)
+        return True if result is None else result
+
+    def _read_step(self) -> int:
+        if self.source is None:
+            if self._reopen_at is not None and time.monotonic() >= self._reopen_at:
+                self._reopen_at = None
+                self._recover()
+            return 0
+        try:
+            return self._read_batch()
+        except Exception:  # boundary: bad input or a source error never kills us
+            log.exception("processing kernel messages failed; resuming from the state")
+            self._recover()
+            return 0
+
+    def _expire(self, now: float) -> None:
+        for report in self.assembler.expire(now):
+            self._handle(report)
+
+    def _flush_reports(self) -> None:
+        for report in self.assembler.flush():
+            self._handle(report)
+
+    def _deliver(self) -> None:
+        """Take over alerts a job queued in the outbox table, then deliver what is due."""
+        if self._outbox_dirty:
+            self._outbox_dirty = False
+            self.pipeline.outbox.load()
+        self.pipeline.outbox.pump()
+
+    def _state_care(self) -> None:
+        """Put the state back on disk when it can be; send what the writer has to say."""
+        was_degraded = self.writer.degraded
+        if self.writer.retry() and was_degraded:
+            self.pipeline.outbox.load()  # rows the jobs wrote on disk meanwhile
+        for alert in self.writer.take_alerts():
+            self.pipeline.on_alert(alert)
+
+    def _owed_queued(self) -> None:
+        """From the job thread: alerts were queued in the outbox table."""
+        self._outbox_dirty = True
+        self.wake()
 
     def _read_batch(self) -> int:
         if self.source is None:
@@ -283,6 +360,9 @@ class Daemon:
         return self.source_key, Position(value, boot)
 
     def _handle(self, report: CrashReport) -> None:
+        prefetch = getattr(self.source, "prefetch", None)
+        if prefetch is not None:
+            prefetch()  # read ahead before the slow part: a vacuum may erase what is unread
         self.pipeline.on_report(report, self._position())
         self.position_dirty = False
 
@@ -291,7 +371,8 @@ class Daemon:
         self.position_dirty = False
 
     def _recover(self) -> None:
-        """Start again from the last committed position with a fresh parser."""
+        """Start again from the last committed position with a fresh parser; when the
+        source cannot be opened, try again in a while."""
         time.sleep(1.0)
         self.assembler = new_assembler(self.config)
         self.last_record = None
@@ -299,7 +380,12 @@ class Daemon:
         self.position_dirty = False
         if self.source is not None:
             self.source.close()
-        self._open_source()
+        try:
+            self._open_source()
+        except Exception:
+            self.source = None
+            self._reopen_at = time.monotonic() + REOPEN_SECONDS
+            raise
 
     def _open_kmsg_wake(self) -> None:
         """journald tells readers about new entries at most every 250 ms. The kernel makes
@@ -328,6 +414,16 @@ class Daemon:
             timeout = min(timeout, COMMIT_EVERY)
         if self.pipeline.repeats_open:
             timeout = min(timeout, TICK_EVERY)
+        due = self.pipeline.outbox.next_due
+        if due is not None or self._outbox_dirty:
+            timeout = min(timeout, max(0.002, (due or 0.0) - time.monotonic()))
+        if self.writer.degraded:
+            timeout = min(timeout, max(0.05, self.writer.next_retry - time.monotonic()))
+        if self._reopen_at is not None:
+            timeout = min(timeout, max(0.05, self._reopen_at - time.monotonic()))
+        if self._status_change() != self._status_key:  # a change not written yet
+            due = self._status_written + STATUS_EVERY - time.monotonic()
+            timeout = min(timeout, max(0.05, due))
         fds = [self._wake_r]
         if self.source is not None:
             fds.append(self.source.fileno())
@@ -340,6 +436,9 @@ class Daemon:
         if self._kmsg_wake is not None and self._kmsg_wake.fileno() in readable:
             self._kmsg_wake.drain()
             self._hurry_until = time.monotonic() + HURRY_SECONDS
+            hurry = getattr(self.source, "hurry", None)
+            if hurry is not None:
+                hurry(HURRY_SECONDS)
         if self._wake_r in readable:
             try:
                 while os.read(self._wake_r, 4096):
@@ -370,6 +469,7 @@ class Daemon:
             boot_id=self.boot_id,
             journal_dir=self.journal_dir,
             take_snapshot=self.take_snapshot,
+            deliver_owed=self._owed_queued,
         )
         self._job_memory = ctx.memory  # the disk watcher's last SMART results, for snapshots
         thread = JobThread(jobs, ctx, default_path(self.state_dir), self.job_results, self.wake)
@@ -484,6 +584,8 @@ class Daemon:
             "reports_this_boot": report_store.count_reports(self.state, self.boot_id),
             "alerts_this_boot": alert_store.count_alerts(self.state, self.boot_id),
             "last_alert": self.pipeline.last_alert,
+            "alerts_owed": self.pipeline.outbox.owed(),
+            "state": self.writer.status(),
             "jobs": self.jobs_status,
             "config": self.config_path,
             "updated": time.time(),
@@ -491,24 +593,42 @@ class Daemon:
         }
 
     def _summary(self) -> str:
-        if self.source is None:
-            return self.source_note or "starting"
+        text = self.source_note or "starting"
+        if self.source is not None:
+            text = (
+                f"following {self.source_key}: {self.records_read} kernel records, "
+                f"{self.pipeline.reports_handled} reports, {self.pipeline.alerts_sent} alerts"
+            )
+        owed = len(self.pipeline.outbox.entries)
+        if owed:
+            text += f"; {owed} alert{'s' if owed != 1 else ''} owed to the journal"
+        if self.writer.degraded:
+            text += "; state database cannot be written, state kept in memory"
+        return text
+
+    def _status_change(self) -> Tuple[Any, ...]:
+        """What, when it changes, makes the status document worth writing again soon."""
         return (
-            f"following {self.source_key}: {self.records_read} kernel records, "
-            f"{self.pipeline.reports_handled} reports, {self.pipeline.alerts_sent} alerts"
+            self.records_read,
+            self.pipeline.alerts_sent,
+            len(self.jobs_status),
+            self.caught_up,
+            len(self.pipeline.outbox.entries),
+            self.writer.degraded,
         )
 
     def _write_status(self, force: bool = False) -> None:
         now = time.monotonic()
-        key = (self.records_read, self.pipeline.alerts_sent, len(self.jobs_status), self.caught_up)
+        key = self._status_change()
         changed = key != self._status_key
         if not force and now - self._status_written < (
             STATUS_EVERY if changed else STATUS_HEARTBEAT
         ):
             return
         doc = self.status()
-        with self.state.transaction():
-            self.state.set_meta("status", json.dumps(doc, sort_keys=True))
+        self._job_memory["status"] = doc  # the metrics job's view, whatever the disk does
+        text = json.dumps(doc, sort_keys=True)
+        self.writer.commit(lambda c: set_meta(c, "status", text), key="status")
         if changed:
             sdnotify.notify("STATUS=" + self._summary())
         self._status_written = now
@@ -523,6 +643,8 @@ class Daemon:
         try:
             if self.position_dirty:
                 self._commit_position()
+            # what was sent just now is settled; the rest stays owed for the next start
+            self.pipeline.outbox.flush(STOP_FLUSH_SECONDS)
             self.pipeline.log_not_resent()
             self.stopped_at = time.time()
             self._write_status(force=True)
@@ -534,7 +656,8 @@ class Daemon:
         if self._kmsg_wake is not None:
             self._kmsg_wake.close()
         signal.set_wakeup_fd(-1)
-        self.state.close()
+        self.pipeline.outbox.close()
+        self.writer.close()
         log.info("stopped")
 
 

@@ -143,10 +143,17 @@ class Assembler:
     def feed(self, record: KernelRecord) -> List[CrashReport]:
         """Reports completed by this record (usually none)."""
         self._n += 1
+        if record.lost_before:
+            self.lost_lines()
         msg = record.message
         if not self._open and _WANTED.search(msg) is None:
             return []
         return self._feed(msg, self._n, record)
+
+    def lost_lines(self) -> None:
+        """The source lost kernel lines here: every open report misses some of its lines."""
+        for r in self._open:
+            r.corrupted = True
 
     def wants(self, message: str) -> bool:
         """Whether feeding `message` can matter: every line while a report is open, else
@@ -327,6 +334,7 @@ class Assembler:
                 "boot_id": record.boot_id,
                 "start_position": record.position,
                 "realtime": record.realtime,
+                "monotonic_us": record.monotonic_us,
             }
         self._open.append(r)
         self._append(r, text, lineno, record, ts)

@@ -128,4 +128,5 @@ def build(
         start_position=meta.get("start_position"),
         end_position=meta.get("end_position"),
         realtime=meta.get("realtime"),
+        monotonic_us=meta.get("monotonic_us"),
     )

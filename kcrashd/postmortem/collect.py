@@ -11,11 +11,11 @@ A `previous_boot_crashed` alert is owed once per incident; a previous boot whose
 stops without a shutdown and that left no crash evidence owes `unexplained_reset`.
 
 Alerts are exactly once across crashes of kcrashd itself: an owed alert is written to the
-state database (meta key `postmortem.pending_alert:<alert id>`, a deterministic id) in the
-same transaction as its incident, and nothing says "alerted" until the alert row (and
-incidents.alerted) is committed AFTER the send (kcrashd.postmortem.job.deliver_pending,
-through Pipeline.deliver_once: a pending alert already in the journal under its
-KCRASHD_ALERT_ID is not sent again). Whatever a crash left pending is sent at the next start.
+outbox (kcrashd.alerts.outbox, under a deterministic keyed id) in the same transaction as
+its incident, and nothing says "alerted" until journald has stored it and the outbox
+records it (the alert row and incidents.alerted). In the daemon the main thread's outbox
+delivers it; `kcrashd postmortem` delivers it itself (kcrashd.postmortem.job). An owed
+alert already in the journal under its KCRASHD_ALERT_ID is not sent again.
 Nothing is deleted from pstore unless postmortem.delete_pstore_after_store, and then only
 after the transaction that stored the incident committed.
 """
@@ -32,7 +32,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from kcrashd.config import Config
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, Evidence, Severity
-from kcrashd.store import alerts as alert_store
 from kcrashd.store import incidents as incident_store
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,6 @@ FATAL_KINDS = frozenset(
 CAUSE_WINDOW_LINES = 80
 _SOURCE_RANK = {"kdump": 0, "pstore": 1, "journal": 2}
 UNREADABLE_SIGNATURE = "unreadable-crash"
-PENDING_PREFIX = "postmortem.pending_alert:"
 
 
 @dataclass
@@ -279,11 +277,13 @@ def run_postmortem(
         prev_id = f"before-{current_boot_id}"  # no journal: "the boot before this one"
     out.previous_boot = prev_id
 
-    found = [
-        f
-        for f in _pstore_found(root, config, out.notes) + _kdump_found(root, config, out.notes)
-        if not _seen(conn, f.key, f.fingerprint)
-    ]
+    found = []
+    still_there = []
+    for f in _pstore_found(root, config, out.notes) + _kdump_found(root, config, out.notes):
+        if _seen(conn, f.key, f.fingerprint):
+            still_there.append(f.key)
+        else:
+            found.append(f)
     for f in found:
         # pstore dates its records itself: one dated in this boot is a live oops dump of
         # this boot. Archive copies and kdump dirs are written while this boot starts.
@@ -295,14 +295,16 @@ def run_postmortem(
         if not _seen(conn, journal_key, prev.last_cursor or ""):
             from kcrashd.sources import previous_boot
 
+            reports: List[CrashReport] = []
+            messages = 0
             try:
-                records = previous_boot.kernel_records(journal_dir, prev.boot_id)
+                # streamed through the parser: the boot's records are never one list
+                reports, messages = boot_reports(journal_dir, prev.boot_id)
                 end = previous_boot.boot_end(journal_dir, prev.boot_id)
             except OSError as exc:
                 out.notes.append(f"journal: {exc}")
-                records = []
             out.previous_boot_clean = end.clean if end else None
-            detail = f"kernel log of boot {prev.boot_id} ({len(records)} messages)"
+            detail = f"kernel log of boot {prev.boot_id} ({messages} messages)"
             if end and not end.clean:
                 detail += f"; ended without a shutdown, last message: {end.last_message}"
             found.append(
@@ -313,10 +315,11 @@ def run_postmortem(
                     kind="journal-boot",
                     fingerprint=prev.last_cursor or "",
                     time=prev.last,
-                    text=previous_boot.records_to_text(records),
+                    text=None,
                     detail=detail,
                     boot_id=prev.boot_id,
                     crashed=bool(end and not end.clean),
+                    reports=reports,
                 )
             )
 
@@ -332,10 +335,15 @@ def run_postmortem(
     for f in found:
         by_boot.setdefault(f.boot_id, []).append(f)
 
+    from kcrashd.store.secret import alert_key
+
+    key = alert_key(state)
     stored: List[Found] = []
     with state.transaction() as tx:
+        # artifacts handled before and still there stay young (state retention keeps them)
+        tx.executemany("UPDATE artifacts SET seen=? WHERE key=?", [(now, k) for k in still_there])
         for boot_id, items in by_boot.items():
-            _store_boot(tx, boot_id, items, current_boot_id, end, out, now, state_dir)
+            _store_boot(tx, boot_id, items, current_boot_id, end, out, now, state_dir, key)
         for f in found:
             incident_id = next(
                 (i for i, _ in out.incidents if f.boot_id and _belongs(tx, i, f.boot_id)), None
@@ -363,6 +371,23 @@ def run_postmortem(
     return out
 
 
+def boot_reports(directory: Optional[str], boot_id: str) -> Tuple[List[CrashReport], int]:
+    """(crash reports, messages read) of one boot's kernel log in the journal, its records
+    streamed through the incremental parser; the reports in the order they start."""
+    from kcrashd.parse import Assembler
+    from kcrashd.sources.previous_boot import kernel_records
+
+    assembler = Assembler()
+    reports: List[CrashReport] = []
+    messages = 0
+    for record in kernel_records(directory, boot_id):
+        messages += 1
+        reports.extend(assembler.feed(record))
+    reports.extend(assembler.flush())
+    reports.sort(key=lambda r: r.first_line or 0)
+    return reports, messages
+
+
 def _belongs(conn: Any, incident_id: str, boot_id: str) -> bool:
     row = conn.execute("SELECT boot_id FROM incidents WHERE incident_id=?", (incident_id,))
     r = row.fetchone()
@@ -378,6 +403,7 @@ def _store_boot(
     out: Outcome,
     now: float,
     state_dir: Optional[str] = None,
+    key: bytes = b"",
 ) -> None:
     journal = next((f for f in items if f.source == "journal"), None)
     artifacts = [f for f in items if f.source != "journal"]
@@ -398,7 +424,7 @@ def _store_boot(
     else:
         if journal is not None and journal.crashed and boot_id != current_boot_id:
             alert = reset_alert(boot_id, end)
-            if queue_alert(conn, alert, reset_alert_id(boot_id), None, now):
+            if queue_alert(conn, alert, reset_alert_id(boot_id, key), None, now):
                 out.alerts.append(alert)
         return
 
@@ -437,7 +463,7 @@ def _store_boot(
     inc = incident_store.get_incident(conn, incident_id)
     if inc is not None:
         alert = crashed_alert(conn, inc, crashed)
-        if queue_alert(conn, alert, crash_alert_id(incident_id), incident_id, now):
+        if queue_alert(conn, alert, crash_alert_id(incident_id, key), incident_id, now):
             out.alerts.append(alert)
 
 
@@ -455,33 +481,29 @@ def crash_time(items: Sequence[Found]) -> Optional[float]:
     return None
 
 
-def crash_alert_id(incident_id: str) -> str:
+def crash_alert_id(incident_id: str, key: bytes) -> str:
     """The KCRASHD_ALERT_ID of an incident's previous_boot_crashed alert (deterministic,
-    so a send that a crash left uncommitted is found in the journal, not repeated)."""
-    from kcrashd.alerts.pipeline import alert_id_for
+    so a send that a crash left uncommitted is found in the journal, not repeated; keyed
+    with kcrashd.store.secret.alert_key of the state database)."""
+    from kcrashd.alerts.ids import alert_id_for
 
-    return alert_id_for("previous_boot_crashed", incident_id)
+    return alert_id_for(key, "previous_boot_crashed", incident_id)
 
 
-def reset_alert_id(boot_id: Optional[str]) -> str:
-    from kcrashd.alerts.pipeline import alert_id_for
+def reset_alert_id(boot_id: Optional[str], key: bytes) -> str:
+    from kcrashd.alerts.ids import alert_id_for
 
-    return alert_id_for("unexplained_reset", boot_id)
+    return alert_id_for(key, "unexplained_reset", boot_id)
 
 
 def queue_alert(
     conn: Any, alert: Alert, alert_id: str, incident_id: Optional[str], now: float
 ) -> bool:
-    """Owe `alert`: written in the caller's transaction, sent by deliver_pending. False when
-    that alert was already sent (recorded) or is already owed."""
-    if alert_store.alert_exists(conn, alert_id):
-        return False
-    doc = {"alert": alert.to_dict(), "incident_id": incident_id, "queued": now}
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
-        (PENDING_PREFIX + alert_id, json.dumps(doc, sort_keys=True)),
-    )
-    return cur.rowcount == 1
+    """Owe `alert`: written to the outbox in the caller's transaction. False when that
+    alert was already sent (recorded) or is already owed."""
+    from kcrashd.alerts.outbox import enqueue
+
+    return enqueue(conn, alert_id, alert, None, incident_id, now)
 
 
 @dataclass(frozen=True)
@@ -494,39 +516,9 @@ class PendingAlert:
 
 def pending_alerts(conn: Any) -> List[PendingAlert]:
     """Alerts owed and not yet recorded as sent, oldest first."""
-    c = getattr(conn, "conn", conn)
-    rows = c.execute(
-        "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?",
-        (len(PENDING_PREFIX), PENDING_PREFIX),
-    ).fetchall()
-    out = []
-    for key, value in rows:
-        try:
-            doc = json.loads(value)
-            a = doc["alert"]
-            alert = Alert(
-                a["type"],
-                Severity[a["severity"].upper()],
-                a["summary"],
-                dict(a.get("fields") or {}),
-                a.get("dedup_key") or "",
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.error("post-mortem: unreadable pending alert %s dropped: %s", key, exc)
-            c.execute("DELETE FROM meta WHERE key=?", (key,))
-            continue
-        alert_id = key[len(PENDING_PREFIX) :]
-        out.append(PendingAlert(alert_id, alert, doc.get("incident_id"), doc.get("queued") or 0))
-    out.sort(key=lambda p: (p.queued, p.alert_id))
-    return out
+    from kcrashd.alerts.outbox import read_rows
 
-
-def settle_alert(conn: Any, pending: PendingAlert) -> None:
-    """After the send, in the transaction that records the alert row: the incident is
-    alerted and nothing is owed any more."""
-    if pending.incident_id:
-        incident_store.mark_alerted(conn, pending.incident_id)
-    conn.execute("DELETE FROM meta WHERE key=?", (PENDING_PREFIX + pending.alert_id,))
+    return [PendingAlert(e.alert_id, e.alert, e.incident_id, e.queued) for e in read_rows(conn)]
 
 
 def _ordinal(n: int) -> str:

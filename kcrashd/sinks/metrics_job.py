@@ -164,7 +164,9 @@ def _snapshot_families(state_dir: Optional[str]) -> List[Family]:
 
 def _number(status: Mapping[str, Any], key: str) -> Optional[float]:
     value = status.get(key)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
         return float(value)
     return None
 
@@ -186,12 +188,24 @@ def _status_families(status: Mapping[str, Any]) -> List[Family]:
     if value is not None:
         start.add(value)
     fams.append(start)
-    jobs = Family("kcrashd_job_up", "gauge", "1 when the job's last run succeeded.")
+    for name, help_text, section, key in (
+        ("kcrashd_alerts_owed", "Alerts journald has not stored yet (sent again until it has).",
+         "alerts_owed", "count"),
+        ("kcrashd_state_degraded", "1 while the state database cannot be written (state kept"
+         " in memory).", "state", "degraded"),
+    ):  # fmt: skip
+        fam = Family(name, "gauge", help_text)
+        nested = status.get(section)
+        value = _number(nested, key) if isinstance(nested, dict) else None
+        if value is not None:
+            fam.add(value)
+        fams.append(fam)
+    jobs = Family("kcrashd_job_up", "gauge", "1 when the daemon task's last run succeeded.")
     raw_jobs = status.get("jobs")
     items = raw_jobs.items() if isinstance(raw_jobs, dict) else []
     for name, job in sorted(items):
         ok = isinstance(job, dict) and job.get("ok")
-        jobs.add(1 if ok else 0, job=str(name))
+        jobs.add(1 if ok else 0, task=str(name))  # not "job": Prometheus sets that label
     fams.append(jobs)
     return fams
 
@@ -219,10 +233,12 @@ class MetricsJob:
     def run(self, ctx: DaemonContext) -> List[Alert]:
         m = ctx.config.metrics
         mem = ctx.memory.setdefault(self.name, {})
+        # the daemon's live status (on disk it is stale while the state disk is full)
+        status = ctx.memory.get("status") or read_status(ctx.state)
         text = render(
             collect(
                 ctx.state,
-                read_status(ctx.state),
+                status,
                 ctx.memory.get("watchers"),
                 # the daemon's state directory (kcrashd run --state-dir), not the config's
                 os.path.dirname(os.path.abspath(ctx.state.path)),

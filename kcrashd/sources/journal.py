@@ -13,11 +13,21 @@ python-systemd without those private methods gets.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime
+import logging
+import os
+import re
+import select
+import threading
+import time
 import uuid
-from typing import Any, Callable, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Deque, Iterator, List, Mapping, Optional, Tuple
 
 from kcrashd.model import KernelRecord
+
+log = logging.getLogger(__name__)
 
 KERNEL_MATCH = "_TRANSPORT=kernel"
 
@@ -115,6 +125,12 @@ class LowLevelEntries:
         except KeyError:
             return ""
 
+    def field(self, name: str) -> Optional[str]:
+        try:
+            return self.reader._get(name).decode("utf-8", "replace")
+        except KeyError:
+            return None
+
     def record(self) -> KernelRecord:
         return current_record(self.reader)
 
@@ -140,6 +156,10 @@ class PublicEntries:
 
     def message(self) -> str:
         return entry_to_record({"MESSAGE": self.entry.get("MESSAGE", "")}).message
+
+    def field(self, name: str) -> Optional[str]:
+        value = self.entry.get(name)
+        return None if value is None else str(value)
 
     def record(self) -> KernelRecord:
         return entry_to_record(self.entry)
@@ -193,45 +213,88 @@ def _float(value: Any) -> Optional[float]:
         return None
 
 
+# journald's own "Missed N kernel messages" (SD_MESSAGE_JOURNAL_MISSED, _TRANSPORT=driver):
+# the kernel ring buffer overran before journald read it, so kernel lines are gone there.
+MISSED_MESSAGE_ID = "e9bf28e6e834481bb6f48f548ad13606"
+_MISSED = re.compile(rb"^Missed (\d+) kernel messages")
+PREFETCH_MAX = 20000  # kernel records read ahead of the parser at most
+
+
 class JournalFollower:
     """Follows kernel entries of the journal from a saved position.
 
-    The system journal is read for the current boot only; a directory (another machine's
-    or a container's journal) is read whole. A saved cursor of another boot, or one that no
-    longer exists (vacuumed, journal files replaced), resumes from the boot start: the
-    daemon's dedup keeps those reports from alerting again.
+    The system journal is read for the current boot only (`boot_id`, from
+    kcrashd.sources.boot: not libsystemd's, which a sandboxed /proc fools); a directory
+    (another machine's or a container's journal) is read whole. A saved cursor of another
+    boot, or one that no longer exists (vacuumed, journal files replaced), resumes from the
+    boot start: the daemon's dedup keeps those reports from alerting again.
+
+    Rotation, vacuum and journald restarts keep the same reader, and it reads what its open
+    files hold before it takes in a change (process()). A vacuum erases the contents of the
+    archived files even for readers that have them open, so once following live a thread
+    reads new entries into memory as journald writes them (start_read_ahead), whatever the
+    daemon is busy with (a snapshot, a commit): what was readable is read. One lock guards
+    the reader. journald's "Missed N kernel messages" becomes `lost_before` on the next
+    record, so the parser marks the reports it cut as corrupted.
     """
 
     name = "journal"
 
-    def __init__(self, directory: Optional[str] = None) -> None:
+    def __init__(self, directory: Optional[str] = None, boot_id: Optional[str] = None) -> None:
         self.directory = directory
+        self.boot_id = boot_id
         self.reader: Any = None
         self.entries: Any = None  # LowLevelEntries or PublicEntries over self.reader
         self.last_cursor: Optional[str] = None
         self.invalidations = 0
         self.entries_read = 0
+        self.missed = 0  # kernel messages journald said it missed
         self.note = ""
+        self.following = False  # reached the end of the journal once: live from then on
+        self._buffer: Deque[KernelRecord] = collections.deque()
+        self._lost = 0  # lines lost before the next record yielded
+        self._skipped = False  # entries passed over since last_cursor was taken
+        self._lock = threading.RLock()
+        self._ahead: Optional[_ReadAhead] = None
 
     def open(self, saved: Optional[str] = None, inclusive: bool = False) -> str:
         """Open and position the reader; says where reading starts."""
-        self.close()
-        self.reader = open_kernel_reader(self.directory)
-        self.entries = entries_for(self.reader)
+        with self._lock:
+            self._close_reader()
+            self.reader = self._open_reader()
+            self.entries = entries_for(self.reader)
+            self.following = False
+            self._skipped = False
+            if saved and self._seek(saved, inclusive):
+                self.last_cursor = saved
+                return "saved position"
+            self.reader.seek_head()
+            self.last_cursor = None
+            if saved:
+                return "start of the boot (saved position is gone or of another boot)"
+            return "start of the boot" if self.directory is None else "start of the journal"
+
+    def _open_reader(self) -> Any:
+        from systemd import journal
+
+        reader = journal.Reader(path=self.directory) if self.directory else journal.Reader()
+        # kernel entries, or journald's note that it missed some
+        reader.add_match(KERNEL_MATCH)
+        reader.add_disjunction()
+        reader.add_match("_TRANSPORT=driver")
+        reader.add_match(f"MESSAGE_ID={MISSED_MESSAGE_ID}")
         if self.directory is None:
-            self.reader.this_boot()
-        if saved and self._seek(saved, inclusive):
-            self.last_cursor = saved
-            return "saved position"
-        self.reader.seek_head()
-        self.last_cursor = None
-        if saved:
-            return "start of the boot (saved position is gone or of another boot)"
-        return "start of the boot" if self.directory is None else "start of the journal"
+            reader.add_conjunction()
+            if self.boot_id:
+                reader.add_match(f"_BOOT_ID={self.boot_id}")
+            else:
+                reader.this_boot()
+        return reader
 
     def _seek(self, cursor: str, inclusive: bool) -> bool:
         reader = self.reader
-        if self.directory is None and cursor_boot(cursor) != _current_boot():
+        current = self.boot_id or _current_boot()
+        if self.directory is None and cursor_boot(cursor) != current:
             return False
         try:
             reader.seek_cursor(cursor)
@@ -246,17 +309,83 @@ class JournalFollower:
         return True
 
     def fileno(self) -> int:
-        return self.reader.fileno()
+        with self._lock:
+            return self.reader.fileno()
 
-    def process(self) -> None:
-        """Acknowledge inotify events; after rotation/vacuum/journald restart, re-open at
-        the last entry read so no file change makes the reader miss entries."""
+    def process(self) -> int:
+        """Take in journal file changes (inotify events), after reading what the open
+        files still hold: after a rotation and vacuum those files are gone for good.
+        Returns records read ahead."""
         from systemd import journal
 
-        if self.reader.process() == journal.INVALIDATE:
-            self.invalidations += 1
-            where = self.open(self.last_cursor)
-            self.note = f"journal files changed {self.invalidations} times; resumed at {where}"
+        with self._lock:
+            if self.reader is None:
+                return 0
+            added = self.prefetch()
+            if self.reader.process() == journal.INVALIDATE:
+                self.invalidations += 1
+                self.note = f"journal files changed {self.invalidations} times; reading on"
+            return added + self.prefetch()
+
+    def prefetch(self, limit: int = PREFETCH_MAX) -> int:
+        """Read what is there now into memory (at most `limit` records buffered); returns
+        records added. Only once following live: a backlog at start is read at the
+        parser's pace (most of it is passed over unread)."""
+        with self._lock:
+            if not self.following or self.reader is None:
+                return 0
+            self._take_skipped()
+            added = 0
+            entries = self.entries
+            while len(self._buffer) < limit:
+                if not entries.next():
+                    break
+                record = self._record_or_gap(entries)
+                if record is not None:
+                    self._buffer.append(record)
+                    added += 1
+            return added
+
+    def start_read_ahead(self, wake: Callable[[], None]) -> None:
+        """Read new entries in a thread as they come; wake() when some were read."""
+        if self._ahead is None:
+            self._ahead = _ReadAhead(self, wake)
+            self._ahead.start()
+
+    def hurry(self, seconds: float) -> None:
+        """A kernel message was just printed: look for its entry often for a while
+        (journald tells readers about new entries at most every 250 ms)."""
+        if self._ahead is not None:
+            self._ahead.hurry(seconds)
+
+    def _record_or_gap(self, entries: Any) -> Optional[KernelRecord]:
+        """The kernel record the reader points at, or None for journald's note that it
+        missed kernel messages (remembered for the next record)."""
+        record = entries.record()
+        lost = self._missed(entries, record.message)
+        if lost:
+            return None
+        if self._lost:
+            record = dataclasses.replace(record, lost_before=self._lost)
+            self._lost = 0
+        return record
+
+    def _missed(self, entries: Any, message: str) -> int:
+        if not message.startswith("Missed ") or entries.field("_TRANSPORT") != "driver":
+            return 0
+        m = _MISSED.match(message.encode())
+        n = int(m.group(1)) if m else 1
+        self._lost += n
+        self.missed += n
+        self.note = f"journald missed {self.missed} kernel messages (ring buffer overrun)"
+        return n
+
+    def _take_skipped(self) -> None:
+        """Entries were passed over since last_cursor: the reader still points at the
+        last of them, so that is where reading resumes (taken before it moves on)."""
+        if self._skipped:
+            self.last_cursor = self.entries.cursor()
+            self._skipped = False
 
     def read(
         self, limit: int = 1000, wanted: Optional[Callable[[str], bool]] = None
@@ -266,37 +395,138 @@ class JournalFollower:
     def iter_read(
         self, limit: int = 1000, wanted: Optional[Callable[[str], bool]] = None
     ) -> Iterator[KernelRecord]:
-        """Up to `limit` entries, one at a time; those whose message `wanted` rejects are
-        passed over without building a record (a backlog is mostly lines no parser needs).
-        `wanted` is asked as each entry is reached, so it may depend on what was yielded."""
-        entries = self.entries
-        skipped_last = False
-        last: Optional[str] = None
-        for _ in range(limit):
-            if not entries.next():
+        """Up to `limit` entries, one at a time: those read ahead first, then from the
+        journal, where those whose message `wanted` rejects are passed over without
+        building a record (a backlog is mostly lines no parser needs). `wanted` is asked
+        as each entry is reached, so it may depend on what was yielded."""
+        consumed = 0
+        while consumed < limit:
+            with self._lock:
+                record, more = self._step(wanted)
+            if not more:
                 break
+            consumed += 1
+            if record is not None:
+                yield record
+        with self._lock:
+            if self.reader is not None:
+                self._take_skipped()
+
+    def _step(self, wanted: Optional[Callable[[str], bool]]) -> Tuple[Optional[KernelRecord], bool]:
+        """(the next record or None when the entry was passed over, whether there was an
+        entry at all). Called with the lock held."""
+        if self._buffer:
+            record = self._buffer.popleft()
             self.entries_read += 1
-            if wanted is not None and not wanted(entries.message()):
-                skipped_last = True
-                continue
-            skipped_last = False
-            record = entries.record()
-            last = record.position
-            yield record
-        if skipped_last:
-            self.last_cursor = entries.cursor()
-        elif last is not None:
-            self.last_cursor = last
+            self.last_cursor = record.position
+            self._skipped = False
+            return record, True
+        entries = self.entries
+        if entries is None or not entries.next():
+            self.following = True
+            return None, False
+        self.entries_read += 1
+        if wanted is not None and not self._lost:
+            message = entries.message()
+            if self._missed(entries, message) or not wanted(message):
+                self._skipped = True
+                return None, True
+        record = self._record_or_gap(entries)
+        if record is None:
+            self._skipped = True
+            return None, True
+        self._skipped = False
+        self.last_cursor = record.position
+        return record, True
 
     def position(self) -> Optional[str]:
         """The cursor of the last entry read (handled or passed over)."""
         return self.last_cursor
 
-    def close(self) -> None:
+    @property
+    def buffered(self) -> int:
+        """Records read ahead and not yet returned by iter_read."""
+        return len(self._buffer)
+
+    def _close_reader(self) -> None:
         if self.reader is not None:
             self.reader.close()
             self.reader = None
             self.entries = None
+        self._buffer.clear()
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.stop()
+            self._ahead = None
+        with self._lock:
+            self._close_reader()
+
+
+class _ReadAhead(threading.Thread):
+    """JournalFollower's reading thread: waits for journald's change notifications (or
+    polls briefly after a hurry()) and reads what is new into the follower's buffer."""
+
+    IDLE_WAIT = 30.0
+    HURRY_POLL = 0.02
+
+    def __init__(self, follower: JournalFollower, wake: Callable[[], None]) -> None:
+        super().__init__(name="kcrashd-journal", daemon=True)
+        self.follower = follower
+        self.wake = wake
+        self._stopping = threading.Event()
+        self._kick_r, self._kick_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._hurry_until = 0.0
+
+    def hurry(self, seconds: float) -> None:
+        self._hurry_until = time.monotonic() + seconds
+        self._kick()
+
+    def _kick(self) -> None:
+        try:
+            os.write(self._kick_w, b"x")
+        except OSError:
+            pass  # full: it wakes anyway
+
+    def run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                try:
+                    fd = self.follower.fileno()
+                except (AttributeError, OSError):
+                    fd = None  # no reader now (being reopened)
+                hurrying = time.monotonic() < self._hurry_until
+                timeout = self.HURRY_POLL if hurrying or fd is None else self.IDLE_WAIT
+                fds = [self._kick_r] + ([fd] if fd is not None else [])
+                try:
+                    select.select(fds, [], [], timeout)
+                except (OSError, ValueError):
+                    time.sleep(self.HURRY_POLL)
+                self._drain()
+                if self._stopping.is_set():
+                    break
+                try:
+                    added = self.follower.process()
+                except Exception:  # boundary: the main thread reads on without us
+                    log.exception("reading the journal ahead failed")
+                    added = 0
+                if added:
+                    self.wake()
+        finally:
+            os.close(self._kick_r)
+            os.close(self._kick_w)
+
+    def _drain(self) -> None:
+        try:
+            while os.read(self._kick_r, 4096):
+                pass
+        except OSError:
+            pass
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._kick()
+        self.join(5.0)
 
 
 def _current_boot() -> Optional[str]:

@@ -3,7 +3,9 @@
 Each read() returns one record: `prio,seq,usec,flags[,...];message\n` followed by optional
 ` KEY=value` dictionary lines. Non-printable bytes arrive escaped as `\\xNN`. A reader that
 falls behind the ring buffer gets EPIPE once: the overwritten records are lost, and reading
-goes on with the oldest record still there. Records resume by sequence number. The device
+goes on with the oldest record still there; the gap in sequence numbers says how many were
+lost, and the next record carries that (`lost_before`) so the parser marks the reports it
+cut as corrupted. Records resume by sequence number. The device
 itself is read through kcrashd.host.kernel_log.KmsgDevice.
 """
 
@@ -69,6 +71,7 @@ class KmsgSource:
         self.last_seq: Optional[int] = None
         self.entries_read = 0
         self.lost = 0  # times records were overwritten before we read them
+        self.missed = 0  # records overwritten before we read them (sequence gaps)
         self.note = ""
 
     def open(self, saved_seq: Optional[int] = None, inclusive: bool = False) -> str:
@@ -105,12 +108,17 @@ class KmsgSource:
                 continue
             if self.last_seq is not None and rec.seq <= self.last_seq:
                 continue  # handled before a restart
+            # a sequence gap: records were overwritten before we read them
+            lost = 0 if self.last_seq is None else rec.seq - self.last_seq - 1
+            if lost > 0:
+                self.missed += lost
+                self.note = f"{self.missed} kernel records overwritten before kcrashd read them"
             self.last_seq = rec.seq
             self.entries_read += 1
-            records.append(self.to_record(rec))
+            records.append(self.to_record(rec, lost))
         return records
 
-    def to_record(self, rec: KmsgRecord) -> KernelRecord:
+    def to_record(self, rec: KmsgRecord, lost_before: int = 0) -> KernelRecord:
         real = None if self.boot_time is None else self.boot_time + rec.usec / 1e6
         return KernelRecord(
             message=rec.message,
@@ -119,6 +127,7 @@ class KmsgSource:
             realtime=real,
             priority=rec.priority,
             position=str(rec.seq),
+            lost_before=max(0, lost_before),
         )
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from kcrashd.model import KernelRecord
 from kcrashd.sources.journal import entries_for, open_journal, open_kernel_reader
@@ -91,16 +91,15 @@ def previous_boot(boots: List[Boot], current_boot_id: Optional[str]) -> Optional
     return boots[-1] if boots else None
 
 
-def kernel_records(directory: Optional[str], boot_id: str) -> List[KernelRecord]:
-    """The kernel messages of one boot, in journal order."""
+def kernel_records(directory: Optional[str], boot_id: str) -> Iterator[KernelRecord]:
+    """The kernel messages of one boot, in journal order, one at a time (a boot's kernel
+    log may be millions of lines: never a list)."""
     reader = open_kernel_reader(directory)
     try:
         reader.add_match(f"_BOOT_ID={boot_id}")
         entries = entries_for(reader)
-        records = []
         while entries.next():
-            records.append(entries.record())
-        return records
+            yield entries.record()
     finally:
         reader.close()
 
@@ -139,14 +138,3 @@ def _text(entry: Mapping[str, Any], field: str) -> Optional[str]:
 
 def _realtime(entry: Mapping[str, Any]) -> float:
     return entry["__REALTIME_TIMESTAMP"].timestamp()  # the Reader's datetime
-
-
-def records_to_text(records: List[KernelRecord]) -> str:
-    """Kernel records as dmesg lines (`[  12.345678] message`) for the parser."""
-    lines = []
-    for r in records:
-        if r.monotonic_us is not None:
-            lines.append(f"[{r.monotonic_us / 1e6:12.6f}] {r.message}")
-        else:
-            lines.append(r.message)
-    return "\n".join(lines) + ("\n" if lines else "")

@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from kcrashd.model import Alert
 
 
 def _c(conn: Any) -> Any:
     return getattr(conn, "conn", conn)
+
+
+def alert_columns(alert: Alert) -> Tuple[str, int, str, str, str]:
+    """(type, severity, summary, dedup_key, fields_json): how an alert is stored (the
+    `alerts` and `outbox` tables share these columns)."""
+    fields = json.dumps(dict(alert.fields), sort_keys=True)
+    return alert.type, int(alert.severity), alert.summary, alert.dedup_key, fields
 
 
 def insert_alert(
@@ -23,16 +30,7 @@ def insert_alert(
     cur = _c(conn).execute(
         "INSERT OR IGNORE INTO alerts(alert_id, type, severity, summary, dedup_key, fields_json, "
         "boot_id, created) VALUES(?,?,?,?,?,?,?,?)",
-        (
-            alert_id,
-            alert.type,
-            int(alert.severity),
-            alert.summary,
-            alert.dedup_key,
-            json.dumps(dict(alert.fields), sort_keys=True),
-            boot_id,
-            time.time() if now is None else now,
-        ),
+        (alert_id, *alert_columns(alert), boot_id, time.time() if now is None else now),
     )
     return cur.rowcount == 1
 

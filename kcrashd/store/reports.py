@@ -2,7 +2,10 @@
 
 `count` is how many times the signature was printed this boot; `alerted_count` is the count
 the last alert covered, so `count - alerted_count` repeats are still to be summarised.
-Callers own the transaction.
+`last_monotonic_us` is the kernel time of the last occurrence counted: a report read again
+is told from a new one by where it is in the boot, not by the wall clock (which may step
+back). `header` and `rip` let a report that lost lines be counted against this boot's
+report with the same header (see kcrashd.alerts.dedup). Callers own the transaction.
 """
 
 from __future__ import annotations
@@ -25,9 +28,13 @@ class ReportRow:
     count: int
     alerted_count: int
     incident_id: Optional[str]
+    last_monotonic_us: Optional[int] = None
 
 
-_COLS = "boot_id, signature, kind, title, first_seen, last_seen, count, alerted_count, incident_id"
+_COLS = (
+    "boot_id, signature, kind, title, first_seen, last_seen, count, alerted_count, incident_id, "
+    "last_monotonic_us"
+)
 
 
 def _c(conn: Any) -> Any:
@@ -35,7 +42,10 @@ def _c(conn: Any) -> Any:
 
 
 def _row(r: Any) -> ReportRow:
-    return ReportRow(r[0], r[1], r[2], r[3], float(r[4]), float(r[5]), int(r[6]), int(r[7]), r[8])
+    mono = None if r[9] is None else int(r[9])
+    return ReportRow(
+        r[0], r[1], r[2], r[3], float(r[4]), float(r[5]), int(r[6]), int(r[7]), r[8], mono
+    )
 
 
 def get_report(conn: Any, boot_id: str, signature: str) -> Optional[ReportRow]:
@@ -49,6 +59,21 @@ def get_report(conn: Any, boot_id: str, signature: str) -> Optional[ReportRow]:
     return None if r is None else _row(r)
 
 
+def find_by_header(conn: Any, boot_id: str, header: str, rip: Optional[str]) -> Optional[ReportRow]:
+    """This boot's report with that header (and RIP function, when `rip` is known), the
+    one seen last."""
+    r = (
+        _c(conn)
+        .execute(
+            f"SELECT {_COLS} FROM reports WHERE boot_id=? AND header=? AND (? IS NULL OR rip=?) "
+            "ORDER BY last_seen DESC LIMIT 1",
+            (boot_id, header, rip, rip),
+        )
+        .fetchone()
+    )
+    return None if r is None else _row(r)
+
+
 def insert_report(
     conn: Any,
     report: CrashReport,
@@ -56,10 +81,12 @@ def insert_report(
     signature: str,
     seen: float,
     incident_id: Optional[str],
+    header: Optional[str] = None,
 ) -> None:
     _c(conn).execute(
         "INSERT INTO reports(boot_id, signature, kind, title, first_seen, last_seen, count, "
-        "alerted_count, incident_id, report_json) VALUES(?,?,?,?,?,?,1,1,?,?)",
+        "alerted_count, incident_id, report_json, last_monotonic_us, header, rip) "
+        "VALUES(?,?,?,?,?,?,1,1,?,?,?,?,?)",
         (
             boot_id,
             signature,
@@ -69,16 +96,31 @@ def insert_report(
             seen,
             incident_id,
             json.dumps(report.to_dict()),
+            report.monotonic_us,
+            header,
+            report.rip.function if report.rip else None,
         ),
     )
 
 
 def count_repeat(
-    conn: Any, boot_id: str, signature: str, count: int, seen: float, alerted: bool
+    conn: Any,
+    boot_id: str,
+    signature: str,
+    count: int,
+    seen: float,
+    alerted: bool,
+    monotonic_us: Optional[int] = None,
 ) -> None:
     # alerted: the alert sent for this repeat covers every occurrence so far
-    sql = "UPDATE reports SET count=?, last_seen=?" + (", alerted_count=?" if alerted else "")
-    params = (count, seen) + ((count,) if alerted else ())
+    sql = "UPDATE reports SET count=?, last_seen=?"
+    params: tuple = (count, seen)
+    if monotonic_us is not None:
+        sql += ", last_monotonic_us=MAX(COALESCE(last_monotonic_us, 0), ?)"
+        params += (monotonic_us,)
+    if alerted:
+        sql += ", alerted_count=?"
+        params += (count,)
     _c(conn).execute(sql + " WHERE boot_id=? AND signature=?", params + (boot_id, signature))
 
 

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from kcrashd.store.positions import Position, save_position
 from kcrashd.store.state import StateDB
 from tests import helpers
 from tests.conftest import PROJECT, journal_entries, write_kmsg
+from tests.faults.harness import Notify, default_config
 
 pytestmark = [pytest.mark.journald, pytest.mark.root]
 
@@ -65,32 +65,6 @@ def start_at_journal_end(state_dir: Path) -> None:
     db.close()
 
 
-class Notify:
-    """A NOTIFY_SOCKET like systemd's, to see READY=1 / STATUS= / WATCHDOG=1."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = str(path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.path)
-        self.messages: List[str] = []
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while not any(text in m for m in self.messages):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.sock.settimeout(left)
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except socket.timeout:
-                return False
-        return True
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 class Daemon:
     def __init__(self, tmp: Path, config_text: str = "", env: Optional[dict] = None) -> None:
         self.tmp = tmp
@@ -104,14 +78,19 @@ class Daemon:
         self.notify: Optional[Notify] = None
         self.log = tmp / "daemon.log"
 
-    def start(self, wait_ready: bool = True, extra: tuple = ()) -> Daemon:
+    def start(self, wait_ready: bool = True, extra: tuple = (), block: tuple = ()) -> Daemon:
+        """Start `kcrashd run`; block=(POINT, TYPE): it stops dead at that point of sending
+        an alert of that type (tests.faults.block)."""
         sock = self.tmp / f"notify-{time.monotonic_ns()}"
         self.notify = Notify(sock)
         env = dict(self.env, NOTIFY_SOCKET=str(sock), WATCHDOG_USEC="2000000")
         env["WATCHDOG_PID"] = ""  # the daemon's pid is not known before it starts
+        launcher = ["-m", "kcrashd"]
+        if block:
+            launcher = ["-m", "tests.faults.block", *block, "--"]
         with open(self.log, "a") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kcrashd", "--config", str(self.config), "run"]
+                [sys.executable, *launcher, "--config", str(self.config), "run"]
                 + ["--state-dir", str(self.state), *extra],
                 cwd=PROJECT,
                 env=env,
@@ -148,21 +127,6 @@ class Daemon:
             if want(rows) or time.monotonic() > deadline:
                 return rows
             time.sleep(0.1)
-
-
-def default_config(tmp: Path) -> str:
-    hooks = tmp / "hooks.d"
-    hooks.mkdir(exist_ok=True)
-    # Other parts' jobs are off: these tests are about following the kernel log.
-    return (
-        f"hooks:\n  directory: {hooks}\n"
-        "journal:\n  report_gap_seconds: 1.0\n"
-        "checks:\n  interval_hours: 0\n"
-        "alerts:\n  reminder: never\n"
-        "postmortem:\n  enabled: false\n"
-        "metrics:\n  textfile_directory: null\n"
-        "watchers:\n" + "".join(f"  {w}:\n    enabled: false\n" for w in WATCHERS)
-    )
 
 
 DEVKMSG = Path("/proc/sys/kernel/printk_devkmsg")
@@ -212,9 +176,10 @@ def test_oops_alerts_through_journald_with_fields(daemon, unique_tag):
     assert entry["KCRASHD_SOURCE_POSITION"].startswith("s=")
     # the alert is sent, then committed with the incident: wait for the commit
     incident = entry["KCRASHD_INCIDENT"]
-    alerted = "SELECT alerted FROM incidents WHERE incident_id=?"
-    assert daemon.wait_db(alerted, incident, want=lambda r: r == [(1,)]) == [(1,)]
-    assert daemon.db("SELECT 1 FROM alerts WHERE alert_id=?", entry["KCRASHD_ALERT_ID"])
+    # recorded as sent (and the incident alerted) once the daemon has seen journald store it
+    rows = daemon.wait_db("SELECT 1 FROM alerts WHERE alert_id=?", entry["KCRASHD_ALERT_ID"])
+    assert rows == [(1,)]
+    assert daemon.db("SELECT alerted FROM incidents WHERE incident_id=?", incident) == [(1,)]
     # the hook ran with the same alert on stdin (beside the readiness summary of the start,
     # which may come before or after it)
     deadline = time.monotonic() + 10
@@ -278,18 +243,27 @@ def test_same_oops_twice_is_one_alert_and_a_repeat_count(daemon, unique_tag):
     assert len(crash_alerts(unique_tag, want=2, timeout=1)) == 1
 
 
-def test_sigkill_between_send_and_commit_gives_exactly_one_alert(daemon, unique_tag):
-    daemon.env["KCRASHD_TEST_KILL_BEFORE_COMMIT"] = "1"
-    daemon.start()
+@pytest.mark.parametrize("point", ["after-send", "at-confirm"])
+def test_sigkill_while_delivering_gives_exactly_one_alert(daemon, unique_tag, point):
+    # after-send: killed right after journald took the alert, before any commit.
+    # at-confirm: killed once the alert is owed in the outbox, before it is recorded.
+    # Either way the next start records it from the journal and does not send it again.
+    daemon.start(block=(point, "crash_report"))
     write_kmsg(oops_lines(unique_tag))
-    assert daemon.proc.wait(20) == -signal.SIGKILL
     (first,) = crash_alerts(unique_tag)
-    # the crash alert was sent but not committed
+    deadline = time.monotonic() + 10
+    while "blocking" not in daemon.logs() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    daemon.proc.send_signal(signal.SIGKILL)
+    assert daemon.proc.wait(20) == -signal.SIGKILL
     assert daemon.db("SELECT COUNT(*) FROM alerts WHERE type='crash_report'") == [(0,)]
-    del daemon.env["KCRASHD_TEST_KILL_BEFORE_COMMIT"]
+    owed = daemon.db("SELECT alert_id, sent IS NOT NULL FROM outbox WHERE type='crash_report'")
+    assert owed == ([] if point == "after-send" else [(first["KCRASHD_ALERT_ID"], 1)])
     daemon.start()
     rows = daemon.wait_db("SELECT alert_id FROM alerts WHERE type='crash_report'")
     assert rows == [(first["KCRASHD_ALERT_ID"],)]
+    left = daemon.wait_db("SELECT COUNT(*) FROM outbox", want=lambda r: r == [(0,)])
+    assert left == [(0,)]
     assert daemon.stop() == 0
     assert len(crash_alerts(unique_tag, want=2, timeout=1)) == 1
 
@@ -424,6 +398,8 @@ def test_a_fresh_state_db_logs_alerts_found_in_the_journal_once(daemon, unique_t
     for tag in tags:
         assert len(crash_alerts(tag)) == 1, tag
     assert daemon.stop() == 0
+    # only state.db is lost: the alert-id key beside it (kcrashd.store.secret) stays
+    shutil.copy(daemon.state / "alert-id.key", again.state / "alert-id.key")
     again.start()
     rows = again.wait_db("SELECT COUNT(*) FROM reports", want=lambda r: r == [(3,)])
     assert rows == [(3,)]

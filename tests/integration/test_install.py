@@ -35,6 +35,7 @@ INCLUDE = ("systemd", "systemd-sysv", "dbus", "python3")
 MIRROR = "http://deb.debian.org/debian"
 CACHE = Path(os.environ.get("KCRASHD_TEST_CACHE", "/var/cache/kcrashd-test"))
 SUMMARY_ID = message_id("readiness_summary")
+RESET_ID = message_id("unexplained_reset")
 TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
 
 # Runs inside the booted container. Every step is bounded; results are plain files.
@@ -76,6 +77,11 @@ SYSTEMD_COLORS=0 t journalctl -x -q --no-pager MESSAGE_ID=@SUMMARY_ID@ > $O/summ
 t kcrashd check --json > $O/check.json 2> $O/check.err
 echo $? > $O/check.rc
 t kcrashd status --json > $O/status.json 2> $O/status.err
+# This boot's id as the container sees it, and as the daemon's private /proc shows it.
+cat /proc/sys/kernel/random/boot_id > $O/boot-id
+nsenter -t "$(systemctl show -P MainPID kcrashd)" -m cat /proc/sys/kernel/random/boot_id \
+    > $O/boot-id-daemon-proc 2>&1
+t journalctl -q -o json MESSAGE_ID=@RESET_ID@ > $O/reset.json 2>&1
 wait_file @TEXTFILE_DIR@/kcrashd.prom && cp @TEXTFILE_DIR@/kcrashd.prom $O/
 stat -c '%a %U' @TEXTFILE_DIR@/kcrashd.prom > $O/prom-mode 2>&1
 
@@ -232,7 +238,7 @@ def run(request, tmp_path_factory) -> Dict[str, str]:
     (kctest / "apt-install.log").write_text(r.stdout)
     lap("apt install")
 
-    script = CHECK_SCRIPT.replace("@SUMMARY_ID@", SUMMARY_ID)
+    script = CHECK_SCRIPT.replace("@SUMMARY_ID@", SUMMARY_ID).replace("@RESET_ID@", RESET_ID)
     (kctest / "check.sh").write_text(script.replace("@TEXTFILE_DIR@", TEXTFILE_DIR))
     (kctest / "check.sh").chmod(0o755)
     units = root / "etc" / "systemd" / "system"
@@ -295,6 +301,18 @@ def test_daemon_says_it_has_no_kernel_messages(run):
     status = json.loads(run["status.json"])
     text = json.dumps(status) + _props(run["show-later"])["StatusText"] + run["unit.log"]
     assert re.search(r"container|no kernel messages|/dev/kmsg", text, re.I), text[:2000]
+
+
+def test_the_daemon_follows_the_containers_boot_not_the_hosts(run):
+    # The unit's private /proc (ProtectProc=) shows the host's boot id inside nspawn; the
+    # daemon takes the boot id from the journal, so it is the container's boot.
+    container = run["boot-id"].strip().replace("-", "")
+    host = Path("/proc/sys/kernel/random/boot_id").read_text().strip().replace("-", "")
+    assert container != host
+    assert json.loads(run["status.json"])["boot_id"] == container, run["boot-id-daemon-proc"]
+    # and no "previous boot ended without a clean shutdown" about the boot that is running
+    resets = [json.loads(x) for x in run["reset.json"].splitlines() if x.startswith("{")]
+    assert not [e for e in resets if e.get("KCRASHD_BOOT_ID") == container], resets
 
 
 def test_check_runs_with_valid_json(run):

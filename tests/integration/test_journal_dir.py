@@ -15,7 +15,7 @@ import pytest
 from kcrashd.alerts.types import message_id
 from kcrashd.sources.journal import JournalFollower
 from tests.conftest import PROJECT, journal_entries, require_tool
-from tests.integration.test_daemon_journal import default_config, oops_lines
+from tests.faults.harness import default_config, oops_lines
 
 pytestmark = [pytest.mark.journald]
 REMOTE = "/lib/systemd/systemd-journal-remote"
@@ -42,6 +42,11 @@ def build_journal(directory: Path, boots: List[Tuple[str, List[str]]]) -> Path:
                 f.write(export_entry(boot, 1_000_000 + i * 1000, real, line))
             # userspace noise must not be read as kernel messages
             f.write(export_entry(boot, 9_000_000, real + 1, "BUG: forged", transport="syslog"))
+    return _remote(export, directory)
+
+
+def _remote(export: Path, directory: Path) -> Path:
+    """Journal files in `directory`, made by systemd-journal-remote from `export`."""
     subprocess.run(
         [REMOTE, "-o", str(directory / "remote.journal"), str(export)],
         check=True,
@@ -120,3 +125,75 @@ def test_follower_resumes_after_a_saved_cursor_and_at_an_inclusive_one(tmp_path)
     assert "gone" in g.open(gone + "x")
     assert g.read(1)[0].message == "line 0"
     g.close()
+
+
+def _journal_from(tmp: Path, entries: List[str]) -> Path:
+    """Journal files made by systemd-journal-remote from export-format entries."""
+    directory = tmp / "journal"
+    directory.mkdir()
+    export = tmp / "export.txt"
+    export.write_text("".join(entries))
+    return _remote(export, directory)
+
+
+def _reports(tmp: Path) -> List[Tuple[str, int]]:
+    conn = sqlite3.connect(str(tmp / "state" / "state.db"))
+    try:
+        return conn.execute("SELECT signature, count FROM reports ORDER BY signature").fetchall()
+    finally:
+        conn.close()
+
+
+def test_repeats_after_the_clock_stepped_back_are_counted(journald, tmp_path, unique_tag):
+    # The same oops three times in one boot; between the first and the second the wall
+    # clock was set back an hour (kernel time goes on). Every occurrence counts.
+    boot = uuid.uuid4().hex
+    real = int(time.time() * 1e6) - 600 * 1_000_000
+    entries = []
+    for copy, step_back in enumerate((0, 3600, 3600)):
+        for i, line in enumerate(oops_lines(unique_tag)):
+            mono = 10_000_000 * (copy + 1) + i * 1000
+            t = real + mono - step_back * 1_000_000
+            entries.append(export_entry(boot, mono, t, line))
+    out = run_once(tmp_path, _journal_from(tmp_path, entries))
+    assert out.returncode == 0, out.stderr
+    assert [count for _, count in _reports(tmp_path)] == [3]
+    again = run_once(tmp_path, tmp_path / "journal")  # read again: nothing counted twice
+    assert again.returncode == 0, again.stderr
+    assert [count for _, count in _reports(tmp_path)] == [3]
+
+
+MISSED = (
+    "__REALTIME_TIMESTAMP={real}\n__MONOTONIC_TIMESTAMP={mono}\n_BOOT_ID={boot}\n"
+    "_TRANSPORT=driver\nPRIORITY=6\nSYSLOG_IDENTIFIER=systemd-journald\n"
+    "MESSAGE_ID=e9bf28e6e834481bb6f48f548ad13606\nMESSAGE=Missed {n} kernel messages\n\n"
+)
+
+
+def test_lines_journald_missed_mark_the_report_and_it_counts_by_its_header(
+    journald, tmp_path, unique_tag
+):
+    # An oops, then two copies of it whose middle journald missed (the kernel ring buffer
+    # overran): the cut copies are marked corrupted and counted as repeats of the first,
+    # not alerted as new crashes with whatever frames were left.
+    boot = uuid.uuid4().hex
+    real = int(time.time() * 1e6) - 600 * 1_000_000
+    lines = oops_lines(unique_tag)
+    entries = []
+    mono = 1_000_000
+    for copy in range(3):
+        kept = lines if copy == 0 else lines[: 6 + 2 * copy] + ["<missed>"] + lines[16:]
+        for line in kept:
+            mono += 1000
+            if line == "<missed>":
+                entries.append(MISSED.format(real=real + mono, mono=mono, boot=boot, n=40))
+            else:
+                entries.append(export_entry(boot, mono, real + mono, line))
+        mono += 10_000_000  # the report gap: each copy is a report of its own
+    out = run_once(tmp_path, _journal_from(tmp_path, entries))
+    assert out.returncode == 0, out.stderr
+    assert [count for _, count in _reports(tmp_path)] == [3]
+    crash = message_id("crash_report")
+    fn = f"kct_{unique_tag}_read"
+    (alert,) = journal_entries(f"MESSAGE_ID={crash}", f"KCRASHD_FUNCTION={fn}")
+    assert "KCRASHD_CORRUPTED" not in alert  # the whole one alerted; the cut ones counted

@@ -4,6 +4,7 @@ recent records (kernel lines written to the global device, so run under the kmsg
 from __future__ import annotations
 
 import select
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,27 @@ def test_kernel_log_from_kmsg_decodes_records_like_the_kmsg_source(unique_tag):
     write_kmsg([f"kcrashd-snapshot {unique_tag} bell\aend"])
     lines = capture.kernel_log_from_kmsg(100000)
     assert f"kernel: kcrashd-snapshot {unique_tag} bell\aend" in lines
+
+
+DEVKMSG = Path("/proc/sys/kernel/printk_devkmsg")
+
+
+def test_an_overrun_of_the_real_ring_buffer_is_seen(unique_tag):
+    # The reader falls behind the kernel's ring buffer: the first record it gets after the
+    # overrun says how many it lost (the parser then marks the open report corrupted).
+    src = KmsgSource("boot", 1000.0)
+    src.open()
+    src.read(1_000_000)
+    old = DEVKMSG.read_text().strip()
+    DEVKMSG.write_text("on\n")
+    try:
+        write_kmsg([f"kcrashd-overrun {unique_tag} {i:05d} " + "x" * 900 for i in range(2000)])
+    finally:
+        DEVKMSG.write_text(old + "\n")
+    records = src.read(1_000_000)
+    src.close()
+    lost = [r for r in records if r.lost_before]
+    assert lost and sum(r.lost_before for r in lost) == src.missed > 0
+    # the gap is inside what was just written: some of it is read after the gap
+    after = records[records.index(lost[0]) :]
+    assert any(unique_tag in r.message for r in after)

@@ -4,13 +4,15 @@ real StateDB files, real processes killed with SIGKILL).
 - Crash between the commit of the incidents and the send: the incident stays owed (not
   alerted) and the next start sends its alert, once.
 - Crash between the send and the commit: the next start finds the alert in the journal by
-  its deterministic KCRASHD_ALERT_ID, records it and does not send it again.
+  its deterministic KCRASHD_ALERT_ID, records it and does not send it again. The crash is
+  a real SIGKILL at a point tests.faults.block stops kcrashd at.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,7 +23,6 @@ from typing import List
 import pytest
 
 from kcrashd import config as kconfig
-from kcrashd.alerts.pipeline import KILL_ENV
 from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
@@ -34,6 +35,7 @@ from kcrashd.postmortem.collect import (
 from kcrashd.postmortem.job import PostmortemJob
 from kcrashd.store import alerts as alert_store
 from kcrashd.store import incidents
+from kcrashd.store.secret import alert_key
 from kcrashd.store.state import StateDB
 from tests import postmortem_roots as roots
 from tests.conftest import PROJECT, journal_entries, require_tool
@@ -93,16 +95,20 @@ def test_crash_between_commit_and_send_alerts_at_the_next_start(tmp_path):
 
     state = StateDB(db)  # the next start: a new process, the same file
     assert not incidents.is_alerted(state, incident_id)
-    assert [p.alert_id for p in pending_alerts(state)] == [crash_alert_id(incident_id)]
+    assert [p.alert_id for p in pending_alerts(state)] == [
+        crash_alert_id(incident_id, alert_key(state))
+    ]
     ctx = DaemonContext(cfg, Root(str(root)), CommandRunner(), state, info["current"])
     assert PostmortemJob().run(ctx) == []
-    assert ctx.memory["postmortem"]["alerts_sent"] == [crash_alert_id(incident_id)]
+    assert ctx.memory["postmortem"]["alerts_sent"] == [
+        crash_alert_id(incident_id, alert_key(state))
+    ]
     entries = _settled(f"MESSAGE_ID={CRASHED_ID}", f"KCRASHD_INCIDENT={incident_id}")
     assert len(entries) == 1
-    assert entries[0]["KCRASHD_ALERT_ID"] == crash_alert_id(incident_id)
+    assert entries[0]["KCRASHD_ALERT_ID"] == crash_alert_id(incident_id, alert_key(state))
     assert entries[0]["KCRASHD_BOOT_ID"] == info["previous"]
     assert incidents.is_alerted(state, incident_id)
-    assert alert_store.alert_exists(state, crash_alert_id(incident_id))
+    assert alert_store.alert_exists(state, crash_alert_id(incident_id, alert_key(state)))
     assert pending_alerts(state) == []
 
     # Hooks saw it too (they run in the background: wait for the line).
@@ -110,7 +116,7 @@ def test_crash_between_commit_and_send_alerts_at_the_next_start(tmp_path):
     while not hook_out.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     (doc,) = [json.loads(line) for line in hook_out.read_text().splitlines()]
-    assert doc["alert_id"] == crash_alert_id(incident_id)
+    assert doc["alert_id"] == crash_alert_id(incident_id, alert_key(state))
 
     # A third start: nothing owed, nothing sent.
     ctx = DaemonContext(cfg, Root(str(root)), CommandRunner(), state, info["current"])
@@ -141,16 +147,21 @@ def test_unexplained_reset_owed_by_a_crash_is_sent_once(tmp_path):
         state.close()
     entries = _settled(f"MESSAGE_ID={RESET_ID}", f"KCRASHD_BOOT_ID={info['previous']}")
     assert len(entries) == 1
-    assert entries[0]["KCRASHD_ALERT_ID"] == reset_alert_id(info["previous"])
+    key = alert_key(StateDB(db))
+    assert entries[0]["KCRASHD_ALERT_ID"] == reset_alert_id(info["previous"], key)
 
 
-def _cli(tmp_path: Path, info: dict, env: dict) -> subprocess.CompletedProcess:
+def _argv(tmp_path: Path, info: dict, launcher: List[str]) -> List[str]:
     cfg = tmp_path / "kcrashd.yaml"
     cfg.write_text(f"hooks:\n  directory: {tmp_path / 'no-hooks.d'}\n")
-    argv = [sys.executable, "-m", "kcrashd", "--config", str(cfg), "postmortem", "--json"]
+    argv = [sys.executable, *launcher, "--config", str(cfg), "postmortem", "--json"]
     argv += ["--current-boot", info["current"], "--root", str(info["root"])]
-    argv += ["--journal-dir", str(tmp_path / "journal"), "--state-dir", str(tmp_path / "state")]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    return argv + [
+        "--journal-dir",
+        str(tmp_path / "journal"),
+        "--state-dir",
+        str(tmp_path / "state"),
+    ]
 
 
 def test_crash_between_send_and_commit_does_not_send_twice(tmp_path):
@@ -159,25 +170,43 @@ def test_crash_between_send_and_commit_does_not_send_twice(tmp_path):
     roots.debian_dump(info["root"], info["crash_time"])
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
 
-    # SIGKILL right after the journald send, before the commit (the pipeline's test hook).
-    killed = _cli(tmp_path, info, dict(env, **{KILL_ENV: "previous_boot_crashed"}))
-    assert killed.returncode == -9, killed.stderr
+    # kcrashd stops dead right after the journald send, before the commit; once the alert
+    # is in the journal it is killed with SIGKILL.
+    block = ["-m", "tests.faults.block", "after-send", "previous_boot_crashed", "--"]
+    killed = subprocess.Popen(
+        _argv(tmp_path, info, block), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        sent = journal_entries(f"MESSAGE_ID={CRASHED_ID}", f"KCRASHD_BOOT_ID={info['previous']}")
+        assert len(sent) == 1
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        assert killed.wait(30) == -signal.SIGKILL
+        stderr = killed.stderr.read().decode() if killed.stderr else ""
+    assert "blocking" in stderr, stderr
     state = StateDB(str(tmp_path / "state" / "state.db"))
     ((incident_id,),) = state.conn.execute("SELECT incident_id FROM incidents").fetchall()
     assert not incidents.is_alerted(state, incident_id)  # the commit never happened
-    assert not alert_store.alert_exists(state, crash_alert_id(incident_id))
+    assert not alert_store.alert_exists(state, crash_alert_id(incident_id, alert_key(state)))
     state.close()
     matches = (f"MESSAGE_ID={CRASHED_ID}", f"KCRASHD_INCIDENT={incident_id}")
     assert len(_settled(*matches)) == 1
 
-    again = _cli(tmp_path, info, env)
+    again = subprocess.run(
+        _argv(tmp_path, info, ["-m", "kcrashd"]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["alert_ids"] == [crash_alert_id(incident_id)]
-    (entry,) = _settled(*matches)  # still exactly one
-    assert entry["KCRASHD_ALERT_ID"] == crash_alert_id(incident_id)
     state = StateDB(str(tmp_path / "state" / "state.db"))
+    alert_id = crash_alert_id(incident_id, alert_key(state))
+    assert json.loads(again.stdout)["alert_ids"] == [alert_id]
+    (entry,) = _settled(*matches)  # still exactly one
+    assert entry["KCRASHD_ALERT_ID"] == alert_id
     assert incidents.is_alerted(state, incident_id)
-    assert alert_store.alert_exists(state, crash_alert_id(incident_id))
+    assert alert_store.alert_exists(state, alert_id)
     assert pending_alerts(state) == []
     state.close()
 
@@ -198,7 +227,9 @@ def test_an_oops_nobody_alerted_is_alerted_once_and_an_alerted_one_is_not(tmp_pa
     ctx = DaemonContext(cfg, Root(str(root)), CommandRunner(), state, info["current"])
     PostmortemJob().run(ctx)
     ((incident_id,),) = state.conn.execute("SELECT incident_id FROM incidents").fetchall()
-    assert ctx.memory["postmortem"]["alerts_sent"] == [crash_alert_id(incident_id)]
+    assert ctx.memory["postmortem"]["alerts_sent"] == [
+        crash_alert_id(incident_id, alert_key(state))
+    ]
     (entry,) = _settled(f"MESSAGE_ID={CRASHED_ID}", f"KCRASHD_INCIDENT={incident_id}")
     assert entry["KCRASHD_ENDED_BOOT"] == "no"
     assert "never alerted" in entry["MESSAGE"]

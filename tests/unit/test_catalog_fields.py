@@ -32,12 +32,14 @@ from kcrashd.snapshots.taker import SnapshotResult, snapshot_failed_alert
 from kcrashd.sources.previous_boot import BootEnd
 from kcrashd.store import incidents
 from kcrashd.store import reports as report_store
+from kcrashd.store.recovery import Problem, degraded_alert, recovered_alert
 from kcrashd.store.state import StateDB
 from kcrashd.watchers import disks, fd, memory
 from kcrashd.watchers.job import build_alert, note_alert
 from kcrashd.watchers.levels import Transition
 from kcrashd.watchers.registry import watchers
 from tests.conftest import PROJECT
+from tests.recording_journal import RecordingJournal
 
 CATALOG = PROJECT / "systemd" / "kcrashd.catalog"
 BOOT = "0123456789abcdef0123456789abcdef"
@@ -77,21 +79,21 @@ def _full_report(t: float) -> CrashReport:
 
 def pipeline_alerts(tmp_path: Path) -> List[Alert]:
     """crash_report and crash_repeated as the pipeline sends them."""
-    sent: List[Alert] = []
+    journal = RecordingJournal()
     state = StateDB(str(tmp_path / "pipeline.db"))
     cfg = config.from_dict({"alerts": {"storm_summary_every": 1}})
     p = Pipeline(
         state,
         cfg,
         BOOT,
-        sinks=[lambda a, _id: sent.append(a)],
-        already_sent=lambda _id: False,
+        journal=journal,
         take_snapshot=lambda reason: "snap-1",
         started_at=1.5,  # the lean report is from the backlog: no snapshot
     )
     for report in (_lean_report(1.0), _full_report(2.0)):
         p.on_report(report)  # the first: crash_report
         p.on_report(replace(report, realtime=report.realtime + 0.5))  # a repeat
+    sent = journal.alerts
     assert [a.type for a in sent] == ["crash_report", "crash_repeated"] * 2
     assert [a.fields.get("snapshot") for a in sent] == [None, None, "snap-1", None]
     row = report_store.get_report(state, BOOT, "oops:f")
@@ -192,6 +194,19 @@ def all_alerts(tmp_path: Path) -> List[Alert]:
         *postmortem_alerts(tmp_path),
         snapshot_failed_alert(failed, "memory_raised"),
         component_failed("readiness", "RuntimeError: boom"),
+        *state_alerts(),
+    ]
+
+
+def state_alerts() -> List[Alert]:
+    full = Problem("full", "OperationalError: database or disk is full")
+    corrupt = Problem("corrupt", "DatabaseError: file is not a database", "/x/state.db.corrupt-1")
+    return [
+        degraded_alert("/x/state.db", full, False),
+        degraded_alert("/x/state.db", corrupt, True),
+        degraded_alert("/x/state.db", corrupt, False),
+        recovered_alert("/x/state.db", full, 12.0),
+        recovered_alert("/x/state.db", None, 0.0),
     ]
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
-from kcrashd.alerts.pipeline import alert_id_for
+from kcrashd.alerts.ids import alert_id_for
 from kcrashd.parse.digest import sha1_hex, sha256_hex
 from tests.helpers import run_python
 
@@ -46,11 +47,10 @@ def test_builtin_digests_are_hashlibs() -> None:
     for data in (b"", b"oops:f|g", "page_fault:é".encode()):
         assert sha1_hex(data) == hashlib.sha1(data).hexdigest()
         assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
-    text = "b00t|oops:f:0123|crash_report|1"
-    assert (
-        alert_id_for("b00t", "oops:f:0123", "crash_report", 1)
-        == (hashlib.sha256(text.encode()).hexdigest()[:32])
-    )
+    text = b"b00t|oops:f:0123|crash_report|1"
+    for key in (b"k" * 32, b"", b"x" * 100):  # a key longer than a block is hashed first
+        want = hmac.new(key, text, hashlib.sha256).hexdigest()[:32]
+        assert alert_id_for(key, "b00t", "oops:f:0123", "crash_report", 1) == want
 
 
 RUN_ONCE = """

@@ -44,3 +44,20 @@ def test_read_on_an_empty_nonblocking_source_returns_nothing(tmp_path):
     assert (rec.message, rec.position, rec.realtime) == ("hello", "5", None)
     src.close()
     os.close(keep)
+
+
+def test_a_sequence_gap_says_how_many_records_were_lost(tmp_path):
+    # kmsg-format records (synthetic) through a FIFO: 6, 7, 8 never arrive
+    fifo = tmp_path / "kmsg"
+    os.mkfifo(fifo)
+    keep = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    src = KmsgSource(None, None, path=str(fifo))
+    src.open()
+    os.write(keep, b"4,5,10,-;before\n")
+    assert [r.lost_before for r in src.read()] == [0]
+    os.write(keep, b"4,9,20,-;after\n")
+    (rec,) = src.read()
+    assert (rec.message, rec.lost_before, src.missed) == ("after", 3, 3)
+    assert "3 kernel records overwritten" in src.note
+    src.close()
+    os.close(keep)

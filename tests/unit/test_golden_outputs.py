@@ -28,6 +28,7 @@ from kcrashd.store.state import StateDB
 from tests import postmortem_roots as roots
 from tests.conftest import SHARED, require_tool
 from tests.helpers import replace_all
+from tests.recording_journal import RecordingJournal
 
 pytestmark = pytest.mark.golden
 KERNEL_LOGS = SHARED / "fixtures" / "kernel_log"
@@ -35,6 +36,7 @@ NOW = 1_709_300_000.0  # 2024-03-01 13:33:20 UTC: the previous boot crashed an h
 PREVIOUS_BOOT, CURRENT_BOOT = "a1" * 16, "c2" * 16
 AGO = re.compile(r"\((\d+ s|\d+ min|\d+ h \d+ min|\d+ days) ago\)")
 SENT = re.compile(r"^(  alerted: +\S+ )\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.M)
+ALERT_ID = re.compile(r"\bid [0-9a-f]{32}\b")  # keyed with the state directory's own secret
 
 
 @pytest.fixture
@@ -75,18 +77,19 @@ def _crashed_host(tmp: Path, monkeypatch) -> dict:
         info["current"],
         journal_dir=str(tmp / "journal"),
     )
-    sent = []
-    PostmortemJob(sinks=[lambda a, i: sent.append(i)], already_sent=lambda i: False).run(ctx)
+    journal = RecordingJournal()
+    PostmortemJob(journal=journal).run(ctx)
     ((incident_id,),) = state.conn.execute("SELECT incident_id FROM incidents").fetchall()
     state.close()
-    assert len(sent) == 1
+    assert [a.type for a, _ in journal.sent] == ["previous_boot_crashed"]
     return dict(info, incident=incident_id, snapshot=info["snapshot"].id)
 
 
 def _normalise(text: str, tmp: Path, host: dict) -> str:
     stable_snapshot = host["snapshot"][:-6] + "xxxxxx"  # <UTC time>Z-<6 random hex digits>
     text = replace_all(text, {str(tmp): "<tmp>", host["snapshot"]: stable_snapshot})
-    return AGO.sub("(<age> ago)", SENT.sub(r"\1<time of sending>", text))
+    text = ALERT_ID.sub("id <alert id>", SENT.sub(r"\1<time of sending>", text))
+    return AGO.sub("(<age> ago)", text)
 
 
 def test_incidents_show_and_list(tmp_path, capsys, monkeypatch, utc, golden):

@@ -114,7 +114,6 @@ ALLOWED: Dict[Tuple[str, str], str] = {
     ("kcrashd/cli/parse_cmd.py", "open"): "reads the files named on the command line",
     # SIGKILL to its own pid (os.getpid()) between the journald send and the commit, when
     # KCRASHD_TEST_KILL_BEFORE_COMMIT names the alert type: the crash-consistency tests.
-    ("kcrashd/alerts/pipeline.py", "os.kill"): "kills its own process, reads nothing",
 }
 
 

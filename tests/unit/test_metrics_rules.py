@@ -43,8 +43,21 @@ def test_rules_fire_on_kcrashd_series(tmp_path):
         {"series": 'kcrashd_crash_reports_total{instance="h1",kind="warning"}', "values": "0+1x8"},
         {"series": status, "values": "1x90"},
         {"series": 'kcrashd_metrics_updated_timestamp_seconds{instance="h2"}', "values": "0x20"},
+        {"series": 'kcrashd_alerts_owed{instance="h1"}', "values": "0 2x20"},
+        {"series": 'kcrashd_state_degraded{instance="h2"}', "values": "0 0 1x10 0x10"},
         {"series": 'kcrashd_alerts_total{instance="h3",type="test_alert"}', "values": "0 0 1x40"},
     ]
+    owed = _alert(
+        {"severity": "warning", "instance": "h1"},
+        "h1: 2 kcrashd alert(s) journald has not stored for 10 minutes",
+        "kcrashd keeps sending them; check systemd-journald on the host ('kcrashd status').",
+    )
+    degraded = _alert(
+        {"severity": "warning", "instance": "h2"},
+        "h2: kcrashd cannot write its state database",
+        "Crash alerts still go out; free space in /var/lib/kcrashd or repair the file "
+        "('journalctl -t kcrashd -x').",
+    )
     oops = _alert(
         {"severity": "critical", "instance": "h1", "kind": "oops"},
         "h1: kernel oops report",
@@ -79,6 +92,10 @@ def test_rules_fire_on_kcrashd_series(tmp_path):
                     _case("30m", "KcrashdNotReadyToCaptureCrash"),
                     _case("61m", "KcrashdNotReadyToCaptureCrash", not_ready),
                     _case("15m", "KcrashdMetricsStale", stale),
+                    _case("5m", "KcrashdAlertsNotDelivered"),
+                    _case("12m", "KcrashdAlertsNotDelivered", owed),
+                    _case("8m", "KcrashdStateDegraded", degraded),
+                    _case("16m", "KcrashdStateDegraded"),
                     # `kcrashd alert --test` counted in the textfile reaches Alertmanager
                     _case("1m", "KcrashdTestAlert"),
                     _case("5m", "KcrashdTestAlert", test_alert),
