@@ -53,8 +53,18 @@ CRIT_KINDS = frozenset(
         "mce",
     )
 )
-WARNING_KINDS = frozenset(
-    ("warning", "lockdep", "hung_task", "rcu_stall", "soft_lockup", "oom_kill", "memory_leak")
+# an allocation failure is the kernel coping (the caller gets NULL), not a crash
+WARNING_KINDS = frozenset(  # fmt: skip
+    (
+        "warning",
+        "lockdep",
+        "hung_task",
+        "rcu_stall",
+        "soft_lockup",
+        "oom_kill",
+        "memory_leak",
+        "alloc_failure",
+    )
 )
 
 

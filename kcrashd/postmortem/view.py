@@ -41,6 +41,7 @@ KIND_WORDS = {
     "oom_kill": "out of memory: a process was killed",
     "mce": "hardware error (machine check)",
     "io_error": "I/O error",
+    "alloc_failure": "memory allocation failure",
 }
 
 

@@ -18,18 +18,10 @@ from kcrashd.alerts.types import ALERT_TYPES
 from kcrashd.config import Config
 from kcrashd.daemon.context import DaemonContext
 from kcrashd.host.local import is_directory
-from kcrashd.model import Alert, Status
+from kcrashd.model import REPORT_KINDS, Alert, Status
 from kcrashd.sinks.metrics import Family, MetricsServer, render, write_textfile
 
 log = logging.getLogger(__name__)
-
-# DESIGN.md section 6: every kind is exported from the start, so that increase() sees the
-# first report of a kind (a counter series that appears at 1 has no increase).
-REPORT_KINDS = (
-    "oops", "page_fault", "gpf", "bug", "warning", "panic", "kasan", "kfence", "kmsan",
-    "kcsan", "ubsan", "lockdep", "soft_lockup", "hard_lockup", "hung_task", "rcu_stall",
-    "memory_leak", "exception", "oom_kill", "mce", "io_error",
-)  # fmt: skip
 
 
 def collect(
@@ -88,6 +80,8 @@ def _report_family(conn: Any) -> Family:
     reports = Family(
         "kcrashd_crash_reports_total", "counter", "Kernel crash reports seen, by kind."
     )
+    # every kind from the start, so that increase() sees the first report of a kind (a
+    # counter series that appears at 1 has no increase)
     by_kind = dict.fromkeys(REPORT_KINDS, 0)
     for kind, count in conn.execute("SELECT kind, SUM(count) FROM reports GROUP BY kind"):
         by_kind[kind] = int(count or 0)
