@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from tests import helpers
 from tests.conftest import JOURNALD, PROJECT, _socket_alive, write_kmsg
 
 __all__ = ["write_kmsg"]  # the scenarios write oopses with it
@@ -36,33 +37,7 @@ DEVKMSG = Path("/proc/sys/kernel/printk_devkmsg")
 
 def oops_lines(tag: str, address: str = "0000000000000000") -> List[str]:
     """A real-shaped x86-64 NULL pointer oops whose guilty function carries `tag`."""
-    fn = f"kct_{tag}_read"
-    return [
-        f"BUG: kernel NULL pointer dereference, address: {address}",
-        "#PF: supervisor read access in kernel mode",
-        "#PF: error_code(0x0000) - not-present page",
-        "PGD 0 P4D 0",
-        "Oops: 0000 [#1] PREEMPT SMP NOPTI",
-        f"CPU: 1 PID: 4242 Comm: kct{tag[:8]} Tainted: G           O       6.1.0-13-amd64 #1"
-        "  Debian 6.1.55-1",
-        "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1"
-        " 04/01/2014",
-        f"RIP: 0010:{fn}+0x15/0x30 [kct_mod]",
-        "Code: 48 89 e5 41 54 53 48 8b 47 10 <48> 8b 00 5b 41 5c 5d c3 cc cc cc cc 00 00 00 00",
-        "RSP: 0018:ffffb4c1c0d3fe08 EFLAGS: 00010246",
-        "RAX: 0000000000000000 RBX: ffff9a0c4b1e2000 RCX: 0000000000000000",
-        "Call Trace:",
-        " <TASK>",
-        f" {fn}+0x15/0x30 [kct_mod]",
-        " vfs_read+0xb0/0x2c0",
-        " ksys_read+0x5f/0xe0",
-        " do_syscall_64+0x3b/0x90",
-        " entry_SYSCALL_64_after_hwframe+0x64/0xce",
-        " </TASK>",
-        "Modules linked in: kct_mod(O) nft_chain_nat xt_MASQUERADE nf_nat",
-        "CR2: 0000000000000000",
-        "---[ end trace 0000000000000000 ]---",
-    ]
+    return helpers.oops_lines(f"kct_{tag}_read", f"kct{tag[:8]}", address)
 
 
 class UnlimitedKmsg:
