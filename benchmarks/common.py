@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import List, Optional
@@ -49,3 +50,35 @@ def kcrashd_run(config: Path, state: Path, *extra: str) -> List[str]:
     """argv of `kcrashd run` with this config and state directory."""
     run = [sys.executable, "-m", "kcrashd", "--config", str(config), "run"]
     return run + ["--state-dir", str(state), *extra]
+
+
+class MemoryPeak(threading.Thread):
+    """Samples a process's RSS and PSS (/proc/PID/smaps_rollup) every `every` seconds
+    until stop(); keeps the peaks (MiB). A peak over a run, not a single sample."""
+
+    def __init__(self, pid: int, every: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.rss = self.pss = 0.0
+        self.samples = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                with open(f"/proc/{self.pid}/smaps_rollup") as f:
+                    for line in f:
+                        if line.startswith(("Rss:", "Pss:")):
+                            mib = int(line.split()[1]) / 1024
+                            if line.startswith("Rss:"):
+                                self.rss = max(self.rss, mib)
+                            else:
+                                self.pss = max(self.pss, mib)
+                self.samples += 1
+            except OSError:
+                return  # the process is gone
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(5.0)

@@ -468,7 +468,7 @@ class _ReadAhead(threading.Thread):
     polls briefly after a hurry()) and reads what is new into the follower's buffer."""
 
     IDLE_WAIT = 30.0
-    HURRY_POLL = 0.02
+    HURRY_POLL = 0.005  # journald writes a kernel line within a few ms of its printk
 
     def __init__(self, follower: JournalFollower, wake: Callable[[], None]) -> None:
         super().__init__(name="kcrashd-journal", daemon=True)
