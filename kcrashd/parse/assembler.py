@@ -73,23 +73,27 @@ _WARN_LINE = re.compile(
     r"WARNING: (?:CPU: \d+ PID: \d+ at |at |kernel stack (?:regs|frame pointer) at )"
 )
 _LOWER = re.compile(r"[a-z]")
-# Characters by rising frequency in kernel log text (roughly: rare upper case, then English).
-_RARE_FIRST = "zqjxZQJXYWVKGBFHLMNPUCDOASTREI,kvbywgfpmucldhrsnioate"
+# The characters of the header keywords by rising frequency in real kernel logs (the
+# syzkaller corpus and the crash lab's serial logs): a keyword is looked for from its rarest.
+_RARE_FIRST = "ZVWHjKMYFOUBLN,GDEAPwISyv-hCgmRkupb/iln:sodrtca_3ef "
 
 
 def _anchored(keys: Tuple[str, ...]) -> Pattern[str]:
-    """headers.PREFILTER, rewritten so each keyword is matched from its rarest character:
-    `anic` becomes `c(?<=anic)`. The regex engine only stops where a line has one of those
-    characters, which is few places in most lines; it finds a keyword exactly when
-    PREFILTER does."""
-    alts = []
+    """headers.PREFILTER, rewritten so each keyword is matched from its rarest character,
+    and keywords sharing that character share one branch: `anic` and `int3:` become
+    `i(?:(?<=ani)c|(?<=i)nt3:)`. The regex engine only stops where a line has one of
+    those few characters, and there tries only that character's keywords; it finds a
+    keyword exactly when PREFILTER does."""
+    by_char: Dict[str, List[str]] = {}
     for key in keys:
         i = min(range(len(key)), key=lambda j: (_RARE_FIRST + key[j]).index(key[j]))
-        alt = re.escape(key[i])
-        if i:
-            alt += f"(?<={re.escape(key[: i + 1])})"
-        alts.append(alt + re.escape(key[i + 1 :]))
-    return re.compile("|".join(sorted(alts)))
+        rest = f"(?<={re.escape(key[: i + 1])})" if i else ""
+        by_char.setdefault(key[i], []).append(rest + re.escape(key[i + 1 :]))
+    alts = []
+    for char in sorted(by_char, key=lambda c: (_RARE_FIRST + c).index(c)):
+        tails = by_char[char]
+        alts.append(re.escape(char) + (f"(?:{'|'.join(tails)})" if tails != [""] else ""))
+    return re.compile("|".join(alts))
 
 
 _WANTED = _anchored(_UPPER_KEYS + LOWER_KEYS)
