@@ -12,15 +12,17 @@ run_checks() alone is printed as well. Aim: the full check <= 100 ms.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 RUNS = 15
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import bytecode_env, timed_run  # noqa: E402
 
 
 def ensure_kdump_tools() -> str:
@@ -44,14 +46,12 @@ def wall(argv, runs: int = RUNS, env=None):
     times, cpu = [], []
     code = None
     for _ in range(runs):
-        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        code = subprocess.run(
+        wall_s, cpu_s, result = timed_run(
             argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, env=env
-        ).returncode
-        times.append((time.perf_counter() - t) * 1000)
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+        )
+        code = result.returncode
+        times.append(wall_s * 1000)
+        cpu.append(cpu_s * 1000)
     return statistics.median(times), min(times), max(times), statistics.median(cpu), code
 
 
@@ -64,8 +64,7 @@ def main() -> int:
         timeout=30,
     ).stdout
     cache = tempfile.mkdtemp(prefix="kcrashd-pycache-")
-    cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    cached["PYTHONPYCACHEPREFIX"] = cache
+    cached = bytecode_env(cache)
     uncached = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
     uncached["PYTHONDONTWRITEBYTECODE"] = "1"
     check = [sys.executable, "-m", "kcrashd", "check"]

@@ -4,13 +4,14 @@ the other parts' jobs off (they measure the kernel-log follower)."""
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 PROJECT = Path(__file__).resolve().parents[1]
 WATCHERS = ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
@@ -82,3 +83,21 @@ class MemoryPeak(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
         self.join(5.0)
+
+
+def bytecode_env(cache_dir: str) -> Dict[str, str]:
+    """The environment with Python's bytecode cached in `cache_dir`, as an installed kcrashd
+    has it (the packages byte-compile at install), whatever PYTHONDONTWRITEBYTECODE says."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = cache_dir
+    return env
+
+
+def timed_run(argv: List[str], **kwargs) -> Tuple[float, float, subprocess.CompletedProcess]:
+    """(wall seconds, CPU seconds of the process and its children, the result)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    result = subprocess.run(argv, **kwargs)
+    wall = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime, result

@@ -324,9 +324,12 @@ class Daemon:
         if self.source is None:
             return 0
         before = self.source.entries_read
-        read = getattr(self.source, "iter_read", self.source.read)
         # lines the parser cannot need (most of a backlog) are passed over unfed
-        for record in read(BATCH, self.assembler.wants):
+        if hasattr(self.source, "iter_read"):
+            records = self.source.iter_read(BATCH, self.assembler.wants, self.assembler.wants_raw)
+        else:
+            records = self.source.read(BATCH, self.assembler.wants)
+        for record in records:
             self.last_record = record
             self.last_position = (record.position, record.boot_id)
             for report in self.assembler.feed(record):

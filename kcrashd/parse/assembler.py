@@ -97,6 +97,9 @@ def _anchored(keys: Tuple[str, ...]) -> Pattern[str]:
 
 
 _WANTED = _anchored(_UPPER_KEYS + LOWER_KEYS)
+# The same on UTF-8 bytes: the keywords are ASCII, so it matches exactly where _WANTED
+# matches the decoded text (a journal reader need not decode what it passes over).
+_WANTED_RAW = re.compile(_WANTED.pattern.encode())
 
 
 class _Open:
@@ -187,6 +190,10 @@ class Assembler:
         lines fed). Cheap: one regex search when no report is open.
         """
         return bool(self._open) or _WANTED.search(message) is not None
+
+    def wants_raw(self, message: bytes) -> bool:
+        """wants() of a message as UTF-8 bytes."""
+        return bool(self._open) or _WANTED_RAW.search(message) is not None
 
     def expire(self, now: float) -> List[CrashReport]:
         """Reports quiet for gap_seconds of time.monotonic() time; live, those with no end
