@@ -31,7 +31,13 @@ from benchmarks.bench_daemon_latency import (  # noqa: E402
     tail_reader,
     wait_for,
 )
-from benchmarks.common import PROJECT, MemoryPeak, ensure_journald, kcrashd_run  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    PROJECT,
+    MemoryPeak,
+    ensure_journald,
+    journal_files,
+    kcrashd_run,
+)
 from kcrashd.alerts.types import message_id  # noqa: E402
 from tests.helpers import oops_lines  # noqa: E402
 
@@ -92,7 +98,7 @@ def main() -> int:
     devkmsg = Path("/proc/sys/kernel/printk_devkmsg")
     old_limit = devkmsg.read_text().strip()
     devkmsg.write_text("on\n")
-    firsts, rests, rss, pss, snaps = [], [], [], [], []
+    firsts, rests, rss, pss, hwm, anon, snaps = [], [], [], [], [], [], []
     try:
         for r in range(rounds):
             lat, snap, mem = one_round(n, f"{os.getpid()}_{r}")
@@ -100,6 +106,8 @@ def main() -> int:
             rests.extend(lat[1:])
             rss.append(mem.rss)
             pss.append(mem.pss)
+            hwm.append(mem.hwm)
+            anon.append(mem.anon)
             snaps.append(snap)
     finally:
         devkmsg.write_text(old_limit + "\n")
@@ -129,6 +137,9 @@ def main() -> int:
     )
     print(f"  peak RSS over the run: {mmm(rss, lambda x: f'{x:5.1f} MiB')}")
     print(f"  peak PSS over the run: {mmm(pss, lambda x: f'{x:5.1f} MiB')}")
+    print(f"  VmHWM (kernel's peak RSS): {mmm(hwm, lambda x: f'{x:5.1f} MiB')}")
+    print(f"  peak RssAnon (no mapped files): {mmm(anon, lambda x: f'{x:5.1f} MiB')}")
+    print(f"  (the journal here: {journal_files()} files, mapped by each reader)")
     print("  aim: the first alert as fast as the rest (p99 < 50 ms); peak RSS and PSS <= 35 MiB")
     return 0
 

@@ -55,12 +55,15 @@ def kcrashd_run(config: Path, state: Path, *extra: str) -> List[str]:
 
 class MemoryPeak(threading.Thread):
     """Samples a process's RSS and PSS (/proc/PID/smaps_rollup) every `every` seconds
-    until stop(); keeps the peaks (MiB). A peak over a run, not a single sample."""
+    until stop(); keeps the peaks (MiB), the kernel's VmHWM (the exact peak RSS, read
+    until the process ends) and the peak RssAnon (RSS less mapped files: the journal's
+    files, mapped by every reader, are page cache shared with journald). A peak over a
+    run, not a single sample."""
 
     def __init__(self, pid: int, every: float = 0.02) -> None:
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
-        self.rss = self.pss = 0.0
+        self.rss = self.pss = self.hwm = self.anon = 0.0
         self.samples = 0
         self._stop_event = threading.Event()
 
@@ -75,6 +78,12 @@ class MemoryPeak(threading.Thread):
                                 self.rss = max(self.rss, mib)
                             else:
                                 self.pss = max(self.pss, mib)
+                with open(f"/proc/{self.pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):  # the kernel's own peak RSS
+                            self.hwm = int(line.split()[1]) / 1024
+                        elif line.startswith("RssAnon:"):  # the heap, without mapped files
+                            self.anon = max(self.anon, int(line.split()[1]) / 1024)
                 self.samples += 1
             except OSError:
                 return  # the process is gone
@@ -101,3 +110,13 @@ def timed_run(argv: List[str], **kwargs) -> Tuple[float, float, subprocess.Compl
     wall = time.monotonic() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime, result
+
+
+def journal_files() -> int:
+    """Journal files of this host (each reader maps every one of them)."""
+    return sum(
+        name.endswith((".journal", ".journal~"))
+        for d in ("/run/log/journal", "/var/log/journal")
+        for _, _, names in os.walk(d)
+        for name in names
+    )

@@ -223,7 +223,8 @@ def _float(value: Any) -> Optional[float]:
 # the kernel ring buffer overran before journald read it, so kernel lines are gone there.
 MISSED_MESSAGE_ID = "e9bf28e6e834481bb6f48f548ad13606"
 _MISSED = re.compile(rb"^Missed (\d+) kernel messages")
-PREFETCH_MAX = 20000  # kernel records read ahead of the parser at most
+PREFETCH_MAX = 4000  # kernel records read ahead of the parser at most (2 batches; a storm's
+# buffer was 11 MiB of heap at 20,000: benchmarks/bench_storm.py)
 
 
 class JournalFollower:
