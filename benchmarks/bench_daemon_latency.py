@@ -64,6 +64,15 @@ def start_at_journal_end(state_dir: Path) -> None:
         db.close()
 
 
+def oops_latency(kmsg, reader, function: str) -> float:
+    """Seconds from writing an oops in `function` to /dev/kmsg to its alert in `reader`."""
+    t0 = time.monotonic()
+    for line in oops_lines(function, comm="bench"):
+        kmsg.write(f"<4>kernel: {line}\n")
+        kmsg.flush()
+    return wait_for(reader, "KCRASHD_FUNCTION", function) - t0
+
+
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -98,13 +107,7 @@ def main() -> int:
         lat = []
         with open("/dev/kmsg", "w") as kmsg:
             for i in range(n):
-                fn = f"kbench_{run}_{i}_read"
-                lines = oops_lines(fn, comm="bench")
-                t0 = time.monotonic()
-                for line in lines:
-                    kmsg.write(f"<4>kernel: {line}\n")
-                    kmsg.flush()
-                lat.append(wait_for(ar, "KCRASHD_FUNCTION", fn) - t0)
+                lat.append(oops_latency(kmsg, ar, f"kbench_{run}_{i}_read"))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,20 +25,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_daemon_latency import (  # noqa: E402
+    oops_latency,
     pct,
     start_at_journal_end,
     tail_reader,
-    wait_for,
 )
 from benchmarks.common import (  # noqa: E402
     PROJECT,
     MemoryPeak,
-    ensure_journald,
     journal_files,
     kcrashd_run,
+    kmsg_writable,
+    min_median_max,
 )
 from kcrashd.alerts.types import message_id  # noqa: E402
-from tests.helpers import oops_lines  # noqa: E402
 
 START_WAIT = 4.0
 
@@ -64,11 +63,7 @@ def one_round(n: int, tag: str):
         with open("/dev/kmsg", "w") as kmsg:
             for i in range(n):
                 fn = f"kfirst_{tag}_{i}_read"
-                t0 = time.monotonic()
-                for line in oops_lines(fn, comm="bench"):
-                    kmsg.write(f"<4>kernel: {line}\n")
-                    kmsg.flush()
-                lat.append(wait_for(ar, "KCRASHD_FUNCTION", fn) - t0)
+                lat.append(oops_latency(kmsg, ar, fn))
                 if i == 0:
                     snap = (
                         ar._get("KCRASHD_SNAPSHOT").decode() if _has(ar, "KCRASHD_SNAPSHOT") else ""
@@ -94,12 +89,8 @@ def _has(reader, field: str) -> bool:
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    jd = ensure_journald()
-    devkmsg = Path("/proc/sys/kernel/printk_devkmsg")
-    old_limit = devkmsg.read_text().strip()
-    devkmsg.write_text("on\n")
     firsts, rests, rss, pss, hwm, anon, snaps = [], [], [], [], [], [], []
-    try:
+    with kmsg_writable():
         for r in range(rounds):
             lat, snap, mem = one_round(n, f"{os.getpid()}_{r}")
             firsts.append(lat[0])
@@ -109,17 +100,11 @@ def main() -> int:
             hwm.append(mem.hwm)
             anon.append(mem.anon)
             snaps.append(snap)
-    finally:
-        devkmsg.write_text(old_limit + "\n")
-        if jd is not None:
-            jd.terminate()
-            jd.wait(10)
 
     def ms(x):
         return f"{x * 1000:7.1f} ms"
 
-    def mmm(xs, f):
-        return f"min {f(min(xs))}  median {f(statistics.median(xs))}  max {f(max(xs))}"
+    mmm = min_median_max
 
     print(
         f"default config, every job on; an oops {START_WAIT:g} s after start, then {n - 1} more;"

@@ -28,10 +28,11 @@ from benchmarks.common import (  # noqa: E402
     PROJECT,
     MemoryPeak,
     bytecode_env,
-    ensure_journald,
     follower_config,
     journal_files,
     kcrashd_run,
+    kmsg_writable,
+    min_median_max,
 )
 
 LINES = (
@@ -101,25 +102,13 @@ def main() -> int:
     rate = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    jd = ensure_journald()
-    devkmsg = Path("/proc/sys/kernel/printk_devkmsg")
-    old_limit = devkmsg.read_text().strip()
-    devkmsg.write_text("on\n")
     results = []
-    try:
+    with kmsg_writable():
         for _ in range(rounds):
             results.append(one_round(rate, seconds))
-    finally:
-        devkmsg.write_text(old_limit + "\n")
-        if jd is not None:
-            jd.terminate()
-            jd.wait(10)
 
     def mmm(values):
-        return (
-            f"min {min(values):5.1f}  median {statistics.median(values):5.1f}"
-            f"  max {max(values):5.1f} MiB"
-        )
+        return min_median_max(values, lambda x: f"{x:5.1f}") + " MiB"
 
     rates = [r for _, _, r in results]
     print(

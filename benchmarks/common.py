@@ -3,15 +3,17 @@ the other parts' jobs off (they measure the kernel-log follower)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 PROJECT = Path(__file__).resolve().parents[1]
 WATCHERS = ("memory", "fd", "thermal", "disk", "edac", "kernel_counters")
@@ -119,4 +121,27 @@ def journal_files() -> int:
         for d in ("/run/log/journal", "/var/log/journal")
         for _, _, names in os.walk(d)
         for name in names
+    )
+
+
+@contextlib.contextmanager
+def kmsg_writable() -> Iterator[None]:
+    """A journald to store what is written to /dev/kmsg (started here when none runs) and
+    no rate limit on /dev/kmsg writes, both put back as they were afterwards."""
+    jd = ensure_journald()
+    devkmsg = Path("/proc/sys/kernel/printk_devkmsg")
+    old_limit = devkmsg.read_text().strip()
+    devkmsg.write_text("on\n")
+    try:
+        yield
+    finally:
+        devkmsg.write_text(old_limit + "\n")
+        if jd is not None:
+            jd.terminate()
+            jd.wait(10)
+
+
+def min_median_max(values: List[float], fmt: Callable[[float], str]) -> str:
+    return (
+        f"min {fmt(min(values))}  median {fmt(statistics.median(values))}  max {fmt(max(values))}"
     )

@@ -57,6 +57,7 @@ _MARKERLESS = (
     "soft_lockup",
     "lockdep",
     "memory_leak",
+    "alloc_failure",
 )
 # A machine check prints its "[Hardware Error]" lines, sometimes a few others (TSC, the
 # "CPUs not responding" notice), then the panic that follows a fatal one: the report goes on
