@@ -11,7 +11,9 @@ text than a quiet host's log; no long real crash-free log is at hand). For each 
 (whole text), Assembler.feed (one record at a time, the daemon's path; the records are built
 before the clock starts, as the journal source builds them), `kcrashd parse FILE` and
 `grep -c` as processes over the same file from page cache. The template log of earlier runs
-(30 line templates) is measured too, for comparison. Min/median/max over --rounds rounds.
+(30 line templates) is measured too, for comparison. Throughput is bytes per CPU second
+(the machine is shared: wall time would count waiting for a core); min/median/max over
+--rounds rounds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Callable, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import timed_run  # noqa: E402
 from kcrashd.model import KernelRecord  # noqa: E402
 from kcrashd.parse import Assembler, parse_text  # noqa: E402
 from kcrashd.parse.headers import classify  # noqa: E402
@@ -118,18 +121,22 @@ def stats(values: List[float]) -> Tuple[float, float, float]:
 
 
 def timed(fn: Callable[[], object], rounds: int) -> Tuple[List[float], object]:
+    """CPU seconds of each round (this process's: on a shared machine, wall time also
+    counts the time spent waiting for a core)."""
     times, result = [], None
     for _ in range(rounds):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         result = fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return times, result
 
 
 def process(argv: List[str], rounds: int) -> List[float]:
-    return timed(
-        lambda: subprocess.run(argv, stdout=subprocess.DEVNULL, timeout=600, check=False), rounds
-    )[0]
+    """CPU seconds of each run of `argv` (user + system of the process)."""
+    return [
+        timed_run(argv, stdout=subprocess.DEVNULL, timeout=600, check=False)[1]
+        for _ in range(rounds)
+    ]
 
 
 def row(name: str, times: List[float], nbytes: int, nlines: int) -> float:
