@@ -7,7 +7,6 @@ Usage: bench_daemon_idle.py [SECONDS]
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,13 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.common import PROJECT, ensure_journald, follower_config, kcrashd_run  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    PROJECT,
+    ensure_journald,
+    follower_config,
+    journal_files,
+    kcrashd_run,
+)
 
 
 def rss_parts(pid: int) -> dict:
@@ -52,15 +57,6 @@ def measure(proc: subprocess.Popen, seconds: float):
     c1 = p.cpu_times()
     cpu = (c1.user - c0.user) + (c1.system - c0.system)
     return cpu, p.memory_info().rss / 2**20, rss_parts(proc.pid)
-
-
-def journal_files() -> int:
-    return sum(
-        name.endswith((".journal", ".journal~"))
-        for d in ("/run/log/journal", "/var/log/journal")
-        for _, _, names in os.walk(d)
-        for name in names
-    )
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ Root only. Usage: bench_daemon_latency.py [N]
 
 from __future__ import annotations
 
+import os
 import signal
 import statistics
 import subprocess
@@ -49,6 +50,29 @@ def wait_for(reader, field: str, value: str, timeout: float = 30.0) -> float:
     raise TimeoutError(value)
 
 
+def start_at_journal_end(state_dir: Path) -> None:
+    """Save the position of the journal's last kernel entry in `state_dir`: the daemon
+    starts there, as one that has been running (not reading the boot's backlog)."""
+    r = tail_reader("_TRANSPORT=kernel")
+    r.this_boot()
+    r.seek_tail()
+    if r._previous():
+        db = StateDB(str(state_dir / "state.db"))
+        with db.transaction() as c:
+            cur = r._get_cursor()
+            save_position(c, "journal", Position(cur, cur.split("b=")[1].split(";")[0]))
+        db.close()
+
+
+def oops_latency(kmsg, reader, function: str) -> float:
+    """Seconds from writing an oops in `function` to /dev/kmsg to its alert in `reader`."""
+    t0 = time.monotonic()
+    for line in oops_lines(function, comm="bench"):
+        kmsg.write(f"<4>kernel: {line}\n")
+        kmsg.flush()
+    return wait_for(reader, "KCRASHD_FUNCTION", function) - t0
+
+
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -62,16 +86,7 @@ def main() -> int:
     devkmsg.write_text("on\n")  # no rate limit on /dev/kmsg writes
     tmp = Path(tempfile.mkdtemp(prefix="kcrashd-bench-"))
     config_file = follower_config(tmp)
-    # start at the journal's end, as a daemon that has been running
-    r = tail_reader("_TRANSPORT=kernel")
-    r.this_boot()
-    r.seek_tail()
-    if r._previous():
-        db = StateDB(str(tmp / "state" / "state.db"))
-        with db.transaction() as c:
-            cur = r._get_cursor()
-            save_position(c, "journal", Position(cur, cur.split("b=")[1].split(";")[0]))
-        db.close()
+    start_at_journal_end(tmp / "state")
     proc = subprocess.Popen(
         kcrashd_run(config_file, tmp / "state"), cwd=PROJECT, stderr=subprocess.DEVNULL
     )
@@ -92,13 +107,7 @@ def main() -> int:
         lat = []
         with open("/dev/kmsg", "w") as kmsg:
             for i in range(n):
-                fn = f"kbench_{run}_{i}_read"
-                lines = oops_lines(fn, comm="bench")
-                t0 = time.monotonic()
-                for line in lines:
-                    kmsg.write(f"<4>kernel: {line}\n")
-                    kmsg.flush()
-                lat.append(wait_for(ar, "KCRASHD_FUNCTION", fn) - t0)
+                lat.append(oops_latency(kmsg, ar, f"kbench_{run}_{i}_read"))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
@@ -113,7 +122,8 @@ def main() -> int:
     journal = config.Config().journal
     print(
         f"alert latency over {n} oopses (default journal config: report_gap_seconds="
-        f"{journal.report_gap_seconds:g}, end_grace_seconds={journal.end_grace_seconds:g}):"
+        f"{journal.report_gap_seconds:g}, end_grace_seconds={journal.end_grace_seconds:g}; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores):"
     )
     print(
         f"  kcrashd  /dev/kmsg -> alert in journal: p50 {ms(pct(lat, 50))}  p99 {ms(pct(lat, 99))}"
@@ -124,7 +134,7 @@ def main() -> int:
         f"  p99 {ms(pct(base, 99))}"
         f"  max {ms(max(base))}"
     )
-    print("  aim: p99 < 250 ms")
+    print("  aim: p99 < 50 ms, max < 100 ms (an oops is sent at its end marker)")
     return 0
 
 

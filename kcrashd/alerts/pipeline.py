@@ -3,11 +3,13 @@
 For a crash report: dedup by (boot, signature) in the `reports` table (a report that lost
 lines by its header: kcrashd.alerts.dedup), storm limit (the first occurrence alerts;
 repeats are counted and summarised by a `crash_repeated` alert every `storm_summary_every`
-repeats, or once `storm_window_seconds` have passed since the last alert), snapshot (only
-of a live, non-fatal report: see `wants_snapshot`), then the alert goes to the outbox
-(journald, hooks), and the journal position, the report row, the incident and the outbox
-row are committed in ONE transaction. The outbox records the alert as sent once journald
-has stored it (kcrashd.alerts.outbox).
+repeats, or once `storm_window_seconds` have passed since the last alert), then the alert
+goes to the outbox (journald, hooks), and the journal position, the report row, the
+incident and the outbox row are committed in ONE transaction. The outbox records the alert
+as sent once journald has stored it (kcrashd.alerts.outbox). A live, non-fatal report also
+gets a snapshot (see `wants_snapshot`): its id is reserved first, so the alert and the
+incident name it, and it is captured only after the alert is out (the daemon captures in
+its own thread), so no alert waits for a snapshot.
 
 Exactly once: alert ids are deterministic (boot + signature + occurrence, keyed:
 kcrashd.alerts.ids). After a crash between sending and committing, the same reports are
@@ -186,7 +188,10 @@ class Pipeline:
 
     Not thread-safe: the daemon's main thread owns it (jobs hand their alerts over).
     `journal` is kcrashd.sinks.journald.Journal (tests pass a stand-in); `writer` the
-    daemon's kcrashd.store.recovery.StateWriter (None: plain transactions).
+    daemon's kcrashd.store.recovery.StateWriter (None: plain transactions); `snapshots`
+    has `reserve(reason) -> id or None` (the id the snapshot will have, or a recent one's)
+    and `capture(snapshot_id, reason)` (take a reserved one; it may return before it is
+    taken): the daemon's kcrashd.daemon.snapshots.SnapshotWorker.
     """
 
     def __init__(
@@ -197,7 +202,7 @@ class Pipeline:
         journal: Optional[Any] = None,
         hooks: Optional[Any] = None,
         started_at: Optional[float] = None,
-        take_snapshot: Optional[Callable[[str], Optional[str]]] = None,
+        snapshots: Optional[Any] = None,
         writer: Optional[Any] = None,
     ) -> None:
         if journal is None:
@@ -211,7 +216,7 @@ class Pipeline:
         self.key = alert_key(state)
         self.outbox = ob.Outbox(state, journal, hooks, boot_id, commit=self._commit_work)
         self.started_at = time.time() if started_at is None else started_at
-        self.take_snapshot = take_snapshot
+        self.snapshots = snapshots
         self.alerts_sent = 0
         self.reports_handled = 0
         self.last_alert: Optional[Dict[str, Any]] = None
@@ -256,7 +261,8 @@ class Pipeline:
 
         # the id upsert_incident gives (or gave) the incident of (boot, signature)
         incident_id = incident_id_for(boot, signature)
-        snapshot_id = self._snapshot(report)
+        reason = f"kernel {report.kind}: {report.title}"
+        snapshot_id = self._reserve_snapshot(report, reason)
         fields = crash_fields(report, signature, incident_id, 1, snapshot_id)
         alert = crash_alert(report, fields, dedup_key(boot, signature))
         alert_id = self.alert_id(boot, signature, "crash_report", 1)
@@ -269,6 +275,8 @@ class Pipeline:
             sent.write(c, self.outbox)
 
         self.commit(position, write)
+        if snapshot_id is not None:
+            self._capture_snapshot(snapshot_id, reason)  # after the alert, never before
         return alert_id
 
     def _repeat(
@@ -447,11 +455,17 @@ class Pipeline:
         # earlier run that died before committing.
         return not self.is_live(report)
 
-    def _snapshot(self, report: CrashReport) -> Optional[str]:
-        if self.take_snapshot is None or not self.wants_snapshot(report):
+    def _reserve_snapshot(self, report: CrashReport, reason: str) -> Optional[str]:
+        if self.snapshots is None or not self.wants_snapshot(report):
             return None
         try:
-            return self.take_snapshot(f"kernel {report.kind}: {report.title}")
+            return self.snapshots.reserve(reason)
         except Exception:  # boundary: a snapshot failure never blocks the alert
-            log.exception("snapshot for a %s report failed", report.kind)
+            log.exception("reserving a snapshot for a %s report failed", report.kind)
             return None
+
+    def _capture_snapshot(self, snapshot_id: str, reason: str) -> None:
+        try:
+            self.snapshots.capture(snapshot_id, reason)
+        except Exception:  # boundary: the alert is out; the snapshot is lost, not the daemon
+            log.exception("snapshot %s failed", snapshot_id)

@@ -10,9 +10,9 @@ import time
 from typing import Any, Dict, List, Optional
 
 from kcrashd.cli.timefmt import when
-from kcrashd.host.procs import process_exists
-from kcrashd.host.root import Root
-from kcrashd.store.state import open_readonly, read_meta
+
+# Every command builds the whole parser, so this module is imported by `kcrashd check`
+# too: what only `status` runs (SQLite, the process table) is imported where it is used.
 
 STALE_SECONDS = 90.0  # the daemon rewrites the document at least every 30 s
 
@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_status(state_dir: str) -> Optional[Dict[str, Any]]:
     """The daemon's status document, or None when there is no state yet (read-only)."""
+    from kcrashd.store.state import open_readonly, read_meta
+
     conn = open_readonly(state_dir)
     if conn is None:
         return None
@@ -37,6 +39,9 @@ def read_status(state_dir: str) -> Optional[Dict[str, Any]]:
 
 
 def running(doc: Dict[str, Any], now: Optional[float] = None) -> bool:
+    from kcrashd.host.procs import process_exists
+    from kcrashd.host.root import Root
+
     now = time.time() if now is None else now
     if doc.get("stopped") or now - float(doc.get("updated") or 0) > STALE_SECONDS:
         return False

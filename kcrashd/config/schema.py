@@ -46,8 +46,9 @@ class JournalConfig:
     )
     end_grace_seconds: float = opt(
         0.2,
-        "A crash report past its end marker is complete after this many quiet seconds"
-        " (its panic tail may follow).",
+        "A crash report with no end marker (I/O error, machine check, hung task, RCU stall)"
+        " is complete after this many seconds with no kernel line; one with an end marker"
+        " is sent at it.",
         minimum=0.0,
     )
     max_report_lines: int = opt(

@@ -20,7 +20,6 @@ import os
 import queue
 import select
 import signal
-import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -31,6 +30,7 @@ from kcrashd.config import Config, ConfigError
 from kcrashd.daemon import notify as sdnotify
 from kcrashd.daemon.context import DaemonContext
 from kcrashd.daemon.jobs import JobThread, component_failed, load_jobs
+from kcrashd.daemon.snapshots import SnapshotWorker
 from kcrashd.host.kernel_log import KmsgDevice, journal_available, kmsg_available
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, KernelRecord
@@ -48,8 +48,7 @@ BATCH = 2000  # records read between housekeeping passes during a backlog
 COMMIT_EVERY = 1.0  # seconds between position commits while records keep coming
 STATUS_EVERY = 2.0  # the status document is rewritten at most this often ...
 STATUS_HEARTBEAT = 30.0  # ... and at least this often
-HURRY_SECONDS = 0.6  # after a kernel message, poll the journal this long ...
-HURRY_POLL = 0.02  # ... this often (journald coalesces its change notifications)
+HURRY_SECONDS = 0.6  # after a kernel message, the read-ahead thread polls the journal this long
 TICK_EVERY = 5.0  # storm windows are looked at this often
 REOPEN_SECONDS = 5.0  # a kernel log source that failed to open is tried again after this
 STOP_FLUSH_SECONDS = 1.0  # at stop, wait this long for journald to store what was sent
@@ -80,8 +79,10 @@ def new_assembler(cfg: Config) -> Any:
     from kcrashd.parse import Assembler
 
     j = cfg.journal
+    # live: a report is sent at its end marker; end_grace_seconds is the quiet that ends
+    # one with no end marker
     return Assembler(
-        j.report_gap_seconds, j.max_report_lines, end_grace_seconds=j.end_grace_seconds
+        j.report_gap_seconds, j.max_report_lines, live=True, quiet_seconds=j.end_grace_seconds
     )
 
 
@@ -121,10 +122,8 @@ class Daemon:
         self._status_written = 0.0
         self._status_key: Any = None
         self._kmsg_wake: Optional[KmsgDevice] = None
-        self._hurry_until = 0.0
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self.snapshots: Any = None  # the SnapshotTaker, made by the first take_snapshot()
-        self._snapshots_lock = threading.Lock()
+        self.snapshots = SnapshotWorker(self._new_snapshot_taker)
         self._job_memory: Dict[str, Any] = {}
         self._outbox_dirty = False  # a job queued alerts in the outbox table
         self._failing: Dict[str, int] = {}  # main loop steps failing, and how many times
@@ -214,7 +213,7 @@ class Daemon:
             cfg,
             self.boot_id,
             hooks=self.hooks,
-            take_snapshot=self.take_snapshot,
+            snapshots=self.snapshots,
             writer=self.writer,
         )
         self.pipeline.outbox.load()  # alerts an earlier run still owes
@@ -238,7 +237,8 @@ class Daemon:
                 now = time.monotonic()
                 # records read ahead while alerting are not waited on in select()
                 self.caught_up = n < BATCH and not getattr(self.source, "buffered", 0)
-                self._step("expire", self._expire, now)
+                if self.caught_up:  # a report's quiet is the log's, not a batch boundary
+                    self._step("expire", self._expire, now)
                 self._step("jobs", self._drain_jobs)
                 if self.once and self.caught_up and self._jobs_done():
                     self._step("flush", self._flush_reports)
@@ -324,9 +324,12 @@ class Daemon:
         if self.source is None:
             return 0
         before = self.source.entries_read
-        read = getattr(self.source, "iter_read", self.source.read)
         # lines the parser cannot need (most of a backlog) are passed over unfed
-        for record in read(BATCH, self.assembler.wants):
+        if hasattr(self.source, "iter_read"):
+            records = self.source.iter_read(BATCH, self.assembler.wants, self.assembler.wants_raw)
+        else:
+            records = self.source.read(BATCH, self.assembler.wants)
+        for record in records:
             self.last_record = record
             self.last_position = (record.position, record.boot_id)
             for report in self.assembler.feed(record):
@@ -389,8 +392,9 @@ class Daemon:
 
     def _open_kmsg_wake(self) -> None:
         """journald tells readers about new entries at most every 250 ms. The kernel makes
-        /dev/kmsg readable at once: use it only as a wake-up, then poll the journal briefly
-        so an alert does not wait for journald's coalesced notification."""
+        /dev/kmsg readable at once: use it only as a wake-up for the journal's read-ahead
+        thread, which then looks for the new entries briefly (JournalFollower.hurry) and
+        wakes this loop when it has read them."""
         self._kmsg_wake = None
         if self.source is None or self.source.name != "journal" or self.journal_dir:
             return
@@ -405,11 +409,9 @@ class Daemon:
             timeout = min(timeout, watchdog)
         expiry = self.assembler.next_expiry
         if expiry is not None:
-            # an open report completes after some quiet (a short grace once it has reached
-            # its end marker): wake up just then to close and alert it
+            # an open report with no end marker completes after some quiet: wake up just
+            # then to close and alert it
             timeout = min(timeout, max(0.002, expiry - time.monotonic()))
-        if time.monotonic() < self._hurry_until:
-            timeout = min(timeout, HURRY_POLL)
         if self.position_dirty:
             timeout = min(timeout, COMMIT_EVERY)
         if self.pipeline.repeats_open:
@@ -435,7 +437,6 @@ class Daemon:
             readable = []
         if self._kmsg_wake is not None and self._kmsg_wake.fileno() in readable:
             self._kmsg_wake.drain()
-            self._hurry_until = time.monotonic() + HURRY_SECONDS
             hurry = getattr(self.source, "hurry", None)
             if hurry is not None:
                 hurry(HURRY_SECONDS)
@@ -477,25 +478,27 @@ class Daemon:
         return thread
 
     def take_snapshot(self, reason: str) -> Optional[str]:
-        """take_snapshot(reason) for the pipeline and the jobs, from any thread. The snapshot
-        code is imported when a first snapshot is wanted: many runs never take one."""
+        """take_snapshot(reason) for the jobs, from any thread (the pipeline reserves and
+        captures through self.snapshots)."""
         if not self.config.snapshots.enabled:
             return None
-        with self._snapshots_lock:
-            if self.snapshots is None:
-                from kcrashd.snapshots.taker import SnapshotTaker
-
-                taker = SnapshotTaker(
-                    self.root,
-                    self.runner,
-                    lambda: self.config,
-                    self.state_dir,
-                    self._snapshot_failed,
-                    self.journal_dir,
-                )
-                taker.memory = self._job_memory
-                self.snapshots = taker
         return self.snapshots.take(reason)
+
+    def _new_snapshot_taker(self) -> Any:
+        """The SnapshotTaker. The snapshot code is imported when a first snapshot is wanted:
+        many runs never take one."""
+        from kcrashd.snapshots.taker import SnapshotTaker
+
+        taker = SnapshotTaker(
+            self.root,
+            self.runner,
+            lambda: self.config,
+            self.state_dir,
+            self._snapshot_failed,
+            self.journal_dir,
+        )
+        taker.memory = self._job_memory
+        return taker
 
     def _snapshot_failed(self, alert: Alert) -> None:
         """From any thread: the snapshot_failed alert goes down the main thread's pipeline."""
@@ -552,7 +555,7 @@ class Daemon:
         self.pipeline.config = new
         self.hooks.configure(new.hooks.directory, new.hooks.timeout_seconds)
         self.assembler.gap_seconds = new.journal.report_gap_seconds
-        self.assembler.end_grace_seconds = new.journal.end_grace_seconds
+        self.assembler.quiet_seconds = new.journal.end_grace_seconds
         if self.job_thread is not None:
             self.job_thread.ctx.config = new
         sdnotify.notify("READY=1\nSTATUS=" + self._summary())
@@ -639,6 +642,8 @@ class Daemon:
         if self.job_thread is not None:
             self.job_thread.stopping.set()
             self.job_thread.join(5.0)
+        self.snapshots.stop(5.0)
+        if self.job_thread is not None:
             self._drain_jobs()
         try:
             if self.position_dirty:

@@ -4,10 +4,15 @@ A report opens on a header line (headers.py) and collects the following lines of
 printk context (`[T123]`/`[C1]`; all lines when the log carries none). It ends on an end
 marker (`---[ end trace`, the closing `=====` of sanitizers) plus its panic tail, on a new
 header in the same context, on a gap in kernel time, at max_report_lines, or by
-expire()/flush(). expire() closes a report that reached its end marker after only
-end_grace_seconds of quiet (its panic tail follows within microseconds when it comes at
-all), any other open report after gap_seconds. The no-crash path is a single regex search
-per line.
+expire()/flush(). The no-crash path is a single regex search per line.
+
+A live assembler (the daemon's, `live=True`) does not wait for what may follow a report: on
+a live host the panic tail comes, if at all, when nobody can send anything. A report is
+complete at its end marker (the registers echo and panic lines that follow are taken in
+silently: evidence for the post-mortem, not a second report). A report with no end marker
+(I/O error, machine check, hung task, RCU stall ...) ends on the next line of another printk
+context, on a new header, on a gap of quiet_seconds in kernel time before its next line,
+or, when no line comes, quiet_seconds after its last one (expire()).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ MAX_OPEN = 8  # reports open at once (one per CPU/task context); the oldest is c
 # lines after an end marker that may still belong to it: 5.x+ x86 prints the registers
 # again (RIP, Code, RSP, RAX ... PKRU) and then the panic echo
 TAIL_LINES = 24
-END_GRACE = 0.2  # seconds of quiet after which a report past its end marker is complete
+QUIET = 0.2  # live: seconds of quiet after which a report with no end marker is complete
 
 _END = re.compile(r"^-+\[ end (?:trace|Kernel panic)")
 _SANITIZER_END = re.compile(r"^={20,}\s*$")
@@ -43,6 +48,17 @@ _OOM_DONE = re.compile(r"Killed process \d+")
 _SANITIZERS = ("kasan", "kfence", "kmsan", "kcsan", "ubsan")
 # One-line kinds: a run of their lines is one report; any other line ends it.
 _RUN_KINDS = ("io_error",)
+# Kinds that print no end marker: live, a line of another printk context ends them.
+_MARKERLESS = (
+    "io_error",
+    "mce",
+    "hung_task",
+    "rcu_stall",
+    "soft_lockup",
+    "lockdep",
+    "memory_leak",
+    "alloc_failure",
+)
 # A machine check prints its "[Hardware Error]" lines, sometimes a few others (TSC, the
 # "CPUs not responding" notice), then the panic that follows a fatal one: the report goes on
 # through up to this many other lines in a row.
@@ -58,26 +74,33 @@ _WARN_LINE = re.compile(
     r"WARNING: (?:CPU: \d+ PID: \d+ at |at |kernel stack (?:regs|frame pointer) at )"
 )
 _LOWER = re.compile(r"[a-z]")
-# Characters by rising frequency in kernel log text (roughly: rare upper case, then English).
-_RARE_FIRST = "zqjxZQJXYWVKGBFHLMNPUCDOASTREI,kvbywgfpmucldhrsnioate"
+# The characters of the header keywords by rising frequency in real kernel logs (the
+# syzkaller corpus and the crash lab's serial logs): a keyword is looked for from its rarest.
+_RARE_FIRST = "ZVWHjKMYFOUBLN,GDEAPwISyv-hCgmRkupb/iln:sodrtca_3ef "
 
 
 def _anchored(keys: Tuple[str, ...]) -> Pattern[str]:
-    """headers.PREFILTER, rewritten so each keyword is matched from its rarest character:
-    `anic` becomes `c(?<=anic)`. The regex engine only stops where a line has one of those
-    characters, which is few places in most lines; it finds a keyword exactly when
-    PREFILTER does."""
-    alts = []
+    """headers.PREFILTER, rewritten so each keyword is matched from its rarest character,
+    and keywords sharing that character share one branch: `anic` and `int3:` become
+    `i(?:(?<=ani)c|(?<=i)nt3:)`. The regex engine only stops where a line has one of
+    those few characters, and there tries only that character's keywords; it finds a
+    keyword exactly when PREFILTER does."""
+    by_char: Dict[str, List[str]] = {}
     for key in keys:
         i = min(range(len(key)), key=lambda j: (_RARE_FIRST + key[j]).index(key[j]))
-        alt = re.escape(key[i])
-        if i:
-            alt += f"(?<={re.escape(key[: i + 1])})"
-        alts.append(alt + re.escape(key[i + 1 :]))
-    return re.compile("|".join(sorted(alts)))
+        rest = f"(?<={re.escape(key[: i + 1])})" if i else ""
+        by_char.setdefault(key[i], []).append(rest + re.escape(key[i + 1 :]))
+    alts = []
+    for char in sorted(by_char, key=lambda c: (_RARE_FIRST + c).index(c)):
+        tails = by_char[char]
+        alts.append(re.escape(char) + (f"(?:{'|'.join(tails)})" if tails != [""] else ""))
+    return re.compile("|".join(alts))
 
 
 _WANTED = _anchored(_UPPER_KEYS + LOWER_KEYS)
+# The same on UTF-8 bytes: the keywords are ASCII, so it matches exactly where _WANTED
+# matches the decoded text (a journal reader need not decode what it passes over).
+_WANTED_RAW = re.compile(_WANTED.pattern.encode())
 
 
 class _Open:
@@ -100,6 +123,7 @@ class _Open:
         "nmi",
         "quiet",
         "repeats",
+        "sent",
     )
 
     def __init__(self, header: Header, col: int, ctx: Optional[str], lineno: int) -> None:
@@ -119,6 +143,7 @@ class _Open:
         self.nmi = False
         self.quiet = 0  # other lines in a row (machine checks)
         self.repeats = 1  # times a one-line report was printed in a row
+        self.sent = False  # live: returned at its end marker; now only takes in its tail
 
 
 class Assembler:
@@ -129,10 +154,12 @@ class Assembler:
         gap_seconds: float = 5.0,
         max_report_lines: int = 500,
         max_open: int = MAX_OPEN,
-        end_grace_seconds: float = END_GRACE,
+        live: bool = False,
+        quiet_seconds: float = QUIET,
     ) -> None:
         self.gap_seconds = gap_seconds
-        self.end_grace_seconds = end_grace_seconds
+        self.live = live
+        self.quiet_seconds = quiet_seconds
         self.max_report_lines = max(8, max_report_lines)
         self.max_open = max(1, max_open)
         self._open: List[_Open] = []
@@ -165,9 +192,14 @@ class Assembler:
         """
         return bool(self._open) or _WANTED.search(message) is not None
 
+    def wants_raw(self, message: bytes) -> bool:
+        """wants() of a message as UTF-8 bytes."""
+        return bool(self._open) or _WANTED_RAW.search(message) is not None
+
     def expire(self, now: float) -> List[CrashReport]:
-        """Reports quiet for gap_seconds of time.monotonic() time, or for end_grace_seconds
-        once they have reached their end marker."""
+        """Reports quiet for gap_seconds of time.monotonic() time; live, those with no end
+        marker quiet for quiet_seconds (a caller that reads a backlog calls it once it has
+        read everything there is: the quiet is the source's, not the reader's)."""
         done = [r for r in self._open if self._deadline(r) <= now]
         return [rep for r in done for rep in self._close(r)]
 
@@ -179,8 +211,8 @@ class Assembler:
 
     def _deadline(self, r: _Open) -> float:
         wait = self.gap_seconds
-        if r.ended:
-            wait = min(wait, self.end_grace_seconds)
+        if self.live:
+            wait = min(wait, self.quiet_seconds)
         return r.last_mono + wait
 
     def flush(self) -> List[CrashReport]:
@@ -190,9 +222,9 @@ class Assembler:
 
     @property
     def pending_start_position(self) -> Optional[str]:
-        """Position of the first record of the oldest report still open."""
+        """Position of the first record of the oldest report still open (and not sent)."""
         for r in self._open:
-            if r.meta.get("start_position") is not None:
+            if not r.sent and r.meta.get("start_position") is not None:
                 return r.meta["start_position"]
         return None
 
@@ -211,11 +243,13 @@ class Assembler:
         out: List[CrashReport] = []
         hit = classify(text)
         target = self._route(st.context)
-        # a long silence in kernel time: whatever comes now is not part of that report
+        # a silence in kernel time: whatever comes now is not part of that report
         last = target.last_ts if target is not None else None
-        if ts is not None and last is not None and ts - last > self.gap_seconds:
+        if ts is not None and last is not None and ts - last > self._gap(target):
             out.extend(self._close(target))
             target = self._route(st.context)
+        if self.live and st.context is not None:
+            out.extend(self._close_other_contexts(st.context, target))
         if hit is not None:
             header, col = hit
             if target is not None and self._repeats(target, header, col, text):
@@ -252,16 +286,37 @@ class Assembler:
             else:
                 self._append(target, text, lineno, record, ts)
                 self._check_end(target, text)
-        if (
-            target is not None
-            and target in self._open
-            and len(target.lines) >= self.max_report_lines
-        ):
+        if target is None or target not in self._open:
+            return out
+        if len(target.lines) >= self.max_report_lines:
             # cut at the limit: the rest of the report is lost, so it is marked truncated
             if not target.ended:
                 target.corrupted = True
             out.extend(self._close(target))
+        elif self.live and target.ended and not target.sent:
+            # complete at its end marker: sent now, its tail taken in silently
+            target.sent = True
+            out.append(self._build(target))
         return out
+
+    def _gap(self, r: _Open) -> float:
+        """Kernel-time silence before a line after which it no longer belongs to `r`."""
+        if self.live and not r.ended:
+            return min(self.gap_seconds, self.quiet_seconds)
+        return self.gap_seconds
+
+    def _close_other_contexts(self, ctx: str, target: Optional[_Open]) -> List[CrashReport]:
+        """Live: a line of printk context `ctx` ends the open reports of other contexts
+        that have no end marker to wait for."""
+        done = [
+            r
+            for r in self._open
+            if r is not target
+            and r.ctx not in (None, ctx)
+            and r.header.kind in _MARKERLESS
+            and not r.nmi
+        ]
+        return [rep for r in done for rep in self._close(r)]
 
     def _route(self, ctx: Optional[str]) -> Optional[_Open]:
         """The open report a line of printk context `ctx` belongs to, if any."""
@@ -364,8 +419,19 @@ class Assembler:
 
     def _close(self, r: _Open) -> List[CrashReport]:
         self._open.remove(r)
+        if r.sent:
+            return []  # its tail is done: the report itself went out at its end marker
+        rep = self._build(r)
         lines = r.lines
-        rep = build(
+        bare = not (rep.frames or rep.rip or rep.pid is not None)
+        if r.header.name in _GENERIC and bare and _noise(lines[0][r.col :], r.header.name):
+            return []
+        return [rep]
+
+    @staticmethod
+    def _build(r: _Open) -> CrashReport:
+        lines = r.lines
+        return build(
             r.header,
             r.col,
             lines,
@@ -376,10 +442,6 @@ class Assembler:
             meta=r.meta,
             extra_details={"repeats": r.repeats} if r.repeats > 1 else None,
         )
-        bare = not (rep.frames or rep.rip or rep.pid is not None)
-        if r.header.name in _GENERIC and bare and _noise(lines[0][r.col :], r.header.name):
-            return []
-        return [rep]
 
 
 def _noise(head: str, name: str) -> bool:

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from kcrashd.config import Config, SnapshotsConfig
 from kcrashd.host.root import Root
@@ -63,11 +63,13 @@ def take_snapshot(
     kernel_log: Optional[Callable[[int], List[str]]] = None,
     smart_summary: Optional[Callable[[], Any]] = None,
     now: Optional[float] = None,
+    snapshot_id: Optional[str] = None,
 ) -> SnapshotResult:
-    """Collect and write one snapshot; never raises for I/O problems (ok=False, error)."""
+    """Collect and write one snapshot (as `snapshot_id` when one was reserved); never raises
+    for I/O problems (ok=False, error)."""
     start = time.monotonic()
     now = time.time() if now is None else now
-    sid = store.new_id(now)
+    sid = snapshot_id or store.new_id(now)
     deadline = start + config.time_budget_seconds
     items = collect(root, config, reason, kernel_log, smart_summary, deadline)
     doc = {"schema": store.SCHEMA, "id": sid, "time": now, "reason": reason, "items": items}
@@ -108,7 +110,8 @@ class SnapshotTaker:
     Thread-safe (jobs run in their own thread). Automatic snapshots are rate-limited by
     snapshots.min_interval_seconds: within it, the recent snapshot's id is returned (it is
     the state around this event too). A failure is handed to `on_failure` as a
-    snapshot_failed alert and None is returned.
+    snapshot_failed alert and None is returned. reserve() names a snapshot before it is
+    taken (an alert can carry the id and go out first); capture() takes it.
     """
 
     def __init__(
@@ -127,8 +130,10 @@ class SnapshotTaker:
         self.on_failure = on_failure
         self.journal_dir = journal_dir
         self.memory: Dict[str, Any] = {}  # the jobs' ctx.memory, for the last SMART results
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one capture at a time
+        self._ids = threading.Lock()  # the rate limit and reservations: never held long
         self.last: Optional[Tuple[float, str]] = None
+        self._reserved: Set[str] = set()  # ids named and not captured yet
 
     def smart_summary(self) -> Optional[List[Dict[str, Any]]]:
         from kcrashd.host.smart import summary
@@ -139,33 +144,62 @@ class SnapshotTaker:
     def kernel_log(self, n: int) -> List[str]:
         return kernel_log_from_journal(n, self.journal_dir)
 
-    def take(self, reason: str) -> Optional[str]:
+    def reserve(self, reason: str) -> Optional[str]:
+        """The id of the snapshot for `reason`: a new one, to be taken by capture(), or
+        within the rate limit the recent one's; None when snapshots are off or the recent
+        attempt failed. Cheap: nothing is read."""
         cfg = self.config().snapshots
         if not cfg.enabled:
             return None
-        with self.lock:
+        with self._ids:
             now = time.monotonic()
             if self.last is not None and now - self.last[0] < cfg.min_interval_seconds:
                 log.debug("snapshot rate-limited; naming %s for: %s", self.last[1], reason)
                 return self.last[1] or None
+            sid = store.new_id(time.time())
+            self.last = (now, sid)
+            self._reserved.add(sid)
+            return sid
+
+    def capture(self, snapshot_id: str, reason: str) -> bool:
+        """Take the reserved snapshot `snapshot_id`; False when it failed or was not a
+        reservation still to take (taken already, or a recent snapshot's id)."""
+        with self._ids:
+            if snapshot_id not in self._reserved:
+                return False
+            self._reserved.discard(snapshot_id)
+        with self.lock:
             result = take_snapshot(
                 self.root,
                 self.runner,
-                cfg,
+                self.config().snapshots,
                 self.state_dir,
                 reason,
                 kernel_log=self.kernel_log,
                 smart_summary=self.smart_summary,
+                snapshot_id=snapshot_id,
             )
-            if result.ok and result.id:
-                self.last = (now, result.id)
-                log.info("snapshot %s taken (%s): %s", result.id, _size(result.bytes), reason)
-                return result.id
-            # A failed attempt also counts for the rate limit: no failure alert storm.
-            self.last = (now, "")
-            if self.on_failure is not None:
-                self.on_failure(snapshot_failed_alert(result, reason))
+        if result.ok:
+            log.info("snapshot %s taken (%s): %s", result.id, _size(result.bytes), reason)
+            return True
+        with self._ids:
+            # a failed attempt also counts for the rate limit: no failure alert storm
+            if self.last is not None and self.last[1] == snapshot_id:
+                self.last = (self.last[0], "")
+        if self.on_failure is not None:
+            self.on_failure(snapshot_failed_alert(result, reason))
+        return False
+
+    def take(self, reason: str) -> Optional[str]:
+        """reserve() and capture() at once: the id of a snapshot that exists, or None."""
+        sid = self.reserve(reason)
+        if sid is None:
             return None
+        with self._ids:
+            reserved = sid in self._reserved
+        if reserved and not self.capture(sid, reason):
+            return None
+        return sid
 
 
 def _size(n: int) -> str:

@@ -196,16 +196,124 @@ def test_oops_alerts_through_journald_with_fields(daemon, unique_tag):
     assert daemon.stop() == 0
 
 
-def test_finished_report_alerts_after_a_short_grace_not_the_gap(daemon, unique_tag):
-    # A report that reached its end marker must not wait for the report gap (here 30 s).
+def hung_task_lines(tag: str) -> List[str]:
+    """A hung task report (no end marker) whose guilty function carries the test's tag."""
+    return [
+        f"INFO: task kct{tag[:8]}:312 blocked for more than 120 seconds.",
+        "      Not tainted 6.1.0-13-amd64 #1 Debian 6.1.55-1",
+        '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+        f"task:kct{tag[:8]}     state:D stack:0     pid:312   ppid:2      flags:0x00004000",
+        "Call Trace:",
+        " <TASK>",
+        " __schedule+0x351/0xa20",
+        " schedule+0x5d/0xe0",
+        " io_schedule+0x42/0x70",
+        f" kct_{tag}_commit+0x1612/0x1a30 [kct_mod]",
+        " kthread+0xd7/0x100",
+        " ret_from_fork+0x1f/0x30",
+        " </TASK>",
+    ]
+
+
+def with_journal_config(daemon, gap: float, grace: float) -> None:
     text = daemon.config.read_text()
-    daemon.config.write_text(text.replace("report_gap_seconds: 1.0", "report_gap_seconds: 30"))
+    daemon.config.write_text(
+        text.replace(
+            "report_gap_seconds: 1.0",
+            f"report_gap_seconds: {gap}\n  end_grace_seconds: {grace}",
+        )
+    )
+
+
+def test_oops_is_alerted_at_its_end_marker_not_after_a_grace(daemon, unique_tag):
+    # a grace and a gap of 60 s: an alert that waited for either would not be here in 15 s
+    with_journal_config(daemon, gap=60, grace=60)
     daemon.start()
-    start = time.monotonic()
     write_kmsg(oops_lines(unique_tag))
-    (entry,) = crash_alerts(unique_tag, timeout=10)
-    assert time.monotonic() - start < 10
-    assert "end trace" in entry["KCRASHD_REPORT"]
+    (entry,) = crash_alerts(unique_tag, timeout=15)
+    assert entry["KCRASHD_REPORT"].splitlines()[-1].startswith("---[ end trace")
+    assert daemon.stop() == 0
+
+
+def test_panic_after_the_end_marker_is_no_second_report(daemon, unique_tag):
+    daemon.start()
+    write_kmsg(oops_lines(unique_tag))
+    (entry,) = crash_alerts(unique_tag)
+    write_kmsg(
+        [
+            f"Kernel panic - not syncing: Fatal exception kct{unique_tag}",
+            "Kernel Offset: disabled",
+            f"---[ end Kernel panic - not syncing: Fatal exception kct{unique_tag} ]---",
+        ],
+        level=0,
+    )
+    # a line after the tail ends it; then every line up to it has been read and committed
+    write_kmsg([f"kcrashd-test {unique_tag} after the panic"], level=6)
+    marker = journal_entries(f"MESSAGE=kcrashd-test {unique_tag} after the panic")[0]
+    daemon.wait_db(
+        "SELECT position FROM positions WHERE source='journal' AND position LIKE ?",
+        f"%{marker['__CURSOR'].split(';')[1]}%",  # the marker's seqnum part
+        timeout=10,
+    )
+    assert daemon.stop() == 0
+    kinds = daemon.db("SELECT kind FROM reports")
+    assert kinds == [("page_fault",)], "the panic echo of a sent oops made a report of its own"
+
+
+def test_report_without_an_end_marker_ends_on_the_quiet_not_the_gap(daemon, unique_tag):
+    with_journal_config(daemon, gap=60, grace=0.2)
+    daemon.start()
+    write_kmsg(hung_task_lines(unique_tag), level=3)
+    (entry,) = journal_entries(
+        f"MESSAGE_ID={CRASH}", f"KCRASHD_FUNCTION=kct_{unique_tag}_commit", timeout=15
+    )
+    assert entry["KCRASHD_KIND"] == "hung_task"
+    assert entry["KCRASHD_REPORT"].splitlines()[-1] == " </TASK>"  # whole: not cut early
+    assert daemon.stop() == 0
+
+
+def test_report_without_an_end_marker_ends_on_the_next_header(daemon, unique_tag):
+    # quiet and gap of 60 s: only the oops's header can end the hung task report in time
+    with_journal_config(daemon, gap=60, grace=60)
+    daemon.start()
+    write_kmsg(hung_task_lines(unique_tag), level=3)
+    write_kmsg(oops_lines(unique_tag))
+    (hung,) = journal_entries(
+        f"MESSAGE_ID={CRASH}", f"KCRASHD_FUNCTION=kct_{unique_tag}_commit", timeout=15
+    )
+    assert hung["KCRASHD_KIND"] == "hung_task" and "NULL pointer" not in hung["KCRASHD_REPORT"]
+    (oops,) = crash_alerts(unique_tag, timeout=15)
+    assert oops["KCRASHD_KIND"] == "page_fault"
+    assert daemon.stop() == 0
+
+
+def test_oops_alert_is_in_the_journal_before_its_snapshot_exists(daemon, unique_tag):
+    # stopped dead right after journald took the alert: the snapshot it names is not taken
+    daemon.start(block=("after-send", "crash_report"))
+    write_kmsg(oops_lines(unique_tag))
+    (entry,) = crash_alerts(unique_tag)
+    sid = entry["KCRASHD_SNAPSHOT"]
+    assert sid
+    assert not (daemon.state / "snapshots" / f"{sid}.json").exists()
+    daemon.proc.kill()
+    daemon.proc.wait(10)
+
+
+def test_snapshot_named_by_an_oops_alert_is_taken_and_linked(daemon, unique_tag):
+    daemon.start()
+    write_kmsg(oops_lines(unique_tag))
+    (entry,) = crash_alerts(unique_tag)
+    sid = entry["KCRASHD_SNAPSHOT"]
+    path = daemon.state / "snapshots" / f"{sid}.json"
+    deadline = time.monotonic() + 15
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    doc = json.loads(path.read_text())
+    assert doc["id"] == sid and doc["reason"].startswith("kernel page_fault:")
+    rows = daemon.wait_db(
+        "SELECT snapshot_id FROM incidents WHERE incident_id=?", entry["KCRASHD_INCIDENT"]
+    )
+    assert rows == [(sid,)]
     assert daemon.stop() == 0
 
 

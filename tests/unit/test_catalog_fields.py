@@ -77,6 +77,14 @@ def _full_report(t: float) -> CrashReport:
     )
 
 
+class _OneSnapshot:
+    def reserve(self, reason: str) -> str:
+        return "snap-1"
+
+    def capture(self, snapshot_id: str, reason: str) -> None:
+        pass
+
+
 def pipeline_alerts(tmp_path: Path) -> List[Alert]:
     """crash_report and crash_repeated as the pipeline sends them."""
     journal = RecordingJournal()
@@ -87,7 +95,7 @@ def pipeline_alerts(tmp_path: Path) -> List[Alert]:
         cfg,
         BOOT,
         journal=journal,
-        take_snapshot=lambda reason: "snap-1",
+        snapshots=_OneSnapshot(),
         started_at=1.5,  # the lean report is from the backlog: no snapshot
     )
     for report in (_lean_report(1.0), _full_report(2.0)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import List
+from typing import List, Optional, Tuple
 
 import pytest
 
@@ -351,14 +351,21 @@ def test_panicked_warning_is_critical():
 
 
 class Snapshots:
-    """take_snapshot(reason) -> id, as the daemon's SnapshotTaker."""
+    """reserve(reason) -> id and capture(id, reason), as the daemon's SnapshotWorker; a
+    capture notes how many alerts the journal had by then."""
 
-    def __init__(self) -> None:
+    def __init__(self, journal: Optional[RecordingJournal] = None) -> None:
         self.reasons: List[str] = []
+        self.journal = journal
+        self.captured: List[Tuple[str, str, int]] = []
 
-    def __call__(self, reason: str) -> str:
+    def reserve(self, reason: str) -> str:
         self.reasons.append(reason)
         return f"snap-{len(self.reasons)}"
+
+    def capture(self, snapshot_id: str, reason: str) -> None:
+        sent = len(self.journal.alerts) if self.journal is not None else -1
+        self.captured.append((snapshot_id, reason, sent))
 
 
 def with_snapshots(state, journal, snaps) -> Pipeline:
@@ -368,7 +375,7 @@ def with_snapshots(state, journal, snaps) -> Pipeline:
         BOOT,
         journal=journal,
         started_at=5000.0,  # reports with realtime >= 5000 are live
-        take_snapshot=snaps,
+        snapshots=snaps,
     )
 
 
@@ -398,6 +405,30 @@ def test_live_non_fatal_report_takes_a_snapshot(state, kind):
     assert alert.fields["snapshot"] == "snap-1"
     row = state.conn.execute("SELECT snapshot_id FROM incidents").fetchone()
     assert row[0] == "snap-1"
+
+
+def test_snapshot_is_captured_after_the_alert_is_sent(state):
+    journal = RecordingJournal()
+    snaps = Snapshots(journal)
+    p = with_snapshots(state, journal, snaps)
+    p.on_report(report(sig="oops:f", t=6000.0, kind="oops"))
+    # the alert naming the snapshot was in the journal when the capture started
+    assert snaps.captured == [("snap-1", "kernel oops: oops in f", 1)]
+    assert journal.alerts[0].fields["snapshot"] == "snap-1"
+    row = state.conn.execute("SELECT snapshot_id FROM incidents").fetchone()
+    assert row[0] == "snap-1"
+
+
+def test_a_failing_snapshot_reservation_does_not_stop_the_alert(state):
+    class Broken(Snapshots):
+        def reserve(self, reason: str) -> str:
+            raise OSError("no space")
+
+    journal = RecordingJournal()
+    p = with_snapshots(state, journal, Broken(journal))
+    p.on_report(report(sig="oops:f", t=6000.0, kind="oops"))
+    (alert,) = journal.alerts
+    assert "snapshot" not in alert.fields
 
 
 @pytest.mark.parametrize("kind", NON_FATAL + ("panic",))

@@ -84,14 +84,14 @@ def journal_dir(tmp_path_factory):
     return str(tmp / "j"), boot
 
 
-def _read(directory, adapter, wanted, batch=4):
+def _read(directory, adapter, wanted, batch=4, wanted_raw=None):
     follower = journal.JournalFollower(directory)
     follower.open()
     follower.entries = adapter(follower.reader)
     records, positions = [], []
     while True:
         before = follower.entries_read
-        records += list(follower.iter_read(batch, wanted))
+        records += list(follower.iter_read(batch, wanted, wanted_raw))
         positions.append(follower.position())
         if follower.entries_read == before:
             break
@@ -122,6 +122,16 @@ def test_public_fallback_reads_what_the_private_api_reads(journal_dir, wanted):
         assert by_message["no prio"].priority is None
     else:
         assert len(fast) < 16  # the noise was passed over unread
+
+
+@pytest.mark.parametrize("batch", [1, 4, 1000])
+def test_the_bytes_filter_passes_over_what_the_text_filter_does(journal_dir, batch):
+    directory, _ = journal_dir
+    asm = Assembler()
+    by_text = _read(directory, journal.LowLevelEntries, asm.wants, batch)
+    by_bytes = _read(directory, journal.LowLevelEntries, asm.wants, batch, asm.wants_raw)
+    assert by_bytes == by_text
+    assert len(by_text[0]) < 16  # something was passed over
 
 
 def test_the_journal_reader_of_this_python_systemd_gets_the_fast_adapter(journal_dir):

@@ -100,6 +100,23 @@ def test_taker_rate_limits_automatic_snapshots(tmp_path):
     assert len(snapshots.list_snapshots(str(tmp_path))) == 1 and failures == []
 
 
+def test_taker_reserves_an_id_before_the_snapshot_exists(tmp_path):
+    from kcrashd.config import Config
+
+    failures = []
+    snapper = taker.SnapshotTaker(Root(str(FX)), None, Config, str(tmp_path), failures.append)
+    snapper.kernel_log = lambda n: ["line"]
+    sid = snapper.reserve("oops")
+    assert sid and snapshots.list_snapshots(str(tmp_path)) == []  # named, not taken yet
+    assert snapper.reserve("again") == sid  # within min_interval: the same snapshot
+    assert snapper.capture(sid, "oops")
+    assert [s.id for s in snapshots.list_snapshots(str(tmp_path))] == [sid]
+    assert snapshots.load_snapshot(str(tmp_path), sid)["reason"] == "oops"
+    assert not snapper.capture(sid, "oops"), "taken once"
+    assert snapper.take("job") == sid and failures == []
+    assert len(snapshots.list_snapshots(str(tmp_path))) == 1
+
+
 def test_cli_take_list_show(tmp_path, capsys):
     from kcrashd.cli import main
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import List
 
+import pytest
+
 from kcrashd.model import KernelRecord
 from kcrashd.parse import Assembler, parse_text
 from kcrashd.parse.assembler import MAX_OPEN
@@ -207,20 +209,69 @@ def _feed_lines(asm: Assembler, text: str) -> List:
     return out
 
 
-def test_report_past_its_end_marker_completes_after_the_grace_not_the_gap() -> None:
-    asm = Assembler(gap_seconds=5.0, end_grace_seconds=0.2)
-    assert asm.next_expiry is None
-    assert _feed_lines(asm, logs.DIVIDE_ERROR) == []  # ends on "---[ end trace ... ]---"
+def _feed_each(asm: Assembler, text: str) -> List[List]:
+    """What each line of `text` completed, line by line."""
+    return [asm.feed(KernelRecord(message=line)) for line in text.splitlines()]
+
+
+PANIC_TAIL = (
+    "[   61.000012] Kernel panic - not syncing: Fatal exception\n"
+    "[   61.000013] Kernel Offset: disabled\n"
+    "[   61.000014] ---[ end Kernel panic - not syncing: Fatal exception ]---\n"
+)
+
+
+def test_live_report_is_complete_on_its_end_marker_line() -> None:
+    asm = Assembler(gap_seconds=5.0, live=True, quiet_seconds=0.2)
+    done = _feed_each(asm, logs.DIVIDE_ERROR)
+    end = next(i for i, line in enumerate(logs.DIVIDE_ERROR.splitlines()) if "end trace" in line)
+    assert [i for i, out in enumerate(done) if out] == [end], "sent on the end marker, not later"
+    (r,) = done[end]
+    assert r.function == "pool_io_hints" and not r.panicked
+    assert r.lines[-1].startswith("---[ end trace")
+    assert asm.pending_start_position is None, "a sent report is not resumed from"
+
+
+def test_live_panic_tail_after_the_end_marker_is_no_second_report() -> None:
+    asm = Assembler(gap_seconds=5.0, live=True, quiet_seconds=0.2)
+    assert len(_feed_lines(asm, logs.DIVIDE_ERROR)) == 1
+    assert _feed_lines(asm, PANIC_TAIL) == []
+    assert asm.expire(time.monotonic() + 60) == [] and asm.flush() == []
+    # and the next report after the tail is a report of its own
+    assert [r.kind for r in _feed_lines(asm, logs.GPF)] == ["gpf"]
+
+
+def test_a_whole_log_keeps_the_panic_tail_in_the_report() -> None:
+    # kcrashd parse and the post-mortem read a finished log: the tail is part of it
+    (r,) = parse_text(logs.DIVIDE_ERROR + PANIC_TAIL)
+    assert r.function == "pool_io_hints" and r.panicked
+    assert r.lines[-1].startswith("---[ end Kernel panic")
+
+
+def test_live_panic_report_is_complete_on_its_end_line() -> None:
+    asm = Assembler(gap_seconds=5.0, live=True, quiet_seconds=0.2)
+    (r,) = _feed_lines(asm, logs.PANIC)
+    assert r.kind == "panic"
+
+
+ONE_IO_ERROR = "[ 4020.000003] I/O error, dev sdb, sector 123456789 op 0x0:(READ) flags 0x80700\n"
+
+
+@pytest.mark.parametrize("text", [logs.HUNG_TASK, logs.MCE, logs.RCU_STALL, ONE_IO_ERROR])
+def test_live_report_without_an_end_marker_completes_after_the_quiet_not_the_gap(text) -> None:
+    asm = Assembler(gap_seconds=5.0, live=True, quiet_seconds=0.2)
+    fed = time.monotonic()
+    assert _feed_lines(asm, text) == []
     due = asm.next_expiry
     assert due is not None and due <= time.monotonic() + 0.2
-    assert asm.expire(due - 0.05) == []  # a panic tail may still come
+    assert due >= fed + 0.2 - 0.05, "the quiet is measured from its last line"
     (r,) = asm.expire(due)
-    assert r.function == "pool_io_hints" and not r.panicked
-    assert asm.next_expiry is None and asm.pending_start_position is None
+    assert r.lines == parse_text(text)[0].lines
+    assert asm.next_expiry is None
 
 
-def test_report_without_its_end_marker_waits_for_the_gap() -> None:
-    asm = Assembler(gap_seconds=5.0, end_grace_seconds=0.2)
+def test_whole_log_report_without_an_end_marker_waits_for_the_gap() -> None:
+    asm = Assembler(gap_seconds=5.0)
     _feed_lines(asm, logs.HUNG_TASK)
     due = asm.next_expiry
     assert due is not None and due > time.monotonic() + 4.0
@@ -229,33 +280,38 @@ def test_report_without_its_end_marker_waits_for_the_gap() -> None:
     assert r.kind == "hung_task"
 
 
-def test_panic_tail_within_the_grace_joins_the_report() -> None:
-    asm = Assembler(gap_seconds=5.0, end_grace_seconds=0.2)
-    _feed_lines(asm, logs.DIVIDE_ERROR)
-    assert asm.expire(asm.next_expiry - 0.05) == []
-    tail = (
-        "[   61.000012] Kernel panic - not syncing: Fatal exception\n"
-        "[   61.000013] Kernel Offset: disabled\n"
-        "[   61.000014] ---[ end Kernel panic - not syncing: Fatal exception ]---\n"
+def test_live_report_without_an_end_marker_ends_on_a_quiet_gap_in_kernel_time() -> None:
+    asm = Assembler(gap_seconds=5.0, live=True, quiet_seconds=0.2)
+    assert _feed_lines(asm, logs.HUNG_TASK) == []
+    # the next kernel line, 0.3 s of kernel time later: the report was over
+    (r,) = asm.feed(KernelRecord(message="[ 7380.500000] e1000e: eth0 NIC Link is Up"))
+    assert r.kind == "hung_task" and r.lines == parse_text(logs.HUNG_TASK)[0].lines
+    # whereas a whole log waits the long gap: that line belongs to the report
+    asm = Assembler(gap_seconds=5.0)
+    _feed_lines(asm, logs.HUNG_TASK)
+    assert asm.feed(KernelRecord(message="[ 7380.500000] e1000e: eth0 NIC Link is Up")) == []
+
+
+def test_live_report_without_an_end_marker_ends_on_a_line_of_another_context() -> None:
+    lines = [f"[ 7380.10000{i}][   T40] {x}" for i, x in enumerate(logs.HUNG_TASK.splitlines())]
+    lines = [line.split("] ", 1)[0] + "] " + line.split("] ", 2)[2] for line in lines]
+    asm = Assembler(gap_seconds=5.0, live=True, quiet_seconds=0.2)
+    assert _feed_lines(asm, "\n".join(lines)) == []
+    (r,) = asm.feed(
+        KernelRecord(message="[ 7380.100100][    T1] e1000e 0000:00:19.0 eth0: NIC Link is Up")
     )
-    assert _feed_lines(asm, tail) == []
-    (r,) = asm.expire(asm.next_expiry)
-    assert r.function == "pool_io_hints" and r.panicked
-    assert r.lines[-1].startswith("---[ end Kernel panic")
+    assert r.kind == "hung_task" and len(r.lines) == len(lines)
 
 
-def test_panic_reaching_its_end_line_completes_after_the_grace() -> None:
-    asm = Assembler(gap_seconds=5.0, end_grace_seconds=0.2)
-    _feed_lines(asm, logs.PANIC)
-    assert asm.next_expiry <= time.monotonic() + 0.2
-    (r,) = asm.expire(asm.next_expiry)
-    assert r.kind == "panic"
-
-
-def test_grace_is_never_longer_than_the_gap() -> None:
-    asm = Assembler(gap_seconds=0.5, end_grace_seconds=3.0)
-    _feed_lines(asm, logs.DIVIDE_ERROR)
-    assert asm.next_expiry <= time.monotonic() + 0.5
+def test_live_report_with_an_end_marker_is_not_cut_by_another_context() -> None:
+    lines = [
+        f"[   61.00000{i}][  T853] " + x.split("] ", 1)[1]
+        for i, x in enumerate(logs.GPF.splitlines()[:6])
+    ]
+    asm = Assembler(gap_seconds=5.0, live=True, quiet_seconds=0.2)
+    assert _feed_lines(asm, "\n".join(lines)) == []
+    assert asm.feed(KernelRecord(message="[   61.000010][    C0] e1000e: eth0 Link is Up")) == []
+    assert len(asm._open) == 1
 
 
 def test_report_cut_at_max_report_lines_is_marked_truncated() -> None:

@@ -111,6 +111,20 @@ def test_skipping_unwanted_lines_gives_the_same_reports() -> None:
         ]
 
 
+def test_wants_raw_is_wants_on_the_utf8_bytes() -> None:
+    asm = Assembler()
+    lines = [line for text in ALL + [logs.CRASH_FREE] for line in text.splitlines()]
+    lines += ["caf\udcff BUG: x", "\u00e9BUG\u00e9", "pa\u00efnic", "kernel p\u00e1nic"]
+    for line in lines:
+        raw = line.encode("utf-8", "surrogateescape")
+        text = raw.decode("utf-8", "replace")
+        assert asm.wants_raw(raw) == asm.wants(text), line
+    # invalid UTF-8 around a keyword: the replacement characters do not hide it
+    assert asm.wants_raw(b"\xff\xfeBUG: x") and asm.wants(
+        b"\xff\xfeBUG: x".decode("utf-8", "replace")
+    )
+
+
 def test_crash_free_text_is_not_wanted() -> None:
     asm = Assembler()
     assert not any(asm.wants(line) for line in logs.CRASH_FREE.splitlines())
