@@ -8,29 +8,15 @@ from typing import Dict, List, Mapping, Optional, Sequence
 from kcrashd.checks.context import HostView
 from kcrashd.checks.registry import BY_ID, CHECKS
 from kcrashd.config import Config
+from kcrashd.config.rules import SEVERITY_OVERRIDES
 from kcrashd.host.root import Root
 from kcrashd.model import Result, Status
 
 log = logging.getLogger(__name__)
 
 OVERRIDABLE = (Status.WARN, Status.CRIT)
-OVERRIDE_TO = ("OK", "INFO", "WARN", "CRIT", "SKIP")
-
-
-def policy_errors(config: Config) -> List[str]:
-    """Problems with checks.skip / checks.severity (unknown ids, unknown statuses)."""
-    errors = []
-    for cid in config.checks.skip:
-        if cid not in BY_ID:
-            errors.append(f"checks.skip: unknown check id {cid!r}")
-    for cid, status in config.checks.severity.items():
-        if cid not in BY_ID:
-            errors.append(f"checks.severity: unknown check id {cid!r}")
-        if status.upper() not in OVERRIDE_TO:
-            errors.append(
-                f"checks.severity.{cid}: {status!r} is not one of {', '.join(OVERRIDE_TO)}"
-            )
-    return errors
+# checks.skip and checks.severity are validated with the rest of the config (config.rules)
+OVERRIDE_TO = SEVERITY_OVERRIDES
 
 
 def unknown_ids(ids: Sequence[str]) -> List[str]:

@@ -71,9 +71,6 @@ def run(args: argparse.Namespace) -> int:
         config = config_mod.load(args.config)
     except config_mod.ConfigError as exc:
         return _fail(args, f"bad configuration:\n{exc}")
-    problems = engine.policy_errors(config)
-    if problems:
-        return _fail(args, "bad configuration:\n" + "\n".join(problems))
     root = Root(args.root)
     if not root.is_dir("/"):
         return _fail(args, f"--root {args.root}: not a directory")

@@ -296,6 +296,13 @@ def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
     assert "keeping the running config" in logs
     assert "alerts.storm_windw: unknown key" in logs
     assert "alerts.storm_summary_every: must be at least 1" in logs
+    # a hostile file (aliases, a NaN) is refused the same way, at once and without a hang
+    daemon.config.write_text(good + "a: &a [*a, *a]\nwatchers:\n  memory:\n    x: .nan\n")
+    daemon.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "YAML aliases" not in daemon.logs() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "a: YAML aliases (*name) are not allowed" in daemon.logs()
     # still alerting with the old config
     write_kmsg(oops_lines(unique_tag))
     assert len(crash_alerts(unique_tag)) == 1
