@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import time
+import socket
 import urllib.error
 import urllib.request
 
@@ -230,7 +231,11 @@ def test_job_writes_textfile_and_serves(state, tmp_path):
     _fill(state)
     textdir = tmp_path / "node-exporter"
     textdir.mkdir()
-    ctx = _ctx(tmp_path, state, textfile_directory=str(textdir), listen_address="127.0.0.1:0")
+    with socket.socket() as probe:  # a free port (the config takes 1-65535, not 0)
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    address = f"127.0.0.1:{free}"
+    ctx = _ctx(tmp_path, state, textfile_directory=str(textdir), listen_address=address)
     ctx.memory["watchers"] = WATCHERS
     job = MetricsJob()
     assert job.interval(ctx.config) == 30.0
