@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import selectors
 import shutil
 import signal
@@ -81,7 +80,7 @@ class CommandRunner:
         if self.which(args[0]) is None:
             return CommandResult(args, None, missing=True)
         run_env = dict(self.env, **(env or {}))
-        token = secrets.token_hex(16) if contain else None
+        token = os.urandom(16).hex() if contain else None
         if token:
             run_env[RUN_TOKEN_VAR] = token
         start = time.monotonic()
