@@ -17,6 +17,17 @@ log = logging.getLogger(__name__)
 OVERRIDABLE = (Status.WARN, Status.CRIT)
 # checks.skip and checks.severity are validated with the rest of the config (config.rules)
 OVERRIDE_TO = SEVERITY_OVERRIDES
+RUN_AS_ROOT = "run as root"
+
+
+def needs_root(what: str) -> str:
+    """The summary of a check that could not read what it needs without root."""
+    return f"{what}: {RUN_AS_ROOT}"
+
+
+def unreadable(results: Sequence[Result]) -> List[Result]:
+    """The results of checks that could not read what they need (not run as root)."""
+    return [r for r in results if r.status is Status.ERROR and r.summary.endswith(RUN_AS_ROOT)]
 
 
 def unknown_ids(ids: Sequence[str]) -> List[str]:
@@ -46,8 +57,8 @@ def run_one(module, host: HostView) -> Result:
     try:
         result = module.run(host)
     except PermissionError as exc:
-        where = exc.filename or "a file"
-        return Result(cid, Status.SKIP, f"cannot read {where}: run as root")
+        # Not knowing is UNKNOWN (Nagios), never a silent OK: ERROR, not SKIP.
+        return Result(cid, Status.ERROR, needs_root(f"cannot read {exc.filename or 'a file'}"))
     except Exception as exc:  # the boundary: any failure of one check is its ERROR result
         log.debug("check %s failed", cid, exc_info=True)
         return Result(cid, Status.ERROR, f"check failed: {type(exc).__name__}: {exc}")
