@@ -59,6 +59,7 @@ def load(path: str = DEFAULT_CONFIG_PATH) -> Config:
     origin: Dict[str, str] = {}
     for file in config_files(path):
         data, problem = read_document(file)
+        file = shown_path(file)  # messages stay one short line
         if problem:
             errors.append(f"{file}: {problem}")
             continue
@@ -73,6 +74,10 @@ def load(path: str = DEFAULT_CONFIG_PATH) -> Config:
     if errors:
         raise ConfigError(errors)
     return config
+
+
+def shown_path(path: str, limit: int = 200) -> str:
+    return path if len(path) <= limit else f"{path[:100]}...{path[-60:]}"
 
 
 def read_document(file: str) -> Tuple[Any, Optional[str]]:

@@ -89,7 +89,10 @@ CASES = [
     Case("inf", "journal:\n  report_gap_seconds: .inf\n", "journal.report_gap_seconds", "finite"),
     Case("minus inf", "snapshots:\n  keep_days: -.inf\n", "snapshots.keep_days", "finite"),
     Case(
-        "1e400", "alerts:\n  storm_window_seconds: 1.0e+400\n", "alerts.storm_window_seconds", "finite"
+        "1e400",
+        "alerts:\n  storm_window_seconds: 1.0e+400\n",
+        "alerts.storm_window_seconds",
+        "finite",
     ),
     Case("recursive alias", "a: &a [*a]\n", "a", "aliases"),
     Case("billion laughs", LAUGHS, "b", "aliases"),

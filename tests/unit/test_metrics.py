@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import time
-import socket
 import urllib.error
 import urllib.request
 
