@@ -1,34 +1,60 @@
 """`kcrashd parse [--json] FILE... | -`: crash reports found in kernel logs.
 
+Each input is streamed through the incremental assembler (kcrashd.host.inputs reads it in
+bounded memory), so a file of any size is parsed in constant memory; only the lines that
+can matter (Assembler.wants) are fed, each with its line number as its position.
 Exit 0 when no crash was found, 1 when one was, 2 when an input could not be read.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
-from typing import List, TextIO
+from typing import Iterable, List, TextIO
 
-from kcrashd.model import CrashReport
+from kcrashd.model import CrashReport, KernelRecord
 
 SCHEMA = 1
+IDLE_TIMEOUT = 10.0
 MAX_TEXT_FRAMES = 24
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per input file")
     parser.add_argument("files", nargs="+", metavar="FILE", help="kernel log file, or - for stdin")
+    parser.add_argument(
+        "--idle-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=IDLE_TIMEOUT,
+        help=f"give up on a FIFO or device silent this long (default: {IDLE_TIMEOUT:g})",
+    )
 
 
-def _read(path: str) -> str:
-    if path == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as f:
-            data = f.read()
-    # Garbage and NUL bytes must not stop the parse.
-    return data.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+def parse_stream(lines: Iterable[str]) -> List[CrashReport]:
+    """The crash reports in a stream of lines, by first line (as parse_text gives them)."""
+    from kcrashd.parse import Assembler
+
+    asm = Assembler()
+    out: List[CrashReport] = []
+    for lineno, line in enumerate(lines, 1):
+        if asm.wants(line):
+            out.extend(asm.feed(KernelRecord(line, position=str(lineno))))
+    out.extend(asm.flush())
+    reports = [_numbered(r) for r in out]
+    reports.sort(key=lambda r: r.first_line or 0)
+    return reports
+
+
+def _numbered(report: CrashReport) -> CrashReport:
+    """Line numbers of the input (the assembler counts the lines fed), no positions."""
+    first = int(report.start_position) if report.start_position else report.first_line
+    last = int(report.end_position) if report.end_position else report.last_line
+    return dataclasses.replace(
+        report, first_line=first, last_line=last, start_position=None, end_position=None
+    )
 
 
 def _fmt_frame(f) -> str:
@@ -81,17 +107,20 @@ def render_text(source: str, reports: List[CrashReport], out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kcrashd.parse import parse_text
+    from kcrashd.host.inputs import InputError, read_lines
 
+    if not 0 < args.idle_timeout <= 86400:
+        print("kcrashd parse: --idle-timeout must be from 0 to 86400 seconds", file=sys.stderr)
+        return 2
     found = False
     failed = False
     out = sys.stdout
     for path in args.files:
         try:
-            text = _read(path)
-        except OSError as e:
+            reports = parse_stream(read_lines(path, args.idle_timeout))
+        except (InputError, OSError) as e:
             failed = True
-            msg = f"cannot read {path}: {e.strerror or e}"
+            msg = str(e) if isinstance(e, InputError) else f"cannot read {path}: {e.strerror}"
             if args.json:
                 print(
                     json.dumps({"schema": SCHEMA, "source": path, "error": msg, "reports": []}),
@@ -99,7 +128,6 @@ def run(args: argparse.Namespace) -> int:
                 )
             print(f"kcrashd parse: {msg}", file=sys.stderr)
             continue
-        reports = parse_text(text)
         found = found or bool(reports)
         if args.json:
             doc = {"schema": SCHEMA, "source": path, "reports": [r.to_dict() for r in reports]}

@@ -3,7 +3,8 @@
 Each config of the table is given to the real command line twice, in child processes with a
 timeout: `kcrashd config check` must exit 1 and `kcrashd run` 78 (EX_CONFIG), both naming
 the file and the key (or the file, for a problem of the whole document) in one line, with no
-traceback, no hang, and a peak RSS (ru_maxrss of the child, read with wait4) under 100 MB.
+traceback, no hang, and a peak RSS (the child's VmHWM, tests.helpers.run_measured) under
+100 MB.
 The worst peak is printed (`pytest -s`) as the figure the issue asks for.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, is_dataclass
@@ -21,7 +21,7 @@ import pytest
 
 from kcrashd import config
 from kcrashd.config import rules
-from tests.conftest import PROJECT
+from tests.helpers import run_measured as measured
 
 TIMEOUT = 30
 RSS_LIMIT_KB = 100 * 1024
@@ -303,56 +303,15 @@ CASES = [
 class Outcome(NamedTuple):
     code: Optional[int]
     stderr: str
-    stdout: str
     maxrss_kb: int
     timed_out: bool
 
 
 def run_measured(argv: List[str]) -> Outcome:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kcrashd", *argv],
-        cwd=PROJECT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    with ThreadPoolExecutor(2) as pool:
-        out_f = pool.submit(proc.stdout.read)
-        err_f = pool.submit(proc.stderr.read)
-        timer = _Killer(proc.pid, TIMEOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        timed_out = timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out, err = out_f.result(), err_f.result()
+    m = measured([sys.executable, "-m", "kcrashd", *argv], TIMEOUT)
     return Outcome(
-        None if timed_out else proc.returncode,
-        err.decode(errors="replace"),
-        out.decode(errors="replace"),
-        usage.ru_maxrss,
-        timed_out,
+        m.returncode, m.stderr.decode(errors="replace"), m.peak_rss_kb, m.returncode is None
     )
-
-
-class _Killer:
-    """SIGKILL a child still running after `seconds` (a hang fails the case, not the run)."""
-
-    def __init__(self, pid: int, seconds: float) -> None:
-        import threading
-
-        self.fired = False
-        self._timer = threading.Timer(seconds, self._kill, (pid,))
-        self._timer.start()
-
-    def _kill(self, pid: int) -> None:
-        self.fired = True
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
-
-    def cancel(self) -> bool:
-        self._timer.cancel()
-        return self.fired
 
 
 def config_path(case: Case, directory) -> str:
