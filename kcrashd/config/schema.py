@@ -93,7 +93,9 @@ class StateConfig:
 @dataclass(frozen=True)
 class ChecksConfig:
     interval_hours: float = opt(
-        6.0, "The daemon reruns the readiness checks this often (0 turns it off)."
+        6.0,
+        "The daemon runs the readiness checks at start and again this often"
+        " (0: at start only, never again).",
     )
     skip: List[str] = opt([], "Check IDs not to run (see 'kcrashd check --json' for IDs).")
     severity: Dict[str, str] = opt(
