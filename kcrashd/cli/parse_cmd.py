@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 import json
 import sys
-from typing import Iterable, List, TextIO
+from typing import Iterable, Iterator, List, Optional, TextIO, Tuple
 
 from kcrashd.model import CrashReport, KernelRecord
 
@@ -35,17 +35,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_stream(lines: Iterable[str]) -> List[CrashReport]:
     """The crash reports in a stream of lines, by first line (as parse_text gives them)."""
+    return list(ordered_reports(lines))
+
+
+def ordered_reports(lines: Iterable[str]) -> Iterator[CrashReport]:
+    """The crash reports in a stream of lines, by first line, each as soon as no report
+    that started before it is still open (reports of several CPUs complete out of order)."""
     from kcrashd.parse import Assembler
 
     asm = Assembler()
-    out: List[CrashReport] = []
-    for lineno, line in enumerate(lines, 1):
-        if asm.wants(line):
-            out.extend(asm.feed(KernelRecord(line, position=str(lineno))))
-    out.extend(asm.flush())
-    reports = [_numbered(r) for r in out]
-    reports.sort(key=lambda r: r.first_line or 0)
-    return reports
+    held: List[CrashReport] = []
+    try:
+        for lineno, line in enumerate(lines, 1):
+            if asm.wants(line):
+                done = asm.feed(KernelRecord(line, position=str(lineno)))
+                if done:
+                    held.extend(_numbered(r) for r in done)
+                    oldest_open = asm.pending_start_position
+                    yield from _release(held, int(oldest_open) if oldest_open else None)
+    except Exception:
+        # the input broke off: what was read is still reported, then the error
+        held.extend(_numbered(r) for r in asm.flush())
+        yield from _release(held, None)
+        raise
+    held.extend(_numbered(r) for r in asm.flush())
+    yield from _release(held, None)
+
+
+def _release(held: List[CrashReport], before: Optional[int]) -> List[CrashReport]:
+    """Take from `held` (sorted here) the reports that start before line `before` (all
+    when None)."""
+    held.sort(key=lambda r: r.first_line or 0)
+    n = len(held) if before is None else sum(1 for r in held if (r.first_line or 0) < before)
+    out = held[:n]
+    del held[:n]
+    return out
 
 
 def _numbered(report: CrashReport) -> CrashReport:
@@ -107,33 +131,54 @@ def render_text(source: str, reports: List[CrashReport], out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kcrashd.host.inputs import InputError, read_lines
+    from kcrashd.host.inputs import read_lines
 
     if not 0 < args.idle_timeout <= 86400:
         print("kcrashd parse: --idle-timeout must be from 0 to 86400 seconds", file=sys.stderr)
         return 2
     found = False
     failed = False
-    out = sys.stdout
     for path in args.files:
-        try:
-            reports = parse_stream(read_lines(path, args.idle_timeout))
-        except (InputError, OSError) as e:
+        write = _write_json if args.json else _write_text
+        count, error = write(path, ordered_reports(read_lines(path, args.idle_timeout)))
+        found = found or count > 0
+        if error:
             failed = True
-            msg = str(e) if isinstance(e, InputError) else f"cannot read {path}: {e.strerror}"
-            if args.json:
-                print(
-                    json.dumps({"schema": SCHEMA, "source": path, "error": msg, "reports": []}),
-                    file=out,
-                )
-            print(f"kcrashd parse: {msg}", file=sys.stderr)
-            continue
-        found = found or bool(reports)
-        if args.json:
-            doc = {"schema": SCHEMA, "source": path, "reports": [r.to_dict() for r in reports]}
-            print(json.dumps(doc), file=out)
-        else:
-            render_text(path, reports, out)
+            print(f"kcrashd parse: {error}", file=sys.stderr)
     if failed:
         return 2
     return 1 if found else 0
+
+
+def _write_json(path: str, reports: Iterator[CrashReport]) -> Tuple[int, Optional[str]]:
+    """One JSON line, written as the reports come (memory stays flat on any input); an input
+    that breaks off ends the line with its error. (reports found, error)."""
+    from kcrashd.host.inputs import InputError
+
+    out = sys.stdout
+    head = json.dumps({"schema": SCHEMA, "source": path, "reports": []})
+    out.write(head[:-2])  # up to and with the opening [ of "reports"
+    count, error = 0, None
+    try:
+        for r in reports:
+            out.write((", " if count else "") + json.dumps(r.to_dict()))
+            count += 1
+    except (InputError, OSError) as exc:
+        error = _input_error(path, exc)
+    out.write("]" + (f", {json.dumps('error')}: {json.dumps(error)}" if error else "") + "}\n")
+    return count, error
+
+
+def _write_text(path: str, reports: Iterator[CrashReport]) -> Tuple[int, Optional[str]]:
+    from kcrashd.host.inputs import InputError
+
+    try:
+        found = list(reports)  # the text names "report i/N": all of them first
+    except (InputError, OSError) as exc:
+        return 0, _input_error(path, exc)
+    render_text(path, found, sys.stdout)
+    return len(found), None
+
+
+def _input_error(path: str, exc: Exception) -> str:
+    return str(exc) if not isinstance(exc, OSError) else f"cannot read {path}: {exc.strerror}"

@@ -286,6 +286,16 @@ def test_rotation_during_the_run_loses_nothing(daemon, unique_tag):
     )
 
 
+def _reload_and_wait(daemon, config_text: str, logged: str) -> str:
+    """Write the config, SIGHUP, and wait (10 s at most) until the logs say `logged`."""
+    daemon.config.write_text(config_text)
+    daemon.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while logged not in daemon.logs() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return daemon.logs()
+
+
 def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
     daemon.start()
     good = daemon.config.read_text()
@@ -297,21 +307,14 @@ def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
     assert "alerts.storm_windw: unknown key" in logs
     assert "alerts.storm_summary_every: must be at least 1" in logs
     # a hostile file (aliases, a NaN) is refused the same way, at once and without a hang
-    daemon.config.write_text(good + "a: &a [*a, *a]\nwatchers:\n  memory:\n    x: .nan\n")
-    daemon.proc.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 10
-    while "YAML aliases" not in daemon.logs() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert "a: YAML aliases (*name) are not allowed" in daemon.logs()
+    hostile = good + "a: &a [*a, *a]\nwatchers:\n  memory:\n    x: .nan\n"
+    logs = _reload_and_wait(daemon, hostile, "YAML aliases")
+    assert "a: YAML aliases (*name) are not allowed" in logs
     # still alerting with the old config
     write_kmsg(oops_lines(unique_tag))
     assert len(crash_alerts(unique_tag)) == 1
-    daemon.config.write_text(good + "alerts:\n  storm_summary_every: 7\n")
-    daemon.proc.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 10
-    while "config reloaded" not in daemon.logs() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert "alerts.storm_summary_every: 100 -> 7" in daemon.logs()
+    logs = _reload_and_wait(daemon, good + "alerts:\n  storm_summary_every: 7\n", "config reloaded")
+    assert "alerts.storm_summary_every: 100 -> 7" in logs
     assert daemon.stop() == 0
 
 

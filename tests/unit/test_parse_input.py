@@ -10,6 +10,7 @@ benchmarks/bench_parse_stream.py.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -156,3 +157,15 @@ def test_the_runner_caps_output_while_reading_it():
     kept, cap, code, grew_mb = (int(x) for x in proc.stdout.split())
     assert (kept, code) == (cap, 0)
     assert grew_mb < 3 * cap // (1024 * 1024), grew_mb
+
+
+def test_json_is_written_as_it_comes_and_ends_with_the_error(tmp_path):
+    oops = (PROJECT / "tests/fixtures/logs/synthetic/seed_npd.txt").read_text()
+    path = tmp_path / "broken.log"
+    path.write_text(oops + "\n" + "x" * (2 * inputs.MAX_LINE_BYTES) + "\n")
+    proc = kcrashd("parse", "--json", str(path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stdout.splitlines()
+    doc = json.loads(line)
+    assert [r["title"] for r in doc["reports"]] == [r.title for r in parse_text(oops)]
+    assert "longer than" in doc["error"] and doc["source"] == str(path)
