@@ -84,9 +84,7 @@ def _read(fd: int, idle_timeout: Optional[float]) -> bytes:
     poller.register(fd, select.POLLIN)
     while True:
         if not poller.poll(idle_timeout * 1000):
-            raise InputError(
-                f"no data for {idle_timeout:g} s (a FIFO nobody writes to?): gave up"
-            )
+            raise InputError(f"no data for {idle_timeout:g} s (a FIFO nobody writes to?): gave up")
         try:
             return os.read(fd, CHUNK)
         except BlockingIOError:

@@ -286,9 +286,7 @@ def test_job_without_textfile_directory_is_quiet(state, tmp_path, caplog):
     assert (tmp_path / "absent" / TEXTFILE_NAME).exists()
 
 
-def test_a_read_only_textfile_directory_is_logged_once_and_picked_up_later(
-    state, tmp_path, caplog
-):
+def test_a_read_only_textfile_directory_is_logged_once_and_picked_up_later(state, tmp_path, caplog):
     # What the service's sandbox makes of a textfile directory created after it started: a
     # real read-only bind mount. No exception (no component_failed alert every interval),
     # one warning that says what to do, and the textfile again once it can be written.
