@@ -13,7 +13,7 @@ import glob
 import os
 import re
 from collections import deque
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 # Bounded reads: sysfs and procfs files are small, but a fixture or a broken mount must not
 # make a reader swallow gigabytes.
@@ -123,16 +123,10 @@ class Root:
         return None if text is None else text.strip()
 
     def exists(self, host_path: str) -> bool:
-        try:
-            return os.path.exists(self.path(host_path))
-        except OSError:  # a link loop on the way: not there, as os.path.exists says
-            return False
+        return _test(os.path.exists, self.path, host_path)
 
     def is_link(self, host_path: str) -> bool:
-        try:
-            return os.path.islink(self.path_nofollow(host_path))
-        except OSError:
-            return False
+        return _test(os.path.islink, self.path_nofollow, host_path)
 
     def read_link(self, host_path: str) -> Optional[str]:
         """The symlink's target as written (None when not a link or missing)."""
@@ -142,10 +136,7 @@ class Root:
             return None
 
     def is_dir(self, host_path: str) -> bool:
-        try:
-            return os.path.isdir(self.path(host_path))
-        except OSError:
-            return False
+        return _test(os.path.isdir, self.path, host_path)
 
     def listdir(self, host_path: str) -> List[str]:
         """Sorted entries of a directory; empty when it does not exist."""
@@ -207,3 +198,12 @@ class Root:
 
     def __repr__(self) -> str:
         return f"Root({self.base!r})"
+
+
+def _test(test: Callable[[str], bool], where: Callable[[str], str], host_path: str) -> bool:
+    """os.path.exists and its kind under a Root: a link loop on the way is "not there", as
+    os.path says for any error."""
+    try:
+        return test(where(host_path))
+    except OSError:
+        return False
