@@ -337,7 +337,7 @@ def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
     # a hostile file (aliases, a NaN) is refused the same way, at once and without a hang
     hostile = good + "a: &a [*a, *a]\nwatchers:\n  memory:\n    x: .nan\n"
     logs = _reload_and_wait(daemon, hostile, "YAML aliases")
-    assert "a: YAML aliases (*name) are not allowed" in logs
+    assert "kcrashd.yaml: invalid YAML: a.0: YAML aliases (*name) are not allowed" in logs
     # still alerting with the old config
     write_kmsg(oops_lines(unique_tag))
     assert len(crash_alerts(unique_tag)) == 1
