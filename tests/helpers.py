@@ -1,5 +1,6 @@
 """Helpers shared by test modules (and the benchmarks): expected outputs kept in tests/golden/,
-running Python code in a fresh interpreter from the checkout, a kernel oops to inject."""
+running Python code in a fresh interpreter from the checkout, a kernel oops to inject, a
+command's peak RSS."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import difflib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import List, Mapping
+from typing import Dict, List, Mapping, NamedTuple, Optional
 
 import pytest
 
@@ -102,3 +104,70 @@ def oops_lines(function: str, comm: str = "kct", address: str = "000000000000000
         "CR2: 0000000000000000",
         "---[ end trace 0000000000000000 ]---",
     ]
+
+
+class Measured(NamedTuple):
+    returncode: Optional[int]  # None: killed at the timeout
+    stdout: bytes
+    stderr: bytes
+    seconds: float
+    peak_rss_kb: int
+
+
+def run_measured(argv: List[str], timeout: float, cwd: Path = PROJECT) -> Measured:
+    """Run argv; its peak RSS is the largest VmHWM of /proc/PID/status seen while it runs.
+
+    Not the child's ru_maxrss: a child forked from this (large) Python process starts with
+    the parent's RSS as its maximum, so wait4 would report at least that. VmHWM belongs to
+    the image exec'd; it is sampled every 10 ms (it only grows, so only growth in the last
+    10 ms before the exit can be missed)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    peak = 0
+    streams: Dict[int, bytearray] = {
+        proc.stdout.fileno(): bytearray(),
+        proc.stderr.fileno(): bytearray(),
+    }
+
+    def drain() -> None:
+        for fd, buf in streams.items():
+            while True:
+                try:
+                    chunk = os.read(fd, 1 << 20)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    break
+                if len(buf) < 1 << 20:  # keep the first MB; the rest is read and dropped
+                    buf += chunk[: (1 << 20) - len(buf)]
+
+    for fd in streams:
+        os.set_blocking(fd, False)
+    while proc.poll() is None:
+        peak = max(peak, _vm_hwm_kb(proc.pid))
+        drain()
+        if time.monotonic() - start > timeout:
+            proc.kill()
+            proc.wait()
+            return Measured(None, bytes(streams[proc.stdout.fileno()]), b"", timeout, peak)
+        time.sleep(0.01)
+    for fd in streams:
+        os.set_blocking(fd, True)
+    drain()
+    out, err = (bytes(streams[s.fileno()]) for s in (proc.stdout, proc.stderr))
+    proc.stdout.close()
+    proc.stderr.close()
+    return Measured(proc.returncode, out, err, time.monotonic() - start, peak)
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

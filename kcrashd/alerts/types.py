@@ -54,6 +54,7 @@ ALERT_TYPES: Tuple[AlertType, ...] = (
     AlertType("test_alert", "17ce5ae273e6480da96daf49bad99cfb", "kcrashd test alert"),
     AlertType("state_degraded", "bf95d98a7265442899422b4edc946414", "kcrashd state cannot be kept"),
     AlertType("state_recovered", "27bed15f68d94b9b89c469fac7835d96", "kcrashd state kept again"),
+    AlertType("hook_refused", "9c977701433248f9a52598ca67c3ab3a", "kcrashd hook not run: unsafe"),
 )
 
 BY_NAME: Dict[str, AlertType] = {t.name: t for t in ALERT_TYPES}

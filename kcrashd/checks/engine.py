@@ -8,29 +8,26 @@ from typing import Dict, List, Mapping, Optional, Sequence
 from kcrashd.checks.context import HostView
 from kcrashd.checks.registry import BY_ID, CHECKS
 from kcrashd.config import Config
+from kcrashd.config.rules import SEVERITY_OVERRIDES
 from kcrashd.host.root import Root
 from kcrashd.model import Result, Status
 
 log = logging.getLogger(__name__)
 
 OVERRIDABLE = (Status.WARN, Status.CRIT)
-OVERRIDE_TO = ("OK", "INFO", "WARN", "CRIT", "SKIP")
+# checks.skip and checks.severity are validated with the rest of the config (config.rules)
+OVERRIDE_TO = SEVERITY_OVERRIDES
+RUN_AS_ROOT = "run as root"
 
 
-def policy_errors(config: Config) -> List[str]:
-    """Problems with checks.skip / checks.severity (unknown ids, unknown statuses)."""
-    errors = []
-    for cid in config.checks.skip:
-        if cid not in BY_ID:
-            errors.append(f"checks.skip: unknown check id {cid!r}")
-    for cid, status in config.checks.severity.items():
-        if cid not in BY_ID:
-            errors.append(f"checks.severity: unknown check id {cid!r}")
-        if status.upper() not in OVERRIDE_TO:
-            errors.append(
-                f"checks.severity.{cid}: {status!r} is not one of {', '.join(OVERRIDE_TO)}"
-            )
-    return errors
+def needs_root(what: str) -> str:
+    """The summary of a check that could not read what it needs without root."""
+    return f"{what}: {RUN_AS_ROOT}"
+
+
+def unreadable(results: Sequence[Result]) -> List[Result]:
+    """The results of checks that could not read what they need (not run as root)."""
+    return [r for r in results if r.status is Status.ERROR and r.summary.endswith(RUN_AS_ROOT)]
 
 
 def unknown_ids(ids: Sequence[str]) -> List[str]:
@@ -60,8 +57,8 @@ def run_one(module, host: HostView) -> Result:
     try:
         result = module.run(host)
     except PermissionError as exc:
-        where = exc.filename or "a file"
-        return Result(cid, Status.SKIP, f"cannot read {where}: run as root")
+        # Not knowing is UNKNOWN (Nagios), never a silent OK: ERROR, not SKIP.
+        return Result(cid, Status.ERROR, needs_root(f"cannot read {exc.filename or 'a file'}"))
     except Exception as exc:  # the boundary: any failure of one check is its ERROR result
         log.debug("check %s failed", cid, exc_info=True)
         return Result(cid, Status.ERROR, f"check failed: {type(exc).__name__}: {exc}")

@@ -135,11 +135,9 @@ class ReadinessJob:
         return hours * 3600.0 if hours > 0 else None  # 0: only the run at start
 
     def run(self, ctx) -> List[Alert]:
-        from kcrashd.checks.engine import policy_errors, run_checks
+        from kcrashd.checks.engine import run_checks
 
         memory = ctx.memory.setdefault(NAME, {})
-        for problem in policy_errors(ctx.config):
-            log.warning("%s (ignored)", problem)
         results = run_checks(ctx.root, ctx.runner, ctx.config)
         conn = ctx.state.conn
         previous = load_previous(conn)

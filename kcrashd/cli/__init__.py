@@ -120,3 +120,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     except BrokenPipeError:
         # `kcrashd parse big.log | head`: not an error worth a traceback.
         return 0
+    except Exception as exc:  # the last boundary: one line (-v: the traceback), exit 1
+        return _unexpected(args, exc)
+
+
+def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
+    if args.verbose:
+        logging.getLogger("kcrashd").exception("kcrashd %s failed", args.command)
+    text = " ".join(str(exc).split())[:300] or type(exc).__name__
+    if isinstance(exc, PermissionError) or "unable to open database" in text:
+        text += ": run as root"
+    elif not isinstance(exc, OSError):
+        text = f"{type(exc).__name__}: {text} (kcrashd -v {args.command} ... shows where)"
+    print(f"kcrashd {args.command}: {text}", file=sys.stderr)
+    usage_status = getattr(_load(args._module), "USAGE_ERROR_STATUS", None)
+    return 3 if usage_status == 3 else 1

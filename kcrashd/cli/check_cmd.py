@@ -71,9 +71,6 @@ def run(args: argparse.Namespace) -> int:
         config = config_mod.load(args.config)
     except config_mod.ConfigError as exc:
         return _fail(args, f"bad configuration:\n{exc}")
-    problems = engine.policy_errors(config)
-    if problems:
-        return _fail(args, "bad configuration:\n" + "\n".join(problems))
     root = Root(args.root)
     if not root.is_dir("/"):
         return _fail(args, f"--root {args.root}: not a directory")
@@ -87,6 +84,13 @@ def run(args: argparse.Namespace) -> int:
         header = engine.host_info(host)
         sys.stdout.write(render.render_text(results, header, render.use_colour(sys.stdout)))
     sys.stdout.flush()
+    blind = engine.unreadable(results)
+    if blind:  # UNKNOWN (exit 3 unless a CRIT was found), and why
+        print(
+            f"kcrashd check: {len(blind)} check(s) could not read what they need"
+            f" ({', '.join(r.check_id for r in blind)}): run as root",
+            file=sys.stderr,
+        )
     return exit_code(results)
 
 

@@ -25,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
     except config.ConfigError as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
-        print(f"{len(exc.errors)} error(s) in the configuration", file=sys.stderr)
+        if len(exc.errors) > 1:
+            print(f"{len(exc.errors)} errors in the configuration", file=sys.stderr)
         return 1
     if action == "dump":
         sys.stdout.write(config.render_yaml(cfg, commented=False))

@@ -13,15 +13,28 @@ import json
 import sys
 from typing import Any
 
+from kcrashd.cli import guard
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", nargs="?", default="list", choices=("list", "show"))
-    parser.add_argument("incident_id", nargs="?", metavar="ID", help="incident id (or prefix)")
+    parser.add_argument(
+        "incident_id",
+        nargs="?",
+        metavar="ID",
+        type=guard.identifier("an incident"),
+        help="incident id (or prefix)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument(
         "--state-dir", metavar="DIR", help="state directory (default: state.directory)"
     )
-    parser.add_argument("--limit", type=int, default=None, help="list at most this many")
+    parser.add_argument(
+        "--limit",
+        type=guard.bounded_int(1, guard.MAX_LIMIT),
+        default=None,
+        help="list at most this many",
+    )
 
 
 def _state_dir(args: argparse.Namespace) -> str:
@@ -46,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from kcrashd.store.state import open_readonly
 
     state_dir = _state_dir(args)
+    denied = guard.state_access("incidents", state_dir)
+    if denied is not None:
+        return denied
     conn = open_readonly(state_dir)
     if conn is None:
         if args.action == "show":

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 from kcrashd import config as config_mod
+from kcrashd.cli import guard
 from kcrashd.cli.timefmt import when
 
 
@@ -22,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     take.add_argument("--reason", default="manual", help="why (kept in the snapshot)")
     sub.add_parser("list", help="the snapshots kept, oldest first")
     show = sub.add_parser("show", help="one snapshot")
-    show.add_argument("id")
+    show.add_argument("id", type=guard.identifier("a snapshot"))
     for p in (take, show, sub.choices["list"]):
         p.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
 
@@ -71,12 +72,28 @@ def _show_text(doc: Dict[str, Any]) -> List[str]:
     return lines
 
 
+def _load(state_dir: str, snapshot_id: str) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """(the document or None when absent, what is wrong with the file)."""
+    from kcrashd.store import snapshots
+
+    try:
+        doc = snapshots.load_snapshot(state_dir, snapshot_id)
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, not UTF-8
+        return None, " ".join(str(exc).split())[:200]
+    if doc is not None and not isinstance(doc, dict):
+        return None, f"not a snapshot document (a JSON {type(doc).__name__})"
+    return doc, None
+
+
 def run(args: argparse.Namespace) -> int:
     from kcrashd.store import snapshots
 
     cfg = _load_config(args.config)
     state_dir = args.state_dir or cfg.state.directory
     action = args.action or "list"
+    denied = guard.state_access("snapshot", state_dir, write=action == "take")
+    if denied is not None:
+        return denied
     if action == "take":
         return _take(args, cfg, state_dir)
     if action == "list":
@@ -88,10 +105,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"no snapshots in {snapshots.snapshot_dir(state_dir)}")
         else:
             for s in snaps:
-                doc = snapshots.load_snapshot(state_dir, s.id) or {}
-                print(f"{s.id}  {when(s.mtime)}  {s.bytes:>8} B  {doc.get('reason', '')}")
+                doc, problem = _load(state_dir, s.id)
+                reason = f"unreadable: {problem}" if problem else doc.get("reason", "")
+                print(f"{s.id}  {when(s.mtime)}  {s.bytes:>8} B  {reason}")
         return 0
-    doc = snapshots.load_snapshot(state_dir, args.id)
+    doc, problem = _load(state_dir, args.id)
+    if problem:
+        return guard.fail("snapshot", f"snapshot {args.id} is unreadable: {problem}")
     if doc is None:
         print(f"kcrashd snapshot: no snapshot {args.id} in {state_dir}", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
+from kcrashd.cli import guard
 from kcrashd.cli.timefmt import when
 
 # Every command builds the whole parser, so this module is imported by `kcrashd check`
@@ -111,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
             state_dir = config.load(args.config).state.directory
         except config.ConfigError:
             state_dir = config.Config().state.directory
+    denied = guard.state_access("status", state_dir)
+    if denied is not None:
+        return denied
     doc = read_status(state_dir)
     if doc is None:
         msg = f"no status yet in {state_dir}: the daemon has not run (systemctl start kcrashd)"

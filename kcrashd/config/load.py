@@ -1,18 +1,31 @@
 """Loading: YAML files into the typed schema (kcrashd.config.schema).
 
-`/etc/kcrashd/kcrashd.yaml` and then `conf.d/*.yaml` in lexical order are loaded with
-`yaml.safe_load` and deep-merged. Unknown keys and bad values are errors; every error is
-reported at once with the file and key it came from.
+`/etc/kcrashd/kcrashd.yaml` and then `conf.d/*.yaml` in lexical order are loaded with a
+safe YAML loader and deep-merged. Unknown keys and bad values (kcrashd.config.rules) are
+errors; every error is reported at once with the file and key it came from.
+
+A file is hostile input until proven otherwise: it must be a regular file (a FIFO, device or
+directory is refused without being opened, so nothing blocks), at most MAX_DOCUMENT_BYTES,
+without YAML aliases (billion laughs) and nested at most MAX_DEPTH deep. The main file may
+be absent only at its default path; a `--config` naming a missing file is an error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import stat
 import typing
 from typing import Any, Dict, List, Optional, Tuple
 
+from kcrashd.config import rules
 from kcrashd.config.schema import DEFAULT_CONFIG_PATH, Config
+
+MAX_DOCUMENT_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_DROP_INS = 1000
+MAX_INT = 2**63 - 1  # what SQLite and the kernel interfaces take
 
 
 class ConfigError(Exception):
@@ -23,33 +36,32 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.errors))
 
 
-def config_files(path: str = DEFAULT_CONFIG_PATH) -> List[str]:
-    """The main file (when it exists) and then its conf.d drop-ins in lexical order."""
-    files = [path] if os.path.exists(path) else []
+def config_files(path: str = DEFAULT_CONFIG_PATH, required: Optional[bool] = None) -> List[str]:
+    """The main file and then its conf.d drop-ins in lexical order. The main file is left
+    out when it is absent and not `required` (by default: required unless it is the default
+    path); a required file is listed anyway, so that loading it reports it missing."""
+    if required is None:
+        required = path != DEFAULT_CONFIG_PATH
+    files = [path] if required or _lexists(path) else []
     drop_dir = os.path.join(os.path.dirname(path), "conf.d")
     try:
         names = sorted(n for n in os.listdir(drop_dir) if n.endswith((".yaml", ".yml")))
-    except OSError:
+    except (OSError, ValueError):
         names = []
-    return files + [os.path.join(drop_dir, n) for n in names]
+    return files + [os.path.join(drop_dir, n) for n in names[:MAX_DROP_INS]]
 
 
 def load(path: str = DEFAULT_CONFIG_PATH) -> Config:
-    """Load and validate; raises ConfigError listing every problem."""
-    import yaml  # imported here: `kcrashd parse` must not need it
-
+    """Load and validate; raises ConfigError listing every problem. The one judge of a
+    configuration: `config check`, `run` and a reload all call it."""
     errors: List[str] = []
     merged: Dict[str, Any] = {}
     origin: Dict[str, str] = {}
     for file in config_files(path):
-        try:
-            with open(file, encoding="utf-8") as f:
-                data = yaml.safe_load(f)
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.append(f"{file}: cannot read: {exc}")
-            continue
-        except yaml.YAMLError as exc:
-            errors.append(f"{file}: invalid YAML: {_one_line(exc)}")
+        data, problem = read_document(file)
+        file = shown_path(file)  # messages stay one short line
+        if problem:
+            errors.append(f"{file}: {problem}")
             continue
         if data is None:
             continue
@@ -58,9 +70,115 @@ def load(path: str = DEFAULT_CONFIG_PATH) -> Config:
             continue
         _merge(merged, data, origin, file, "")
     config = build(Config, merged, origin, errors)
+    _check_order(config, origin, errors)
     if errors:
         raise ConfigError(errors)
     return config
+
+
+def shown_path(path: str, limit: int = 200) -> str:
+    return path if len(path) <= limit else f"{path[:100]}...{path[-60:]}"
+
+
+def read_document(file: str) -> Tuple[Any, Optional[str]]:
+    """(the parsed YAML, None) or (None, what is wrong with the file)."""
+    import yaml  # imported here: `kcrashd parse` must not need it
+
+    from kcrashd.config.yaml_loader import LimitedLoader
+
+    text, problem = _read_limited(file)
+    if problem:
+        return None, problem
+    loader = LimitedLoader(text, MAX_DEPTH)
+    try:
+        return loader.get_single_data(), None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return None, f"invalid YAML: {_one_line(exc.problem or exc)}{where}"
+    except yaml.YAMLError as exc:
+        return None, f"invalid YAML: {_one_line(exc)}"
+    finally:
+        loader.dispose()
+
+
+def _read_limited(file: str) -> Tuple[str, Optional[str]]:
+    try:
+        st = os.stat(file)
+    except ValueError:
+        return "", "path contains a NUL byte"
+    except FileNotFoundError:
+        return "", "does not exist"
+    except OSError as exc:
+        return "", f"cannot read: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        return "", f"not a regular file ({_kind(st.st_mode)}): refused unopened"
+    if st.st_size > MAX_DOCUMENT_BYTES:
+        return "", f"larger than {MAX_DOCUMENT_BYTES} bytes ({st.st_size})"
+    try:
+        # O_NONBLOCK: should the file be swapped for a FIFO after the stat, open() still
+        # returns at once; the fstat below then refuses it.
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        return "", f"cannot read: {exc.strerror or exc}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "", "not a regular file: refused"
+        data = os.read(fd, MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        return "", f"cannot read: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return "", f"larger than {MAX_DOCUMENT_BYTES} bytes"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return "", f"not UTF-8 text (byte {exc.start})"
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _lexists(path: str) -> bool:
+    try:
+        return os.path.lexists(path)
+    except ValueError:  # a NUL byte: load() reports it
+        return True
+
+
+def _check_order(config: Config, origin: Dict[str, str], errors: List[str]) -> None:
+    flat: Dict[str, Any] = {}
+    _flatten(dataclasses.asdict(config), "", flat)
+    for key, problem in rules.order_problems(flat):
+        errors.append(f"{origin.get(key) or _section_origin(origin, key)}: {key}: {problem}")
+
+
+def _section_origin(origin: Dict[str, str], key: str) -> str:
+    """The file that set a key's section (or any key in it), for a problem of two keys."""
+    section = key.rsplit(".", 1)[0]
+    for k, file in origin.items():
+        if k.startswith(section + "."):
+            return file
+    return "<config>"
+
+
+def _flatten(tree: Dict[str, Any], prefix: str, out: Dict[str, Any]) -> None:
+    for k, v in tree.items():
+        if isinstance(v, dict) and k != "severity":
+            _flatten(v, f"{prefix}{k}.", out)
+        else:
+            out[prefix + k] = v
 
 
 def from_dict(data: Dict[str, Any], source: str = "<dict>") -> Config:
@@ -70,13 +188,14 @@ def from_dict(data: Dict[str, Any], source: str = "<dict>") -> Config:
     merged: Dict[str, Any] = {}
     _merge(merged, data, origin, source, "")
     config = build(Config, merged, origin, errors)
+    _check_order(config, origin, errors)
     if errors:
         raise ConfigError(errors)
     return config
 
 
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())
+def _one_line(exc: Any) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def _merge(
@@ -106,7 +225,8 @@ def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefi
     """Build dataclass `cls` from `data`, appending every problem to `errors`."""
 
     def where(key: str) -> str:
-        return f"{origin.get(key) or origin.get(prefix.rstrip('.')) or '<config>'}: {key}"
+        file = origin.get(key) or origin.get(prefix.rstrip(".")) or "<config>"
+        return f"{file}: {rules.short_key(key)}"
 
     if not isinstance(data, dict):
         errors.append(f"{where(prefix.rstrip('.'))}: must be a mapping")
@@ -118,7 +238,7 @@ def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefi
             known = ", ".join(sorted(fields))
             errors.append(f"{where(prefix + str(key))}: unknown key (known: {known})")
     values: Dict[str, Any] = {}
-    for name, f in fields.items():
+    for name in fields:
         if name not in data:
             continue
         key = prefix + name
@@ -126,7 +246,8 @@ def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefi
         if dataclasses.is_dataclass(hint):
             values[name] = build(hint, data[name], origin, errors, key + ".")
             continue
-        value, problem = _coerce(data[name], hint, f.metadata)
+        value, problem = _coerce(data[name], hint)
+        problem = problem or rules.value_problem(key, value)
         if problem:
             errors.append(f"{where(key)}: {problem}")
         else:
@@ -134,7 +255,7 @@ def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefi
     return cls(**values)
 
 
-def _coerce(value: Any, hint: Any, meta: Any) -> Tuple[Any, Optional[str]]:
+def _coerce(value: Any, hint: Any) -> Tuple[Any, Optional[str]]:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:  # Optional[X]
@@ -144,33 +265,30 @@ def _coerce(value: Any, hint: Any, meta: Any) -> Tuple[Any, Optional[str]]:
         origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint is bool:
         if not isinstance(value, bool):
-            return None, f"must be true or false, not {value!r}"
+            return None, f"must be true or false, not {rules.short(value)}"
         return value, None
     if hint in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None, f"must be a number, not {value!r}"
+            return None, f"must be a number, not {rules.short(value)}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, f"must be a finite number, not {value!r}"
+        if abs(value) > MAX_INT:
+            return None, f"must be at most {MAX_INT}, not {rules.short(value)}"
         if hint is int and not float(value).is_integer():
             return None, f"must be a whole number, not {value!r}"
-        value = hint(value)
-        minimum = meta.get("minimum")
-        if minimum is not None and value < minimum:
-            return None, f"must be at least {minimum}, not {value!r}"
-        return value, None
+        return hint(value), None
     if hint is str:
         if not isinstance(value, str):
-            return None, f"must be a string, not {value!r}"
-        choices = meta.get("choices")
-        if choices and value not in choices:
-            return None, f"must be one of {', '.join(choices)}, not {value!r}"
+            return None, f"must be a string, not {rules.short(value)}"
         return value, None
     if origin in (list, List):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return None, f"must be a list of strings, not {value!r}"
+            return None, f"must be a list of strings, not {rules.short(value)}"
         return list(value), None
     if origin in (dict, Dict):
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            return None, f"must be a mapping of strings, not {value!r}"
+            return None, f"must be a mapping of strings, not {rules.short(value)}"
         return dict(value), None
     return None, f"unsupported option type {hint!r}"

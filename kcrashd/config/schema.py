@@ -1,8 +1,8 @@
 """The configuration schema: one frozen dataclass per section.
 
 The defaults are the built-in defaults, and `metadata["doc"]` documents each option
-(kcrashd.config.render writes the shipped, commented config from them); `minimum` and
-`choices` in the metadata are enforced by kcrashd.config.load.
+(kcrashd.config.render writes the shipped, commented config from them). What each option
+may hold (ranges, choices, paths) is the table in kcrashd.config.rules.
 """
 
 from __future__ import annotations
@@ -36,23 +36,21 @@ class JournalConfig:
     source: str = opt(
         "auto",
         "Where kernel messages come from: auto (the journal, else /dev/kmsg), journal, kmsg.",
-        choices=("auto", "journal", "kmsg"),
     )
     directory: Optional[str] = opt(
         None, "Read journal files from this directory instead of the system journal."
     )
     report_gap_seconds: float = opt(
-        5.0, "A crash report still open after this many quiet seconds is complete.", minimum=0.1
+        5.0, "A crash report still open after this many quiet seconds is complete."
     )
     end_grace_seconds: float = opt(
         0.2,
         "A crash report with no end marker (I/O error, machine check, hung task, RCU stall)"
         " is complete after this many seconds with no kernel line; one with an end marker"
         " is sent at it.",
-        minimum=0.0,
     )
     max_report_lines: int = opt(
-        500, "A crash report is cut after this many lines (the rest is counted).", minimum=20
+        500, "A crash report is cut after this many lines (the rest is counted)."
     )
 
 
@@ -61,18 +59,15 @@ class AlertsConfig:
     storm_window_seconds: float = opt(
         300.0,
         "Repeats of one crash signature within this window are counted, not alerted.",
-        minimum=0,
     )
     storm_summary_every: int = opt(
         100,
         "While a signature repeats, send one repeat summary every this many repeats.",
-        minimum=1,
     )
     reminder: str = opt(
         "daily",
         "Remind of a CRIT readiness finding or raised warning sign nobody fixed, at most"
         " this often (like smartd -M): never, hourly, daily, weekly.",
-        choices=tuple(REMINDER_SECONDS),
     )
 
 
@@ -82,7 +77,7 @@ class HooksConfig:
         "/etc/kcrashd/hooks.d",
         "Executables run on each alert, without a shell, the alert as JSON on stdin.",
     )
-    timeout_seconds: float = opt(10.0, "A hook still running after this is killed.", minimum=0.1)
+    timeout_seconds: float = opt(10.0, "A hook still running after this is killed.")
 
 
 @dataclass(frozen=True)
@@ -93,14 +88,15 @@ class StateConfig:
         "Alerts, crash report counts and handled post-mortem artifacts older than this are"
         " deleted from state.db (the current boot's and owed alerts are kept; incidents are"
         " kept).",
-        minimum=1,
     )
 
 
 @dataclass(frozen=True)
 class ChecksConfig:
     interval_hours: float = opt(
-        6.0, "The daemon reruns the readiness checks this often (0 turns it off).", minimum=0
+        6.0,
+        "The daemon runs the readiness checks at start and again this often"
+        " (0: at start only, never again).",
     )
     skip: List[str] = opt([], "Check IDs not to run (see 'kcrashd check --json' for IDs).")
     severity: Dict[str, str] = opt(
@@ -115,10 +111,8 @@ class WatcherConfig:
     """Settings every watcher shares."""
 
     enabled: bool = opt(True, "Run this watcher.")
-    interval_seconds: float = opt(30.0, "Seconds between samples.", minimum=1)
-    for_samples: int = opt(
-        2, "A level must hold for this many samples in a row before it alerts.", minimum=1
-    )
+    interval_seconds: float = opt(30.0, "Seconds between samples.")
+    for_samples: int = opt(2, "A level must hold for this many samples in a row before it alerts.")
 
 
 @dataclass(frozen=True)
@@ -164,16 +158,16 @@ class ThermalWatcherConfig(WatcherConfig):
 
 @dataclass(frozen=True)
 class DiskWatcherConfig(WatcherConfig):
-    interval_seconds: float = opt(3600.0, "Seconds between SMART samples.", minimum=60)
-    for_samples: int = opt(1, "SMART problems alert on the first sample.", minimum=1)
+    interval_seconds: float = opt(3600.0, "Seconds between SMART samples.")
+    for_samples: int = opt(1, "SMART problems alert on the first sample.")
     smartctl_timeout_seconds: float = opt(30.0, "A smartctl call running longer is killed.")
     nvme_percentage_used_warn: float = opt(90.0, "WARN when an NVMe drive's wear passes this %.")
 
 
 @dataclass(frozen=True)
 class EdacWatcherConfig(WatcherConfig):
-    interval_seconds: float = opt(60.0, "Seconds between samples.", minimum=1)
-    for_samples: int = opt(1, "Memory errors alert on the first sample.", minimum=1)
+    interval_seconds: float = opt(60.0, "Seconds between samples.")
+    for_samples: int = opt(1, "Memory errors alert on the first sample.")
     corrected_warn_per_interval: int = opt(
         10, "WARN when corrected errors grow by this many in one interval."
     )
@@ -181,7 +175,7 @@ class EdacWatcherConfig(WatcherConfig):
 
 @dataclass(frozen=True)
 class KernelCountersWatcherConfig(WatcherConfig):
-    for_samples: int = opt(1, "Counter changes alert on the first sample.", minimum=1)
+    for_samples: int = opt(1, "Counter changes alert on the first sample.")
 
 
 @dataclass(frozen=True)
@@ -199,12 +193,10 @@ class WatchersConfig:
 @dataclass(frozen=True)
 class SnapshotsConfig:
     enabled: bool = opt(True, "Take pre-crash snapshots on warning signs and kernel reports.")
-    time_budget_seconds: float = opt(
-        2.0, "A snapshot stops collecting after this long.", minimum=0.1
-    )
-    max_item_bytes: int = opt(262144, "Each snapshot item is cut at this size.", minimum=1024)
-    keep_count: int = opt(50, "Keep at most this many snapshots.", minimum=1)
-    keep_days: float = opt(30.0, "Delete snapshots older than this.", minimum=0)
+    time_budget_seconds: float = opt(2.0, "A snapshot stops collecting after this long.")
+    max_item_bytes: int = opt(262144, "Each snapshot item is cut at this size.")
+    keep_count: int = opt(50, "Keep at most this many snapshots.")
+    keep_days: float = opt(30.0, "Delete snapshots older than this.")
     max_total_bytes: int = opt(52428800, "Delete the oldest snapshots beyond this total size.")
     min_interval_seconds: float = opt(
         60.0, "Automatic snapshots are taken at most this often (manual ones always)."
@@ -237,7 +229,7 @@ class MetricsConfig:
         "Serve /metrics on this host:port, e.g. 127.0.0.1:9866 (the unit needs a drop-in, "
         "see kcrashd(8)); null: off.",
     )
-    interval_seconds: float = opt(30.0, "Seconds between metrics refreshes.", minimum=1)
+    interval_seconds: float = opt(30.0, "Seconds between metrics refreshes.")
 
 
 @dataclass(frozen=True)

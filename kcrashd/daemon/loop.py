@@ -207,7 +207,9 @@ class Daemon:
         self.state = self.writer.state
         self.boot_id = self._boot_id()
         cfg = self.config
-        self.hooks = HookRunner(cfg.hooks.directory, cfg.hooks.timeout_seconds)
+        self.hooks = HookRunner(
+            cfg.hooks.directory, cfg.hooks.timeout_seconds, on_alert=self._hook_refused
+        )
         self.pipeline = Pipeline(
             self.state,
             cfg,
@@ -503,6 +505,11 @@ class Daemon:
     def _snapshot_failed(self, alert: Alert) -> None:
         """From any thread: the snapshot_failed alert goes down the main thread's pipeline."""
         self.job_results.put(("snapshots", [alert], alert.fields.get("error"), 0.0, time.time()))
+        self.wake()
+
+    def _hook_refused(self, alert: Alert) -> None:
+        """From the hook thread: a hook_refused alert goes down the main thread's pipeline."""
+        self.job_results.put(("hooks", [alert], None, 0.0, time.time()))
         self.wake()
 
     def _drain_jobs(self) -> None:

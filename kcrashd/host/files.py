@@ -11,10 +11,7 @@ from kcrashd.host.root import Root
 
 def read_link(root: Root, host_path: str) -> Optional[str]:
     """The symlink's target as written (None when not a link or missing)."""
-    try:
-        return os.readlink(root.path(host_path))
-    except OSError:
-        return None
+    return root.read_link(host_path)
 
 
 def mtime(root: Root, host_path: str) -> Optional[float]:
@@ -34,7 +31,7 @@ def stat_or_none(root: Root, host_path: str) -> Optional[os.stat_result]:
 
 def remove(root: Root, host_path: str) -> None:
     """Delete one file; raises OSError (not there, read-only, not permitted)."""
-    os.remove(root.path(host_path))
+    os.remove(root.path_nofollow(host_path))
 
 
 def writable(root: Root, host_path: str) -> bool:
@@ -55,15 +52,7 @@ def free_and_size(root: Root, host_path: str) -> Tuple[int, int]:
     return st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize
 
 
-def resolve(root: Root, host_path: str, max_hops: int = 20) -> str:
+def resolve(root: Root, host_path: str) -> str:
     """Follow symlinks the way the root's own system would: absolute targets stay inside
     the root (a fixture tree or a mounted image), not on the host running kcrashd."""
-    path = host_path
-    for _ in range(max_hops):
-        target = read_link(root, path)
-        if target is None:
-            return path
-        path = os.path.normpath(
-            target if target.startswith("/") else os.path.join(os.path.dirname(path), target)
-        )
-    return path
+    return root.resolve(host_path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from typing import List
+from typing import List, Optional
 
 
 def executables(directory: str) -> List[str]:
@@ -27,6 +27,22 @@ def executables(directory: str) -> List[str]:
         if os.path.isfile(path) and os.access(path, os.X_OK):
             out.append(name)
     return out
+
+
+def access_problem(path: str, write: bool = False) -> Optional[str]:
+    """Why this user cannot read (or, with `write`, write) directory `path`; None when it
+    can or when the path does not exist (an absent state directory is no permission
+    problem: nothing was recorded yet)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    mode = os.R_OK | os.X_OK | (os.W_OK if write else 0)
+    if not os.access(path, mode):
+        return f"cannot {'write' if write else 'read'} {path}: permission denied"
+    return None
 
 
 def is_directory(path: str) -> bool:

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
 
-MAX_OUTPUT_BYTES = 16 * 1024 * 1024
+MAX_OUTPUT_BYTES = 16 * 1024 * 1024  # per stream: the rest is read and dropped
+PIPE_CHUNK = 64 * 1024
+# Carried in a contained command's environment and inherited by all it starts: how its
+# leftovers are found (a setsid grandchild leaves the process group, not the environment).
+RUN_TOKEN_VAR = "KCRASHD_RUN_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -50,18 +56,33 @@ class CommandRunner:
         base["LC_ALL"] = "C"
         base.pop("LANG", None)
         self.env: Dict[str, str] = base
+        self._contained: Set[str] = set()  # tokens of contained runs still going
+        self._lock = threading.Lock()
 
     def which(self, tool: str) -> Optional[str]:
         return shutil.which(tool, path=self.env.get("PATH"))
 
     def run(
-        self, argv: Sequence[str], timeout: float, input_text: Optional[str] = None
+        self,
+        argv: Sequence[str],
+        timeout: float,
+        input_text: Optional[str] = None,
+        env: Optional[Mapping[str, str]] = None,
+        contain: bool = False,
     ) -> CommandResult:
+        """Run argv to completion or `timeout`. `env` is added to the environment. With
+        `contain`, nothing the command started outlives it: when it exits or is killed,
+        its process group and every process that inherited its run token (a `setsid`
+        grandchild too) are killed, and terminate_all() does the same from another thread."""
         if timeout is None or timeout <= 0:
             raise ValueError("every command needs a positive timeout")
         args = tuple(argv)
         if self.which(args[0]) is None:
             return CommandResult(args, None, missing=True)
+        run_env = dict(self.env, **(env or {}))
+        token = os.urandom(16).hex() if contain else None
+        if token:
+            run_env[RUN_TOKEN_VAR] = token
         start = time.monotonic()
         try:
             # A new session so a timeout kills the whole process group, not just the leader.
@@ -70,38 +91,131 @@ class CommandRunner:
                 stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env=self.env,
+                env=run_env,
                 start_new_session=True,
             )
         except (FileNotFoundError, PermissionError) as exc:
             return CommandResult(args, None, stderr=str(exc), missing=True)
+        if token:
+            with self._lock:
+                self._contained.add(token)
         try:
-            out, err = proc.communicate(input=input_text and input_text.encode(), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            out, err = proc.communicate()
-            return CommandResult(
-                args,
-                None,
-                _decode(out),
-                _decode(err),
-                timed_out=True,
-                duration=time.monotonic() - start,
-            )
-        return CommandResult(
-            args, proc.returncode, _decode(out), _decode(err), duration=time.monotonic() - start
-        )
+            data = (input_text or "").encode() if input_text is not None else None
+            out, err, timed_out = _communicate(proc, data, start + timeout)
+            if timed_out:
+                _kill_group(proc.pid)
+                proc.wait()
+        finally:
+            if token:
+                _kill_group(proc.pid)
+                kill_token_holders(token)
+                with self._lock:
+                    self._contained.discard(token)
+        duration = time.monotonic() - start
+        if timed_out:
+            return CommandResult(args, None, out, err, timed_out=True, duration=duration)
+        return CommandResult(args, proc.returncode, out, err, duration=duration)
+
+    def terminate_all(self) -> int:
+        """Kill every process of the contained runs still going (daemon stop); how many."""
+        with self._lock:
+            tokens = list(self._contained)
+        return sum(kill_token_holders(t) for t in tokens)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _communicate(
+    proc: subprocess.Popen, data: Optional[bytes], deadline: float
+) -> Tuple[str, str, bool]:
+    """stdout, stderr (each cut at MAX_OUTPUT_BYTES while it is read: the rest is read and
+    dropped, so the command is not blocked on a full pipe) and whether the deadline passed."""
+    kept: Dict[Any, bytearray] = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    view, sent = memoryview(data or b""), 0
+    with selectors.DefaultSelector() as sel:
+        for stream in (proc.stdout, proc.stderr):
+            os.set_blocking(stream.fileno(), False)
+            sel.register(stream, selectors.EVENT_READ)
+        if proc.stdin is not None:
+            if view:
+                os.set_blocking(proc.stdin.fileno(), False)
+                sel.register(proc.stdin, selectors.EVENT_WRITE)
+            else:
+                proc.stdin.close()
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            events = sel.select(min(left, 0.2))
+            if not events and proc.poll() is not None:
+                break  # it exited; what still holds its pipes open is not waited for
+            for key, _ in events:
+                if key.fileobj is proc.stdin:
+                    sent = _write_some(key.fd, view, sent)
+                    if sent >= len(view):
+                        sel.unregister(proc.stdin)
+                        proc.stdin.close()
+                    continue
+                chunk = os.read(key.fd, PIPE_CHUNK)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                    key.fileobj.close()
+                    continue
+                buf = kept[key.fileobj]
+                if len(buf) < MAX_OUTPUT_BYTES:
+                    buf += chunk[: MAX_OUTPUT_BYTES - len(buf)]
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None and not stream.closed:
+            stream.close()
+    out, err = _text(kept[proc.stdout]), _text(kept[proc.stderr])
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
+        proc.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return out, err, True
+    return out, err, False
+
+
+def _write_some(fd: int, view: memoryview, sent: int) -> int:
+    try:
+        return sent + os.write(fd, view[sent : sent + PIPE_CHUNK])
+    except BrokenPipeError:  # the command does not read its input: not an error
+        return len(view)
+
+
+def _text(data: bytearray) -> str:
+    return bytes(data).decode("utf-8", "replace")
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
         pass
 
 
-def _decode(data: Optional[bytes]) -> str:
-    return (data or b"")[:MAX_OUTPUT_BYTES].decode("utf-8", "replace")
+def kill_token_holders(token: str, proc_dir: str = "/proc") -> int:
+    """SIGKILL every process whose environment carries RUN_TOKEN_VAR=token: what a contained
+    command started, even in a session of its own. Returns how many were signalled."""
+    needle = f"{RUN_TOKEN_VAR}={token}".encode()
+    killed = 0
+    for _ in range(3):  # a process may fork while the table is read: read it again
+        found = 0
+        for name in os.listdir(proc_dir):
+            if not name.isdigit() or int(name) == os.getpid():
+                continue
+            try:
+                with open(f"{proc_dir}/{name}/environ", "rb") as f:
+                    environ = f.read()
+            except OSError:
+                continue
+            if needle in environ.split(b"\0"):
+                try:
+                    os.kill(int(name), signal.SIGKILL)
+                    found += 1
+                except (ProcessLookupError, PermissionError):
+                    pass
+        killed += found
+        if not found:
+            break
+    return killed
 
 
 class ReplayRunner:

@@ -33,7 +33,7 @@ class UnitState:
 
 def unit_file(root: Root, unit: str) -> Optional[str]:
     for d in UNIT_DIRS:
-        if root.exists(f"{d}/{unit}") or os.path.islink(root.path(f"{d}/{unit}")):
+        if root.exists(f"{d}/{unit}") or root.is_link(f"{d}/{unit}"):
             return f"{d}/{unit}"
     return None
 

@@ -118,7 +118,7 @@ def remove_file(root: Root, host_path: str) -> bool:
     """Remove a file; False when it was not there."""
     path = resolve(root, host_path)
     try:
-        os.unlink(root.path(path))
+        os.unlink(root.path_nofollow(path))
     except FileNotFoundError:
         return False
     _fsync_dir(root.path(os.path.dirname(path)))

@@ -7,6 +7,7 @@ hands the same text to the localhost HTTP server when metrics.listen_address is 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -240,7 +241,7 @@ class MetricsJob:
         )
         if m.textfile_directory:
             if is_directory(m.textfile_directory):
-                write_textfile(m.textfile_directory, text)
+                self._write(mem, m.textfile_directory, text)
                 mem.pop("missing_dir", None)
             elif mem.get("missing_dir") != m.textfile_directory:
                 # node_exporter is not installed (yet): say so once, not every interval.
@@ -248,6 +249,27 @@ class MetricsJob:
                 log.info("metrics: %s does not exist; not writing metrics", m.textfile_directory)
         self._serve(mem, m.listen_address, text)
         return []
+
+    @staticmethod
+    def _write(mem: Dict[str, Any], directory: str, text: str) -> None:
+        """Write the textfile; a directory it cannot write is logged once (and again when
+        it changes), never raised: a component_failed alert every interval helps nobody."""
+        try:
+            write_textfile(directory, text)
+        except OSError as exc:
+            problem = f"{directory}: {exc.strerror or exc}"
+            if mem.get("write_error") != problem:
+                hint = ""
+                if exc.errno == errno.EROFS:
+                    hint = (
+                        " (made after kcrashd started, it is read-only in the service's"
+                        " sandbox: systemctl restart kcrashd)"
+                    )
+                log.warning("metrics: cannot write the textfile in %s%s", problem, hint)
+            mem["write_error"] = problem
+            return
+        if mem.pop("write_error", None):
+            log.info("metrics: writing %s again", directory)
 
     def _serve(self, mem: Dict[str, Any], address: Optional[str], text: str) -> None:
         server = mem.get("server")

@@ -394,6 +394,44 @@ def test_rotation_during_the_run_loses_nothing(daemon, unique_tag):
     )
 
 
+def test_an_unsafe_hook_is_refused_with_one_alert(daemon, unique_tag):
+    # A world-writable hook (anyone could have put a command of theirs in it) next to a safe
+    # one: the safe one runs for every alert, the planted one never, and one hook_refused
+    # alert in the journal says which file and why.
+    ran = daemon.tmp / "planted-ran"
+    planted = daemon.tmp / "hooks.d" / f"60-{unique_tag}"
+    planted.write_text(f'#!/bin/sh\ntouch "{ran}"\n')
+    planted.chmod(0o757)
+    safe_out = daemon.tmp / "safe.json"
+    safe = daemon.tmp / "hooks.d" / "50-safe"
+    safe.write_text(f'#!/bin/sh\ncat >> "{safe_out}"\n')
+    safe.chmod(0o755)
+    daemon.start()
+    write_kmsg(oops_lines(unique_tag))
+    assert len(crash_alerts(unique_tag)) == 1
+    refused_id = f"MESSAGE_ID={message_id('hook_refused')}"
+    (refused,) = journal_entries(refused_id, f"KCRASHD_HOOK={planted}", timeout=15)
+    assert refused["KCRASHD_REASON"] == "it is world-writable (mode 0757)"
+    write_kmsg(oops_lines(unique_tag + "b"))  # another alert: refused again, alerted once
+    assert len(crash_alerts(unique_tag + "b")) == 1
+    time.sleep(2)
+    assert len(journal_entries(refused_id, f"KCRASHD_HOOK={planted}", timeout=0)) == 1
+    assert not ran.exists()
+    sent = [json.loads(line)["type"] for line in safe_out.read_text().splitlines()]
+    assert sent.count("crash_report") == 2 and "hook_refused" in sent
+    assert daemon.stop() == 0
+
+
+def _reload_and_wait(daemon, config_text: str, logged: str) -> str:
+    """Write the config, SIGHUP, and wait (10 s at most) until the logs say `logged`."""
+    daemon.config.write_text(config_text)
+    daemon.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while logged not in daemon.logs() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return daemon.logs()
+
+
 def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
     daemon.start()
     good = daemon.config.read_text()
@@ -404,15 +442,15 @@ def test_reload_refuses_a_bad_config_and_applies_a_good_one(daemon, unique_tag):
     assert "keeping the running config" in logs
     assert "alerts.storm_windw: unknown key" in logs
     assert "alerts.storm_summary_every: must be at least 1" in logs
+    # a hostile file (aliases, a NaN) is refused the same way, at once and without a hang
+    hostile = good + "a: &a [*a, *a]\nwatchers:\n  memory:\n    x: .nan\n"
+    logs = _reload_and_wait(daemon, hostile, "YAML aliases")
+    assert "kcrashd.yaml: invalid YAML: a.0: YAML aliases (*name) are not allowed" in logs
     # still alerting with the old config
     write_kmsg(oops_lines(unique_tag))
     assert len(crash_alerts(unique_tag)) == 1
-    daemon.config.write_text(good + "alerts:\n  storm_summary_every: 7\n")
-    daemon.proc.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 10
-    while "config reloaded" not in daemon.logs() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert "alerts.storm_summary_every: 100 -> 7" in daemon.logs()
+    logs = _reload_and_wait(daemon, good + "alerts:\n  storm_summary_every: 7\n", "config reloaded")
+    assert "alerts.storm_summary_every: 100 -> 7" in logs
     assert daemon.stop() == 0
 
 

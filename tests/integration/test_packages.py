@@ -93,6 +93,7 @@ def test_deb_contents(deb):
         "/etc/kcrashd/kcrashd.yaml",
         "/etc/kcrashd/conf.d/",
         "/etc/kcrashd/hooks.d/",
+        "/var/lib/prometheus/node-exporter/",  # there when the unit starts: ReadWritePaths=
         "/usr/share/man/man8/kcrashd.8.gz",
         "/usr/share/doc/kcrashd/copyright",
         "/usr/share/doc/kcrashd/examples/kcrashd-rules.yml",
@@ -150,6 +151,7 @@ def test_rpm_file_list(rpm):
         "/etc/kcrashd/kcrashd.yaml",
         "/etc/kcrashd/conf.d",
         "/etc/kcrashd/hooks.d",
+        "/var/lib/prometheus/node-exporter",
         "/usr/share/man/man8/kcrashd.8.gz",
         "/usr/share/kcrashd/kcrashd/cli/__init__.py",
     ):

@@ -27,6 +27,7 @@ from kcrashd.daemon.reminders import readiness_reminder, signal_reminder
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, Evidence, Frame, Level, Result, Signal, Status
 from kcrashd.postmortem.collect import crashed_alert, reset_alert
+from kcrashd.sinks.hooks import hook_refused
 from kcrashd.sinks.journald import journal_fields
 from kcrashd.snapshots.taker import SnapshotResult, snapshot_failed_alert
 from kcrashd.sources.previous_boot import BootEnd
@@ -202,6 +203,7 @@ def all_alerts(tmp_path: Path) -> List[Alert]:
         *postmortem_alerts(tmp_path),
         snapshot_failed_alert(failed, "memory_raised"),
         component_failed("readiness", "RuntimeError: boom"),
+        hook_refused("/etc/kcrashd/hooks.d/x", "it is world-writable (mode 0777)"),
         *state_alerts(),
     ]
 

@@ -28,7 +28,7 @@ def test_check_reports_every_error_with_file_and_key(tmp_path, capsys):
     drop = tmp_path / "conf.d" / "50-local.yaml"
     assert f"{drop}: hooks.timeout_seconds: must be at least 0.1" in err
     assert f"{drop}: bogus: unknown key" in err
-    assert "5 error(s)" in err
+    assert "5 errors in the configuration" in err
 
 
 def test_check_ok_names_the_files(tmp_path, capsys):

@@ -109,9 +109,6 @@ PATH_METHODS = {
 # (module, name) -> why it is not host access. Keep this short: a new entry needs a reason
 # a reviewer agrees with, not "it was simpler".
 ALLOWED: Dict[Tuple[str, str], str] = {
-    # `kcrashd parse FILE...`: the log files the user names on the command line are the
-    # command's input, not state of the host being inspected.
-    ("kcrashd/cli/parse_cmd.py", "open"): "reads the files named on the command line",
     # SIGKILL to its own pid (os.getpid()) between the journald send and the commit, when
     # KCRASHD_TEST_KILL_BEFORE_COMMIT names the alert type: the crash-consistency tests.
 }

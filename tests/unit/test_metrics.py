@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import time
 import urllib.error
@@ -230,7 +231,11 @@ def test_job_writes_textfile_and_serves(state, tmp_path):
     _fill(state)
     textdir = tmp_path / "node-exporter"
     textdir.mkdir()
-    ctx = _ctx(tmp_path, state, textfile_directory=str(textdir), listen_address="127.0.0.1:0")
+    with socket.socket() as probe:  # a free port (the config takes 1-65535, not 0)
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    address = f"127.0.0.1:{free}"
+    ctx = _ctx(tmp_path, state, textfile_directory=str(textdir), listen_address=address)
     ctx.memory["watchers"] = WATCHERS
     job = MetricsJob()
     assert job.interval(ctx.config) == 30.0
@@ -276,6 +281,33 @@ def test_job_without_textfile_directory_is_quiet(state, tmp_path, caplog):
     job.run(ctx)
     assert sum("does not exist" in r.message for r in caplog.records) == 1
     assert not (tmp_path / "absent").exists()  # not created: it belongs to node_exporter
+    (tmp_path / "absent").mkdir()  # node_exporter installed after kcrashd started
+    job.run(ctx)
+    assert (tmp_path / "absent" / TEXTFILE_NAME).exists()
+
+
+def test_a_read_only_textfile_directory_is_logged_once_and_picked_up_later(state, tmp_path, caplog):
+    # What the service's sandbox makes of a textfile directory created after it started: a
+    # real read-only bind mount. No exception (no component_failed alert every interval),
+    # one warning that says what to do, and the textfile again once it can be written.
+    caplog.set_level(logging.INFO, logger="kcrashd.sinks.metrics_job")
+    textdir = tmp_path / "node-exporter"
+    textdir.mkdir()
+    subprocess.run(["mount", "--bind", str(textdir), str(textdir)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(textdir)], check=True)
+        ctx = _ctx(tmp_path, state, textfile_directory=str(textdir))
+        job = MetricsJob()
+        assert job.run(ctx) == [] and job.run(ctx) == []
+        warnings = [r.message for r in caplog.records if "cannot write" in r.message]
+        assert len(warnings) == 1 and "systemctl restart kcrashd" in warnings[0], warnings
+        assert not (textdir / TEXTFILE_NAME).exists()
+        subprocess.run(["mount", "-o", "remount,bind,rw", str(textdir)], check=True)
+        assert job.run(ctx) == []
+        assert (textdir / TEXTFILE_NAME).exists()
+        assert any("writing" in r.message and "again" in r.message for r in caplog.records)
+    finally:
+        subprocess.run(["umount", str(textdir)], check=False)
 
 
 def test_job_off_when_nothing_configured():

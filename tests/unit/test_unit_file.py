@@ -151,3 +151,13 @@ def test_systemd_accepts_every_directive(tmp_path):
         if "kcrashd.service" in ln and ("Unknown" in ln or "Failed" in ln or "Invalid" in ln)
     ]
     assert not problems, out.stdout + out.stderr
+
+
+def test_the_textfile_directory_is_writable_and_may_be_absent():
+    # the default metrics.textfile_directory, with "-" (a host without node_exporter still
+    # starts); both packages ship it (test_packages), so it exists when the unit starts
+    from kcrashd.config import Config
+
+    textfile = Config().metrics.textfile_directory
+    (paths,) = _directives()["ReadWritePaths"]
+    assert f"-{textfile}" in paths.split()

@@ -22,7 +22,7 @@ EXPLAIN = (
 def run(host: HostView) -> Result:
     if not host.privileged:
         return Result(
-            CHECK_ID, Status.SKIP, "the system journal is readable by root only: run as root"
+            CHECK_ID, Status.ERROR, "the system journal is readable by root only: run as root"
         )
     if not host.root.is_dir(JOURNAL_DIR):
         return judge(None, None, None, None, has_dir=False)

@@ -37,7 +37,7 @@ def judge(backend: Optional[str], params: Dict[str, str], family: str) -> Result
     if NEEDS_ROOT in params.values():
         return Result(
             CHECK_ID,
-            Status.SKIP,
+            Status.ERROR,
             "ramoops parameters are readable by root only: run as root",
             facts=facts,
         )

@@ -20,7 +20,7 @@ EXPLAIN = (
 def run(host: HostView) -> Result:
     d = host.config.state.directory
     if not host.privileged:
-        return Result(CHECK_ID, Status.SKIP, f"{d} is checked as root only: run as root")
+        return Result(CHECK_ID, Status.ERROR, f"{d} is checked as root only: run as root")
     exists = host.root.is_dir(d)
     return judge(d, exists, host.writable(d) if exists else None)
 

@@ -276,7 +276,7 @@ ROWS = (
         "WARN",
         "",
     ),
-    (ramoops_config, ("ramoops", {"mem_size": NEEDS_ROOT}, "debian"), "SKIP", "root only"),
+    (ramoops_config, ("ramoops", {"mem_size": NEEDS_ROOT}, "debian"), "ERROR", "root only"),
     (ramoops_config, ("ramoops", {**RAMOOPS, "mem_size": "0"}, "debian"), "WARN", "mem_size is 0"),
     (ramoops_config, ("ramoops", {**RAMOOPS, "record_size": "0"}, "rhel"), "WARN", "record_size"),
     (ramoops_config, ("ramoops", {**RAMOOPS, "max_reason": "0"}, "debian"), "WARN", "max_reason"),

@@ -71,11 +71,20 @@ def test_live_host(user):
     proc = kcrashd("check", "--json", user=user)
     doc = check_document(proc)
     assert len(doc["results"]) == len(BY_ID)
-    assert not [r for r in doc["results"] if r["status"] == "ERROR"], doc["results"]
-    if user is not None:  # unprivileged: root-only facts are skipped, never a false CRIT
+    errors = [r for r in doc["results"] if r["status"] == "ERROR"]
+    if user is None:
+        assert not errors, doc["results"]
+    else:  # unprivileged: what it cannot read is UNKNOWN (never OK), each says "run as root"
         by_id = {r["id"]: r for r in doc["results"]}
-        assert by_id["state_directory"]["status"] == "SKIP"
+        assert by_id["state_directory"]["status"] == "ERROR"
         assert "run as root" in by_id["journal_previous_boot"]["summary"]
+        assert errors and all(r["summary"].endswith("run as root") for r in errors), errors
+        assert proc.returncode in (2, 3)  # UNKNOWN, unless a CRIT was found all the same
+        assert "could not read what they need" in proc.stderr
+        nagios = kcrashd("check", "--nagios", user=user)
+        assert nagios.returncode == proc.returncode and "Traceback" not in nagios.stderr
+        if proc.returncode == 3:
+            assert nagios.stdout.startswith("KCRASHD UNKNOWN")
     text = kcrashd("check", user=user, env={"NO_COLOR": "1"})
     assert text.returncode == proc.returncode and "Traceback" not in text.stderr
     assert "\033[" not in text.stdout
@@ -128,7 +137,8 @@ def test_a_broken_check_is_an_error_not_a_traceback(roots, monkeypatch):
     assert r.status is Status.ERROR and "bad sysctl text" in r.summary
     monkeypatch.setattr(module, "run", denied)
     r = engine.run_one(module, host)
-    assert r.status is Status.SKIP and "run as root" in r.summary
+    assert r.status is Status.ERROR and r.summary == "cannot read /proc/iomem: run as root"
+    assert engine.unreadable([r]) == [r]
 
 
 def test_bad_file_contents_give_error(tmp_path):
@@ -147,7 +157,6 @@ def test_severity_override_only_touches_warn_and_crit():
     info = Result("kfence", Status.INFO, "off")
     assert engine.apply_override(crit, cfg.checks.severity).status is Status.WARN
     assert engine.apply_override(info, cfg.checks.severity) is info
-    assert not engine.policy_errors(cfg)
 
 
 class _Tty:

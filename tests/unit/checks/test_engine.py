@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kcrashd.checks import engine, render
 from kcrashd.checks.context import HostView
 from kcrashd.checks.job import change_alerts
-from kcrashd.config import Config, from_dict
+from kcrashd.config import Config, ConfigError, from_dict
 from kcrashd.host.root import Root
 from kcrashd.host.runner import CommandRunner
 from kcrashd.model import Result, Status
@@ -19,11 +21,13 @@ def host_on(roots, scenario: str, config: Config = None) -> HostView:
 
 
 def test_policy_errors_name_every_problem():
-    cfg = from_dict({"checks": {"skip": ["nope"], "severity": {"kfence": "LOUD", "gone": "INFO"}}})
-    errors = engine.policy_errors(cfg)
-    assert "checks.skip: unknown check id 'nope'" in errors
-    assert "checks.severity: unknown check id 'gone'" in errors
-    assert any("checks.severity.kfence: 'LOUD' is not one of" in e for e in errors)
+    with pytest.raises(ConfigError) as caught:
+        from_dict({"checks": {"skip": ["nope"], "severity": {"gone": "INFO"}}})
+    assert "<dict>: checks.skip: unknown check id 'nope'" in caught.value.errors[0]
+    assert "<dict>: checks.severity: unknown check id 'gone'" in caught.value.errors[1]
+    with pytest.raises(ConfigError) as caught:
+        from_dict({"checks": {"severity": {"kfence": "LOUD"}}})
+    assert "checks.severity: kfence: must be one of OK, INFO" in caught.value.errors[0]
     assert engine.unknown_ids(["kfence", "nope"]) == ["nope"]
 
 

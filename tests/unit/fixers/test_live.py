@@ -30,6 +30,9 @@ class StandInRoot(Root):
     def path(self, host_path: str) -> str:
         return os.path.join(self.base, host_path.lstrip("/"))
 
+    def path_nofollow(self, host_path: str) -> str:
+        return self.path(host_path)
+
     def glob(self, pattern: str):
         return Root(self.base).glob(pattern)
 

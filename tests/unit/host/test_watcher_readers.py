@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -102,7 +103,9 @@ def test_hwmon_nvme_no_limit_sentinels(tmp_path):
         (FX / "sysfs" / "procfs-nvme-hwmon" / "sys" / "devices").glob("*/*/*/nvme/nvme0/hwmon3")
     )
     (tmp_path / "sys" / "class" / "hwmon").mkdir(parents=True)
-    os.symlink(hw, tmp_path / "sys" / "class" / "hwmon" / "hwmon3")
+    # inside the root (a link out of it would resolve inside: the root is sealed)
+    shutil.copytree(hw, tmp_path / "sys" / "devices" / "nvme0" / "hwmon3", symlinks=True)
+    os.symlink("../../devices/nvme0/hwmon3", tmp_path / "sys" / "class" / "hwmon" / "hwmon3")
     sensors = {s.label: s for s in hwmon.read_sensors(Root(str(tmp_path)))}
     comp = sensors["Composite"]
     assert (comp.celsius, comp.max, comp.crit) == (43.85, 84.85, 94.85)
