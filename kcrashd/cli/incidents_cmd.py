@@ -1,4 +1,9 @@
-"""`kcrashd incidents [list | show ID] [--json] [--state-dir DIR]`: crash history across boots.
+"""`kcrashd incidents [list | show ID] [--json] [--state-dir DIR] [--root DIR]`: crash history
+across boots.
+
+Evidence and debug files (vmlinux, the module's .ko) are looked up on this host, or under
+the root of another system's disk: --root DIR (whose own state directory is then the
+default), or the root a `kcrashd postmortem --root` recorded in the state database.
 
 This module is the command line: arguments, the state database (opened read-only) and exit
 codes. The facts come from kcrashd.postmortem.view, the text and --json documents from
@@ -22,17 +27,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--state-dir", metavar="DIR", help="state directory (default: state.directory)"
     )
     parser.add_argument("--limit", type=int, default=None, help="list at most this many")
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="another system's disk: its state directory, evidence and debug files",
+    )
 
 
 def _state_dir(args: argparse.Namespace) -> str:
     if args.state_dir:
         return args.state_dir
     from kcrashd import config
+    from kcrashd.host.root import Root
 
     try:
-        return config.load(args.config).state.directory
+        directory = config.load(args.config).state.directory
     except config.ConfigError:
-        return config.Config().state.directory
+        directory = config.Config().state.directory
+    return Root(args.root).path(directory) if args.root else directory
+
+
+def _root(args: argparse.Namespace, conn: Any) -> Any:
+    """Where evidence and debug files are: --root, the root the post-mortem that filled
+    this state database read, else this host."""
+    from kcrashd.cli.postmortem_cmd import ROOT_META
+    from kcrashd.host.root import Root
+    from kcrashd.store.state import read_meta
+
+    return Root(args.root or read_meta(conn, ROOT_META) or "/")
 
 
 def _print_json(doc: Any) -> None:
@@ -69,9 +91,7 @@ def run(args: argparse.Namespace) -> int:
         if inc is None:
             print(f"kcrashd incidents: no incident {args.incident_id!r}", file=sys.stderr)
             return 1
-        from kcrashd.host.root import Root
-
-        root = Root("/")  # the evidence and the debug files are looked up on this host
+        root = _root(args, conn)
         snapshot = view.load_snapshot(inc, state_dir)
         steps = view.next_steps(inc, state_dir, snapshot, bool(args.state_dir), root)
         facts = view.describe(conn, inc, state_dir, snapshot, root)
