@@ -1,6 +1,10 @@
 """`kcrashd incidents [list | show ID] [--json] [--state-dir DIR] [--root DIR]`: crash history
 across boots.
 
+`show` of an incident with a vmcore runs crash(8) on it when crash and the crashed
+kernel's debug vmlinux are here (kcrashd.postmortem.triage: kept in the state directory,
+so only the first show waits for it; --no-triage skips it), else names what to install.
+
 Evidence and debug files (vmlinux, the module's .ko) are looked up on this host, or under
 the root of another system's disk: --root DIR (whose own state directory is then the
 default), or the root a `kcrashd postmortem --root` recorded in the state database.
@@ -32,6 +36,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="another system's disk: its state directory, evidence and debug files",
     )
+    parser.add_argument(
+        "--vmlinux",
+        metavar="FILE",
+        help="show: the crashed kernel's debug vmlinux for crash(8) (default: its debug package's)",
+    )
+    parser.add_argument(
+        "--no-triage",
+        action="store_true",
+        help="show: do not run crash(8) on the vmcore (a triage kept from before is shown)",
+    )
 
 
 def _state_dir(args: argparse.Namespace) -> str:
@@ -55,6 +69,16 @@ def _root(args: argparse.Namespace, conn: Any) -> Any:
     from kcrashd.store.state import read_meta
 
     return Root(args.root or read_meta(conn, ROOT_META) or "/")
+
+
+def _triage(args: argparse.Namespace, root: Any, inc: Any, state_dir: str) -> Any:
+    """crash(8) on the incident's vmcore (kcrashd.postmortem.triage), or what it needs."""
+    from kcrashd.host.runner import CommandRunner
+    from kcrashd.postmortem.triage import vmcore_triage
+
+    return vmcore_triage(
+        root, CommandRunner(), inc, state_dir, vmlinux=args.vmlinux, run=not args.no_triage
+    )
 
 
 def _print_json(doc: Any) -> None:
@@ -95,10 +119,11 @@ def run(args: argparse.Namespace) -> int:
         snapshot = view.load_snapshot(inc, state_dir)
         steps = view.next_steps(inc, state_dir, snapshot, bool(args.state_dir), root)
         facts = view.describe(conn, inc, state_dir, snapshot, root)
+        triage = _triage(args, root, inc, state_dir)
         if args.json:
-            _print_json(render.show_document(facts, inc, steps))
+            _print_json(render.show_document(facts, inc, steps, triage))
         else:
-            for line in render.render_show(facts, steps, inc.report):
+            for line in render.render_show(facts, steps, inc.report, triage):
                 print(line)
         return 0
     finally:

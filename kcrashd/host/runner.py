@@ -55,26 +55,41 @@ class CommandRunner:
         return shutil.which(tool, path=self.env.get("PATH"))
 
     def run(
-        self, argv: Sequence[str], timeout: float, input_text: Optional[str] = None
+        self,
+        argv: Sequence[str],
+        timeout: float,
+        input_text: Optional[str] = None,
+        stdin_path: Optional[str] = None,
     ) -> CommandResult:
+        """`stdin_path`: a file the command reads on its standard input (a dump of GBs
+        that must not pass through memory, e.g. `makedumpfile -R OUT < DUMP`)."""
         if timeout is None or timeout <= 0:
             raise ValueError("every command needs a positive timeout")
         args = tuple(argv)
         if self.which(args[0]) is None:
             return CommandResult(args, None, missing=True)
         start = time.monotonic()
+        stdin_fd = -1
+        stdin: int = subprocess.PIPE if input_text is not None else subprocess.DEVNULL
         try:
+            if stdin_path is not None:
+                stdin = stdin_fd = os.open(stdin_path, os.O_RDONLY | os.O_CLOEXEC)
             # A new session so a timeout kills the whole process group, not just the leader.
             proc = subprocess.Popen(
                 args,
-                stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+                stdin=stdin,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=self.env,
                 start_new_session=True,
             )
         except (FileNotFoundError, PermissionError) as exc:
-            return CommandResult(args, None, stderr=str(exc), missing=True)
+            # the tool is missing, unless it was the file for its stdin that could not open
+            missing = stdin_path is None or stdin_fd >= 0
+            return CommandResult(args, None, stderr=str(exc), missing=missing)
+        finally:
+            if stdin_fd >= 0:
+                os.close(stdin_fd)  # the child has its own copy
         try:
             out, err = proc.communicate(input=input_text and input_text.encode(), timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -120,7 +135,11 @@ class ReplayRunner:
         return tool if any(k[0] == tool for k in self.recordings) else None
 
     def run(
-        self, argv: Sequence[str], timeout: float, input_text: Optional[str] = None
+        self,
+        argv: Sequence[str],
+        timeout: float,
+        input_text: Optional[str] = None,
+        stdin_path: Optional[str] = None,
     ) -> CommandResult:
         if timeout is None or timeout <= 0:
             raise ValueError("every command needs a positive timeout")
