@@ -26,8 +26,9 @@ LOG_TAIL_LINES = 40
 SCRATCH = "/var/tmp"  # converted dumps are as large as the dump: not a tmpfs
 FLATTENED_MAGIC = b"makedumpfile"
 # Each command's answer is fenced by the answer to `ascii <hex>`: crash prints
-# "<hex>: <text>", and no other command prints these words.
-_FENCE = "KCRDTRG{}"
+# "<hex>: <text>" (at most 8 bytes, in memory order, so the text may come out reversed),
+# and no other command prints these words.
+_FENCE = "KT:{}"
 _SECTIONS = ("sys", "bt", "log", "ps")
 _BT_PID = re.compile(r"^PID:\s*(\d+)\s+TASK:", re.M)
 
