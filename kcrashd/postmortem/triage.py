@@ -3,7 +3,7 @@
 When `crash`, the incident's vmcore and the debug vmlinux of the crashed kernel are here,
 crash runs in batch (`crash -s -i COMMANDS VMLINUX VMCORE`, through CommandRunner, with a
 timeout) and its answers are kept: `bt` of the panicking task, the end of the kernel log
-(`log | tail`) and that task's line of `ps`. A flattened dump (what kdump-tools writes:
+(the tail of `log`) and that task's line of `ps`. A flattened dump (what kdump-tools writes:
 makedumpfile -F) is first turned into one crash reads, `makedumpfile -R OUT < DUMP`, in a
 scratch directory that is removed afterwards (kcrashd.host.scratch). Crash on a real dump
 takes tens of seconds, so the result is kept in the state directory (kcrashd.store.triage)
@@ -80,7 +80,8 @@ def crash_commands() -> str:
     commands = {
         "sys": "sys",
         "bt": "bt",
-        "log": f"log | tail -n {LOG_TAIL_LINES}",
+        # not `log | tail`: crash writes a pipe's output past its own buffered output
+        "log": "log",
         "ps": "ps",
     }
     lines = []
@@ -179,7 +180,7 @@ def _run_crash(
         result.error = f"crash gave no backtrace: {why}"
         return
     result.sys, result.bt = answers.get("sys", []), answers["bt"]
-    result.log_tail = answers.get("log", [])
+    result.log_tail = answers.get("log", [])[-LOG_TAIL_LINES:]
     result.task = task_lines(result.bt, answers.get("ps", []))
 
 

@@ -11,8 +11,11 @@ from kcrashd.host.runner import CommandRunner
 from kcrashd.model import CrashReport, Incident
 from kcrashd.postmortem import triage
 from kcrashd.store import triage as kept_triages
+from tests.conftest import PROJECT
 
 REL = "6.1.0-57-amd64"
+# Real: crash 8.0.2 on the crash lab's kdump vmcore (tests/fixtures/postmortem/lab/README.md).
+CRASH_OUTPUT = PROJECT / "tests/fixtures/postmortem/lab/crash-batch.txt"
 VMCORE = "/var/crash/202611300048/dump.202611300048"
 
 
@@ -72,3 +75,26 @@ def test_a_kept_triage_is_shown_again_without_running_crash(tmp_path):
     nothing = CommandRunner(env={"PATH": str(tmp_path / "no-bin")})
     again = triage.vmcore_triage(_root_with_dump(tmp_path), nothing, _incident(), state)
     assert again.bt == kept.bt and again.ran
+
+
+def test_crash_batch_output_cut_into_its_answers():
+    answers = triage.split_answers(CRASH_OUTPUT.read_text())
+    assert sorted(answers) == ["bt", "log", "ps", "sys"]
+    assert any(line.split() == ["RELEASE:", REL] for line in answers["sys"])
+    assert answers["bt"][0].startswith(
+        'PID: 389      TASK: ffff89d6c36b1840  CPU: 0    COMMAND: "sh"'
+    )
+    assert any("[exception RIP: faulty_driver_func+24]" in line for line in answers["bt"])
+    assert answers["log"][-2].endswith("Kernel panic - not syncing: Fatal exception")
+    assert not any("TK" in line for part in answers.values() for line in part)  # no fences
+    # the panicking task's line of ps, found by bt's PID
+    task = triage.task_lines(answers["bt"], answers["ps"])
+    assert task[0].split()[:3] == ["PID", "PPID", "CPU"]
+    assert task[1:] == [">     389      -1   0  ffff89d6c36b1840  RU   0.1     2584     1608  sh"]
+
+
+def test_the_commands_crash_runs():
+    commands = triage.crash_commands().splitlines()
+    assert [c for c in commands if not c.startswith("ascii ")] == ["sys", "bt", "log", "ps", "quit"]
+    # each fence is at most 8 bytes (what `ascii` translates)
+    assert all(len(c.split()[1]) <= 16 for c in commands if c.startswith("ascii "))
