@@ -15,6 +15,10 @@
 # 3. `makedumpfile -R` turns the flattened dump into one crash(8) reads.
 # 4. `crash -s` runs in batch with a timeout: the lab module's debug info, bt, the end of
 #    the log, the crashing task. Each step prints a TIMING line.
+# 5. The product does the same: `kcrashd postmortem --root TREE` files the incident into a
+#    scratch state directory, then `kcrashd incidents show ID --vmlinux VMLINUX` runs crash
+#    itself (makedumpfile -R, crash -s in batch, kcrashd/postmortem/triage.py) and shows
+#    bt, the panicking task and the log tail; a second show takes the kept answer.
 set -euo pipefail
 CACHE=${KCRASHD_LAB_CACHE:-/var/cache/kcrashd-lab}
 SCRATCH=${KCRASHD_LAB_SCRATCH:-/var/tmp/kcrashd-lab}
@@ -82,3 +86,17 @@ ko=$(ls -t "$CACHE"/images/*/bad_driver.ko 2>/dev/null | head -1 || true)
 } >"$work/commands"
 timeout "$CRASH_TIMEOUT" crash -s -i "$work/commands" "$vmlinux" "$work/vmcore"
 lap crash-batch
+
+cd "$(dirname "$0")/.."
+tree=${dump%/var/crash/*}
+kcrashd() { PYTHONPATH=. .venv/bin/python -m kcrashd --config /dev/null "$@"; }
+kcrashd postmortem --root "$tree" --state-dir "$work/state" --no-alerts >/dev/null
+id=$(kcrashd incidents list --json --state-dir "$work/state" |
+    .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["incidents"][0]["incident_id"])')
+kcrashd incidents show "$id" --state-dir "$work/state" --vmlinux "$vmlinux" |
+    sed -n '/^VMCORE TRIAGE/,/^REPORT/p'
+lap kcrashd-incidents-show-runs-crash
+kcrashd incidents show "$id" --state-dir "$work/state" --vmlinux "$vmlinux" --json |
+    .venv/bin/python -c 'import json, sys; t = json.load(sys.stdin)["vmcore_triage"]
+print("kept triage:", t["seconds"], "s,", len(t["bt"]), "bt lines, task", t["task"][1:])'
+lap kcrashd-incidents-show-kept

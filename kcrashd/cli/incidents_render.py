@@ -20,8 +20,16 @@ def list_document(found: List[Any]) -> Dict[str, Any]:
     return {"schema": 1, "incidents": [summary(i) for i in found]}
 
 
-def show_document(facts: Dict[str, Any], inc: Any, steps: Any) -> Dict[str, Any]:
-    return {"schema": 1, "facts": facts, "incident": inc.to_dict(), "next_steps": steps.to_dict()}
+def show_document(
+    facts: Dict[str, Any], inc: Any, steps: Any, triage: Any = None
+) -> Dict[str, Any]:
+    return {
+        "schema": 1,
+        "facts": facts,
+        "incident": inc.to_dict(),
+        "next_steps": steps.to_dict(),
+        "vmcore_triage": triage.to_dict() if triage is not None else None,
+    }
 
 
 def _size(n: Optional[int]) -> str:
@@ -47,7 +55,9 @@ def render_list(found: List[Any]) -> List[str]:
     return lines
 
 
-def render_show(facts: Dict[str, Any], steps: Any, report: Any = None) -> List[str]:
+def render_show(
+    facts: Dict[str, Any], steps: Any, report: Any = None, triage: Any = None
+) -> List[str]:
     f = facts
     return (
         [f"INCIDENT {f['incident_id']}: {f['title']}", ""]
@@ -56,8 +66,33 @@ def render_show(facts: Dict[str, Any], steps: Any, report: Any = None) -> List[s
         + _history_rows(f)
         + _evidence_section(f)
         + _next_steps_section(steps)
+        + _triage_section(triage)
         + _report_section(report)
     )
+
+
+def _triage_section(t: Any) -> List[str]:
+    """crash(8)'s answers on the vmcore, or what it needs."""
+    if t is None:
+        return []
+    lines = ["", "VMCORE TRIAGE (crash)"]
+    if t.install:
+        needs = " and ".join(t.missing)
+        return lines + [f"  needs {needs}: {t.install}"]
+    if t.error:
+        return lines + [f"  {t.error}"]
+    if not t.ran:
+        return lines + ["  not run (--no-triage)"]
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t.when)) if t.when else "?"
+    lines.append(f"  crash -s {t.vmlinux} {t.vmcore} ({t.seconds:.0f} s, {stamp})")
+    for title, body in (
+        ("bt", t.bt),
+        ("ps (the panicking task)", t.task),
+        ("log | tail", t.log_tail),
+    ):
+        if body:
+            lines += ["", f"  {title}:"] + [f"    {line}" for line in body]
+    return lines
 
 
 def _row(label: str, value: Optional[str]) -> List[str]:

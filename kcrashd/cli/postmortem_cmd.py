@@ -1,11 +1,16 @@
 """`kcrashd postmortem [--root DIR] [--journal-dir DIR] [--state-dir DIR] [--json]`:
 analyse what the previous boot left now (the daemon does it at start).
 
-With --root, pstore and kdump paths are read under DIR (another system's disk); pair it
-with --journal-dir DIR/var/log/journal to read that system's journal. Incidents go to the
-state database with the alerts they owe; owed alerts (these and any an earlier run left
-owed) are sent to the journal exactly once, unless --no-alerts (then they stay owed and
-the next run or daemon start sends them).
+With --root, pstore and kdump paths are read under DIR (another system's disk) and its
+journal is DIR/var/log/journal (or --journal-dir). Such a run is sealed from the live host:
+no live boot id (only --current-boot), no journal but that system's (none at all when it
+has none), state in that system's own state directory under DIR (or --state-dir, to leave
+the disk untouched) so neither this host's snapshots nor its watcher alerts become
+evidence, and no alert into this host's journal unless --send; the state database
+remembers the root, so `kcrashd incidents show` looks up evidence and debug files there.
+Incidents go to the state database with the alerts they owe; owed alerts (these and any an
+earlier run left owed) are sent to the journal exactly once, unless --no-alerts (then they
+stay owed and the next run or daemon start sends them).
 """
 
 from __future__ import annotations
@@ -15,12 +20,17 @@ import json
 import sys
 from typing import Any
 
+# The state database of a post-mortem of another system's disk names that disk's root.
+ROOT_META = "postmortem_root"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", metavar="DIR", default="/", help="read host files under DIR")
     parser.add_argument("--journal-dir", metavar="DIR", help="read journal files from DIR")
     parser.add_argument(
-        "--state-dir", metavar="DIR", help="state directory (default: state.directory)"
+        "--state-dir",
+        metavar="DIR",
+        help="state directory (default: state.directory; with --root, the one under DIR)",
     )
     parser.add_argument(
         "--current-boot",
@@ -35,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="store incidents but send no journal alerts now (the next run or daemon start "
         "sends what is owed)",
     )
+    parser.add_argument(
+        "--send",
+        action="store_true",
+        help="with --root: send the alerts another system's disk owes into this host's journal",
+    )
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -47,6 +62,17 @@ def _config(args: argparse.Namespace) -> Any:
         return None
 
 
+def _sealed(cfg: Any, root: Any, journal_dir: Any) -> Any:
+    """The configuration for another system's disk: without a journal of its own, no
+    journal at all (never this host's)."""
+    if root.is_live or journal_dir is not None:
+        return cfg
+    import dataclasses
+
+    pm = dataclasses.replace(cfg.postmortem, previous_boot_journal=False)
+    return dataclasses.replace(cfg, postmortem=pm)
+
+
 def run(args: argparse.Namespace) -> int:
     from kcrashd.host.root import Root
     from kcrashd.postmortem.collect import current_boot_id, run_postmortem
@@ -56,22 +82,28 @@ def run(args: argparse.Namespace) -> int:
     if cfg is None:
         return 2
     root = Root(args.root)
-    state_dir = args.state_dir or cfg.state.directory
     journal_dir = args.journal_dir
     if journal_dir is None and not root.is_live and root.is_dir("/var/log/journal"):
         journal_dir = root.path("/var/log/journal")
+    cfg = _sealed(cfg, root, journal_dir)
+    state_dir = args.state_dir or (
+        cfg.state.directory if root.is_live else root.path(cfg.state.directory)
+    )
     boot = args.current_boot or (current_boot_id(Root("/")) if root.is_live else None)
     if boot:
         boot = boot.replace("-", "")
+    send = not args.no_alerts and (root.is_live or args.send)
     try:
         state = StateDB(default_path(state_dir))
     except (OSError, RuntimeError) as exc:
         print(f"kcrashd postmortem: cannot open the state database: {exc}", file=sys.stderr)
         return 2
     try:
+        if not root.is_live:
+            state.set_meta(ROOT_META, root.base)
         out = run_postmortem(root, cfg, state, boot, journal_dir=journal_dir, state_dir=state_dir)
         sent = []
-        if not args.no_alerts:
+        if send:
             from kcrashd.postmortem.job import deliver_pending
 
             sent = deliver_pending(state, cfg, boot)
@@ -95,9 +127,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"incident {incident_id} ({'new' if created else 'updated'})")
     for alert_id, alert in sent:
         print(f"alert {alert.type} sent ({alert_id}): {alert.summary}")
-    if args.no_alerts:
+    if not send:
+        why = "--no-alerts" if args.no_alerts else "another system's disk: --send sends it"
         for alert in out.alerts:
-            print(f"alert {alert.type} owed, not sent (--no-alerts): {alert.summary}")
+            print(f"alert {alert.type} owed, not sent ({why}): {alert.summary}")
     for note in out.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

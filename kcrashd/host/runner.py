@@ -69,11 +69,14 @@ class CommandRunner:
         input_text: Optional[str] = None,
         env: Optional[Mapping[str, str]] = None,
         contain: bool = False,
+        stdin_path: Optional[str] = None,
     ) -> CommandResult:
         """Run argv to completion or `timeout`. `env` is added to the environment. With
         `contain`, nothing the command started outlives it: when it exits or is killed,
         its process group and every process that inherited its run token (a `setsid`
-        grandchild too) are killed, and terminate_all() does the same from another thread."""
+        grandchild too) are killed, and terminate_all() does the same from another thread.
+        `stdin_path`: a file the command reads on its standard input (a dump of GBs that
+        must not pass through memory, e.g. `makedumpfile -R OUT < DUMP`)."""
         if timeout is None or timeout <= 0:
             raise ValueError("every command needs a positive timeout")
         args = tuple(argv)
@@ -84,18 +87,27 @@ class CommandRunner:
         if token:
             run_env[RUN_TOKEN_VAR] = token
         start = time.monotonic()
+        stdin_fd = -1
+        stdin: int = subprocess.PIPE if input_text is not None else subprocess.DEVNULL
         try:
+            if stdin_path is not None:
+                stdin = stdin_fd = os.open(stdin_path, os.O_RDONLY | os.O_CLOEXEC)
             # A new session so a timeout kills the whole process group, not just the leader.
             proc = subprocess.Popen(
                 args,
-                stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+                stdin=stdin,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=run_env,
                 start_new_session=True,
             )
         except (FileNotFoundError, PermissionError) as exc:
-            return CommandResult(args, None, stderr=str(exc), missing=True)
+            # the tool is missing, unless it was the file for its stdin that could not open
+            missing = stdin_path is None or stdin_fd >= 0
+            return CommandResult(args, None, stderr=str(exc), missing=missing)
+        finally:
+            if stdin_fd >= 0:
+                os.close(stdin_fd)  # the child has its own copy
         if token:
             with self._lock:
                 self._contained.add(token)
@@ -234,7 +246,11 @@ class ReplayRunner:
         return tool if any(k[0] == tool for k in self.recordings) else None
 
     def run(
-        self, argv: Sequence[str], timeout: float, input_text: Optional[str] = None
+        self,
+        argv: Sequence[str],
+        timeout: float,
+        input_text: Optional[str] = None,
+        stdin_path: Optional[str] = None,
     ) -> CommandResult:
         if timeout is None or timeout <= 0:
             raise ValueError("every command needs a positive timeout")

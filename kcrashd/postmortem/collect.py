@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from kcrashd.config import Config
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, CrashReport, Evidence, Severity
+from kcrashd.postmortem import boots as boots_of
 from kcrashd.store import incidents as incident_store
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class Found:
     delete_paths: Tuple[str, ...] = ()
     reports: List[CrashReport] = field(default_factory=list)
     error: Optional[str] = None
+    dated: bool = True  # `time` is the record's own (pstore, kdump), not a copy's
+    crashed_at: Optional[float] = None  # when its kernel last spoke (kernel time, wall clock)
 
 
 @dataclass
@@ -172,10 +175,11 @@ def _pstore_found(root: Root, config: Config, notes: List[str]) -> List[Found]:
             Found(
                 source="pstore",
                 path=rec.path,
-                key=f"pstore:{rec.path}",
+                key=f"pstore:{rec.record_key}",
                 kind=f"pstore-{rec.type}",
                 fingerprint=rec.fingerprint,
                 time=rec.mtime,
+                dated=rec.dated,
                 text=rec.text if rec.has_kernel_log else None,
                 detail=what,
                 crashed=(rec.reason or "").lower() == "panic",
@@ -213,27 +217,6 @@ def _kdump_found(root: Root, config: Config, notes: List[str]) -> List[Found]:
     return found
 
 
-def _boot_for_time(
-    t: Optional[float],
-    boots: Sequence[Any],
-    current: Optional[str],
-    previous: Optional[str],
-    keep_current: bool = False,
-) -> Optional[str]:
-    """The boot an artifact written at time t belongs to: the last boot started by then.
-    Undated, older than the journal, or dated in the current boot (unless keep_current)
-    means the previous boot's."""
-    if not t or not boots:
-        return previous
-    candidate = None
-    for b in boots:
-        if b.first <= t + 1:
-            candidate = b.boot_id
-    if candidate is None or (candidate == current and not keep_current):
-        return previous
-    return candidate
-
-
 # --- the run -----------------------------------------------------------------------------------
 
 
@@ -252,76 +235,66 @@ def run_postmortem(
     kcrashd.postmortem.job.deliver_pending sends (and records) afterwards. The snapshot
     store is read from state_dir (default: the directory of the state database).
     """
-    from kcrashd.parse import parse_text
-
     start = time.monotonic()
     now = time.time() if now is None else now
     out = Outcome()
-    conn = state.conn
-    pm = config.postmortem
     if state_dir is None and getattr(state, "path", None):
         state_dir = os.path.dirname(os.path.abspath(state.path))
 
-    boots: List[Any] = []
-    prev = None
-    if pm.previous_boot_journal:
-        try:
-            from kcrashd.sources import previous_boot
-
-            boots = previous_boot.list_boots(journal_dir)
-            prev = previous_boot.previous_boot(boots, current_boot_id)
-        except (ImportError, OSError) as exc:
-            out.notes.append(f"journal: cannot read the previous boot: {exc}")
+    boots, prev = _journal_boots(config, journal_dir, current_boot_id, out.notes)
     prev_id = prev.boot_id if prev else None
     if prev_id is None and current_boot_id:
         prev_id = f"before-{current_boot_id}"  # no journal: "the boot before this one"
     out.previous_boot = prev_id
 
-    found = []
-    still_there = []
-    for f in _pstore_found(root, config, out.notes) + _kdump_found(root, config, out.notes):
+    found, still_there = _new_artifacts(root, config, state.conn, out.notes)
+    _parse(found, out.notes)
+    _attribute(found, boots, journal_dir, current_boot_id, prev_id)
+    end = None
+    if prev is not None:
+        journal, end = _previous_boot_journal(state.conn, journal_dir, prev, out.notes)
+        if journal is not None:
+            out.previous_boot_clean = end.clean if end else None
+            found.append(journal)
+
+    stored = _store(state, found, still_there, current_boot_id, end, out, now, state_dir)
+    if config.postmortem.delete_pstore_after_store:
+        out.deleted = _delete_pstore(root, stored, out.notes)
+    out.seconds = time.monotonic() - start
+    return out
+
+
+def _journal_boots(
+    config: Config, journal_dir: Optional[str], current_boot_id: Optional[str], notes: List[str]
+) -> Tuple[List[Any], Optional[Any]]:
+    """The journal's boots and the previous boot (never a kdump capture boot)."""
+    if not config.postmortem.previous_boot_journal:
+        return [], None
+    try:
+        from kcrashd.sources import previous_boot
+
+        boots = previous_boot.list_boots(journal_dir)
+        return boots, previous_boot.previous_boot(boots, current_boot_id)
+    except (ImportError, OSError) as exc:
+        notes.append(f"journal: cannot read the previous boot: {exc}")
+        return [], None
+
+
+def _new_artifacts(
+    root: Root, config: Config, conn: Any, notes: List[str]
+) -> Tuple[List[Found], List[str]]:
+    """(artifacts not handled before, keys of those handled before and still there)."""
+    found, still_there = [], []
+    for f in _pstore_found(root, config, notes) + _kdump_found(root, config, notes):
         if _seen(conn, f.key, f.fingerprint):
             still_there.append(f.key)
         else:
             found.append(f)
-    for f in found:
-        # pstore dates its records itself: one dated in this boot is a live oops dump of
-        # this boot. Archive copies and kdump dirs are written while this boot starts.
-        f.boot_id = _boot_for_time(f.time, boots, current_boot_id, prev_id, f.live_pstore)
+    return found, still_there
 
-    end = None
-    if prev is not None:
-        journal_key = f"journal-boot:{prev.boot_id}"
-        if not _seen(conn, journal_key, prev.last_cursor or ""):
-            from kcrashd.sources import previous_boot
 
-            reports: List[CrashReport] = []
-            messages = 0
-            try:
-                # streamed through the parser: the boot's records are never one list
-                reports, messages = boot_reports(journal_dir, prev.boot_id)
-                end = previous_boot.boot_end(journal_dir, prev.boot_id)
-            except OSError as exc:
-                out.notes.append(f"journal: {exc}")
-            out.previous_boot_clean = end.clean if end else None
-            detail = f"kernel log of boot {prev.boot_id} ({messages} messages)"
-            if end and not end.clean:
-                detail += f"; ended without a shutdown, last message: {end.last_message}"
-            found.append(
-                Found(
-                    source="journal",
-                    path=journal_dir or "system journal",
-                    key=journal_key,
-                    kind="journal-boot",
-                    fingerprint=prev.last_cursor or "",
-                    time=prev.last,
-                    text=None,
-                    detail=detail,
-                    boot_id=prev.boot_id,
-                    crashed=bool(end and not end.clean),
-                    reports=reports,
-                )
-            )
+def _parse(found: Sequence[Found], notes: List[str]) -> None:
+    from kcrashd.parse import parse_text
 
     for f in found:
         if f.text:
@@ -329,16 +302,91 @@ def run_postmortem(
                 f.reports = parse_text(f.text)
             except Exception as exc:  # boundary: one bad artifact must not stop the rest
                 log.exception("post-mortem: parsing %s failed", f.path)
-                out.notes.append(f"{f.source}: {f.path}: parser failed: {exc}")
+                notes.append(f"{f.source}: {f.path}: parser failed: {exc}")
+
+
+def _attribute(
+    found: Sequence[Found],
+    boots: Sequence[Any],
+    journal_dir: Optional[str],
+    current_boot_id: Optional[str],
+    prev_id: Optional[str],
+) -> None:
+    """Each artifact's boot (kcrashd.postmortem.boots): the boot whose journal holds its
+    kernel lines, else by the record's own time; and when its kernel last spoke."""
+    by_id = {b.boot_id: b for b in boots}
+    for f in found:
+        boot_id = None
+        if f.text and boots:
+            try:
+                boot_id = boots_of.boot_of_text(journal_dir, f.text, boots)
+            except (ImportError, OSError) as exc:
+                log.warning("post-mortem: cannot look up %s in the journal: %s", f.path, exc)
+        if boot_id is None:
+            # pstore dates its records itself: one dated in this boot is a live oops dump of
+            # this boot. A kdump directory is written while the capture kernel runs.
+            when = f.time if f.dated else None
+            boot_id = boots_of.boot_for_time(when, boots, current_boot_id, prev_id, f.live_pstore)
+        f.boot_id = boot_id
+        f.crashed_at = boots_of.crash_realtime(by_id.get(boot_id or ""), f.text)
+
+
+def _previous_boot_journal(
+    conn: Any, journal_dir: Optional[str], prev: Any, notes: List[str]
+) -> Tuple[Optional[Found], Any]:
+    """The previous boot's kernel log as an artifact (None when handled before), and how
+    that boot ended."""
+    from kcrashd.sources import previous_boot
+
+    journal_key = f"journal-boot:{prev.boot_id}"
+    if _seen(conn, journal_key, prev.last_cursor or ""):
+        return None, None
+    reports: List[CrashReport] = []
+    messages = 0
+    end = None
+    try:
+        # streamed through the parser: the boot's records are never one list
+        reports, messages = boot_reports(journal_dir, prev.boot_id)
+        end = previous_boot.boot_end(journal_dir, prev.boot_id)
+    except OSError as exc:
+        notes.append(f"journal: {exc}")
+    detail = f"kernel log of boot {prev.boot_id} ({messages} messages)"
+    if end and not end.clean:
+        detail += f"; ended without a shutdown, last message: {end.last_message}"
+    journal = Found(
+        source="journal",
+        path=journal_dir or "system journal",
+        key=journal_key,
+        kind="journal-boot",
+        fingerprint=prev.last_cursor or "",
+        time=prev.last,
+        text=None,
+        detail=detail,
+        boot_id=prev.boot_id,
+        crashed=bool(end and not end.clean),
+        reports=reports,
+    )
+    return journal, end
+
+
+def _store(
+    state: Any,
+    found: List[Found],
+    still_there: List[str],
+    current_boot_id: Optional[str],
+    end: Any,
+    out: Outcome,
+    now: float,
+    state_dir: Optional[str],
+) -> List[Found]:
+    """One incident per boot with evidence, and every artifact as handled, in one
+    transaction."""
+    from kcrashd.store.secret import alert_key
 
     by_boot: Dict[Optional[str], List[Found]] = {}
     for f in found:
         by_boot.setdefault(f.boot_id, []).append(f)
-
-    from kcrashd.store.secret import alert_key
-
     key = alert_key(state)
-    stored: List[Found] = []
     with state.transaction() as tx:
         # artifacts handled before and still there stay young (state retention keeps them)
         tx.executemany("UPDATE artifacts SET seen=? WHERE key=?", [(now, k) for k in still_there])
@@ -363,12 +411,7 @@ def run_postmortem(
                     "incident_id": incident_id,
                 }
             )
-            stored.append(f)
-
-    if pm.delete_pstore_after_store:
-        out.deleted = _delete_pstore(root, stored, out.notes)
-    out.seconds = time.monotonic() - start
-    return out
+    return found
 
 
 def boot_reports(directory: Optional[str], boot_id: str) -> Tuple[List[CrashReport], int]:
@@ -468,14 +511,16 @@ def _store_boot(
 
 
 def crash_time(items: Sequence[Found]) -> Optional[float]:
-    """When the boot crashed, as well as the artifacts tell: a pstore record in
-    /sys/fs/pstore is dated by the dump itself, a kdump dump by its directory name (written
-    seconds later), the journal by its last entry (a little before). Archive copies are
-    dated at the next boot: not used."""
-    for source, live in (("pstore", True), ("kdump", False), ("journal", False)):
-        times = [
-            f.time for f in items if f.source == source and f.time and (f.live_pstore or not live)
-        ]
+    """When the boot crashed, as well as its evidence tells: the last kernel timestamp of
+    the crash's own log (a kdump dmesg, a pstore record) on that boot's clock; else the time
+    pstore gave its record (the dump's; systemd-pstore's copies keep it); else the boot's
+    last journal entry (a little before); a kdump directory's name (when the capture
+    kernel ran, seconds later) only when nothing else tells."""
+    kernel = [f.crashed_at for f in items if f.crashed_at]
+    if kernel:
+        return max(kernel)
+    for source in ("pstore", "journal", "kdump"):
+        times = [f.time for f in items if f.source == source and f.time and f.dated]
         if times:
             return max(times)  # the newest: the dump that ended the boot
     return None

@@ -2,11 +2,14 @@
 
 `crash VMLINUX VMCORE` with the matching debug vmlinux (Debian linux-image-<rel>-dbg:
 /usr/lib/debug/boot/vmlinux-<rel>; RHEL kernel-debuginfo: /usr/lib/debug/lib/modules/<rel>/
-vmlinux). For a fault inside a module: the offset inside the module, from the module's load
-address in /proc/modules of the crashed boot when known (absolute address - load address),
-else from the symbol's value in the .ko (nm) + the offset in the report; then the
-`addr2line -e module.ko OFFSET` line, which is run (CommandRunner, with a timeout) when the
-module file is present, to show the source line.
+vmlinux). For a fault inside a module: the offset inside the function's section of the .ko,
+from the symbol's section and value there (`objdump -t`: in a relocatable .ko a value is
+relative to its section, and gcc puts cold functions in .text.unlikely) + the offset in the
+report (`func+0x18/0x50`); then `addr2line -j SECTION -e module.ko OFFSET`, which is run
+(CommandRunner, with a timeout) when the module file is present, to show the source line.
+The fault address minus the module's load address (/proc/modules of the crashed boot) is
+shown too, but addr2line cannot use it on the .ko: the loader lays out the sections its
+own way. Without the .ko it is the only offset there is.
 """
 
 from __future__ import annotations
@@ -122,14 +125,20 @@ def _fault_frame(incident: Incident) -> Optional[Frame]:
     return reliable[0] if reliable else None
 
 
-def _symbol_value(runner: Any, path: str, symbol: str) -> Optional[int]:
-    result = runner.run(["nm", "--defined-only", path], timeout=TOOL_TIMEOUT)
+def symbol_in_object(runner: Any, path: str, symbol: str) -> Optional[Tuple[str, int]]:
+    """(section, value) of a function in an ELF object (`objdump -t`); in a relocatable
+    object (a .ko) the value is relative to that section."""
+    result = runner.run(["objdump", "-t", path], timeout=TOOL_TIMEOUT)
     if not result.ok:
         return None
     for line in result.stdout.splitlines():
+        # "0000000000000000 l     F .text.unlikely\t0000000000000050 faulty_driver_func"
         parts = line.split()
-        if len(parts) == 3 and parts[2] == symbol:
-            return int(parts[0], 16)
+        if len(parts) >= 6 and parts[-1] == symbol and "F" in parts[1:-3]:
+            try:
+                return parts[-3], int(parts[0], 16)
+            except ValueError:
+                return None
     return None
 
 
@@ -202,6 +211,14 @@ def _vmcore_steps(
     return vmlinux
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Where the faulting instruction is in the module's .ko, for addr2line."""
+
+    offset: int
+    section: Optional[str]  # None: relative to the module's load address
+
+
 def _module_offset(
     steps: NextSteps,
     runner: Any,
@@ -209,25 +226,32 @@ def _module_offset(
     module: str,
     ko_path: Optional[str],
     located: Optional[Tuple[str, int]],
-) -> Optional[int]:
-    """The faulting offset inside the module: from its load address in /proc/modules of the
-    crashed boot, else from the symbol's value in the .ko plus the report's offset."""
+) -> Optional[_Where]:
+    """The faulting offset: inside the function's section of the .ko (its symbol's value
+    + the report's offset), else (no .ko here) from the module's load address in
+    /proc/modules of the crashed boot."""
     if located is not None and located[0] == module:
-        offset = located[1]
         steps.notes.append(
-            f"{module} was loaded at {hex(frame.address - offset)} (/proc/modules of the "
-            f"crashed boot, from its last snapshot); {hex(frame.address)} is {hex(offset)} "
-            "into it"
+            f"{module} was loaded at {hex(frame.address - located[1])} (/proc/modules of the "
+            f"crashed boot, from its last snapshot); {hex(frame.address)} is "
+            f"{hex(located[1])} into it"
         )
-        return offset
     if ko_path and frame.function:
-        value = _symbol_value(runner, ko_path, frame.function)
-        if value is not None:
+        symbol = symbol_in_object(runner, ko_path, frame.function)
+        if symbol is not None:
+            section, value = symbol
+            offset = value + (frame.offset or 0)
             steps.notes.append(
-                f"{frame.function} is at {hex(value)} in {module}.ko; "
-                f"+{hex(frame.offset or 0)} from the report"
+                f"{frame.function} is at {hex(value)} in section {section} of {module}.ko; "
+                f"+{hex(frame.offset or 0)} from the report is {hex(offset)} there"
             )
-            return value + (frame.offset or 0)
+            return _Where(offset, section)
+    if located is not None and located[0] == module:
+        steps.notes.append(
+            "without the .ko the offset from the load address is all there is: addr2line "
+            "needs it relative to the function's section (objdump -t on the .ko)"
+        )
+        return _Where(located[1], None)
     return None
 
 
@@ -242,27 +266,28 @@ def _module_steps(
 ) -> None:
     """addr2line and gdb on the module's .ko; addr2line is run when the .ko is here."""
     ko = find_module_file(root, release, module)
-    offset = _module_offset(steps, runner, frame, module, root.path(ko) if ko else None, located)
-    steps.module_offset = offset
+    where = _module_offset(steps, runner, frame, module, root.path(ko) if ko else None, located)
+    steps.module_offset = where.offset if where else None
     ko_shown = root.path(ko) if ko else f"{module}.ko"
-    if offset is not None:
-        steps.commands.append(f"addr2line -e {ko_shown} -f -i {hex(offset)}")
+    argv = None
+    if where is not None:
+        argv = ["addr2line"] + (["-j", where.section] if where.section else [])
+        argv += ["-e", ko_shown, "-f", "-i", hex(where.offset)]
+        steps.commands.append(" ".join(shlex.quote(a) for a in argv))
     else:
         steps.commands.append(
-            f"addr2line -e {ko_shown} -f -i <address of {frame.function} in {module}.ko "
-            f"(nm {ko_shown}) + {hex(frame.offset or 0)}>"
+            f"addr2line -j <section of {frame.function} (objdump -t {ko_shown})> -e {ko_shown} "
+            f"-f -i <its value there + {hex(frame.offset or 0)}>"
         )
-    where = f"{frame.function}+{hex(frame.offset or 0)}"
-    steps.commands.append(f"gdb -batch -ex 'list *({where})' {ko_shown}")
+    function_at = f"{frame.function}+{hex(frame.offset or 0)}"
+    steps.commands.append(f"gdb -batch -ex 'list *({function_at})' {ko_shown}")
     if not ko:
         steps.notes.append(
             f"{module}.ko for {release or 'that kernel'} is not installed here: addr2line "
             "needs the module built with debug info"
         )
-    elif offset is not None:
-        result = runner.run(
-            ["addr2line", "-e", root.path(ko), "-f", "-i", hex(offset)], timeout=TOOL_TIMEOUT
-        )
+    elif argv is not None:
+        result = runner.run(argv, timeout=TOOL_TIMEOUT)
         if result.ok and result.stdout.strip():
             steps.source_lines = result.stdout.strip().splitlines()
         else:

@@ -207,26 +207,29 @@ def _getters(
             raise Missing("no SMART result yet (the disk watcher has not sampled a disk)")
         return data
 
+    # What a post-mortem of a crash needs comes first, cheapest first: under the time budget
+    # (2 s by default; a slow or loaded host may not get through the list) the module load
+    # addresses and the kernel log tail must not be the items that are dropped.
     return [
         ("reason", lambda: reason),
         ("boot_id", lambda: _text(root, "/proc/sys/kernel/random/boot_id", 128).strip()),
         ("uptime", lambda: _text(root, "/proc/uptime", 128).strip()),
+        # load addresses: a post-mortem turns a fault address into an offset in the module
+        ("modules", lambda: _text(root, "/proc/modules", cap)),
+        ("kernel_log", lambda: _kernel_log(root, kernel_log)),
         ("meminfo", lambda: _text(root, "/proc/meminfo", cap)),
-        ("vmstat", lambda: _text(root, "/proc/vmstat", cap)),
-        ("psi", lambda: _psi(root, cap)),
         ("loadavg", lambda: _text(root, "/proc/loadavg", 256).strip()),
         ("file_nr", lambda: _text(root, "/proc/sys/fs/file-nr", 256).strip()),
-        ("slabinfo_top", lambda: _slabinfo_top(root, cap)),
-        ("kernel_log", lambda: _kernel_log(root, kernel_log)),
         ("processes", lambda: _processes(root)),
+        ("psi", lambda: _psi(root, cap)),
+        ("vmstat", lambda: _text(root, "/proc/vmstat", cap)),
+        ("slabinfo_top", lambda: _slabinfo_top(root, cap)),
+        ("dump_target", lambda: _dump_target(root)),
+        ("mounts", lambda: _text(root, "/proc/mounts", cap)),
         ("interrupts", lambda: _text(root, "/proc/interrupts", cap)),
         ("softirqs", lambda: _text(root, "/proc/softirqs", cap)),
         ("thermal", lambda: _thermal(root)),
         ("smart", smart),
-        ("mounts", lambda: _text(root, "/proc/mounts", cap)),
-        # load addresses: a post-mortem turns a fault address into an offset in the module
-        ("modules", lambda: _text(root, "/proc/modules", cap)),
-        ("dump_target", lambda: _dump_target(root)),
     ]
 
 
@@ -259,19 +262,19 @@ ITEM_NAMES = (
     "reason",
     "boot_id",
     "uptime",
+    "modules",
+    "kernel_log",
     "meminfo",
-    "vmstat",
-    "psi",
     "loadavg",
     "file_nr",
-    "slabinfo_top",
-    "kernel_log",
     "processes",
+    "psi",
+    "vmstat",
+    "slabinfo_top",
+    "dump_target",
+    "mounts",
     "interrupts",
     "softirqs",
     "thermal",
     "smart",
-    "mounts",
-    "modules",
-    "dump_target",
 )

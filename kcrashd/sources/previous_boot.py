@@ -4,6 +4,11 @@ Boots are the distinct _BOOT_ID values of the journal, ordered by their first en
 kernel entries of the chosen boot are read (journal matches on _TRANSPORT=kernel and
 _BOOT_ID, so a journal of millions of entries costs what the boot's kernel log costs), plus
 the last few entries of the boot of any transport to see whether it shut down cleanly.
+
+A kdump *capture* boot (the crash kernel that saves the vmcore and reboots: `elfcorehdr=`
+on its command line, which kexec adds to every capture kernel's) is a boot of the journal
+too, but never "the previous boot": the crash happened in the boot before it. The kernel's
+own "Command line:" record of each boot tells them apart.
 systemd-python is imported inside the functions (through kcrashd.sources.journal). The
 boot's kernel messages are read through kcrashd.sources.journal.entries_for (fast where
 the Reader's private API is there); the few entries per boot for the boot list and its end
@@ -12,9 +17,10 @@ through the public API.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from kcrashd.model import KernelRecord
 from kcrashd.sources.journal import entries_for, open_journal, open_kernel_reader
@@ -35,6 +41,13 @@ _CLEAN_END = re.compile(
 TAIL_ENTRIES = 50
 
 
+# The kernel logs its command line within its first few records.
+CMDLINE_RECORDS = 64
+CAPTURE_MARK = "elfcorehdr="
+# A common message (a line every boot logs) is looked at in this many entries at most.
+MATCHES_PER_LINE = 200
+
+
 @dataclass(frozen=True)
 class Boot:
     boot_id: str
@@ -42,6 +55,15 @@ class Boot:
     last: float  # realtime of its last entry
     first_cursor: Optional[str] = None
     last_cursor: Optional[str] = None
+    capture: bool = False  # a kdump capture kernel's boot
+    last_monotonic: Optional[float] = None  # monotonic time of its last entry (seconds)
+
+    def realtime_of(self, monotonic: float) -> Optional[float]:
+        """Wall clock time of a moment of this boot given on its monotonic clock (a kernel
+        timestamp), from its last journal entry's pair of clocks."""
+        if self.last_monotonic is None:
+            return None
+        return self.last - self.last_monotonic + monotonic
 
 
 @dataclass(frozen=True)
@@ -75,20 +97,90 @@ def list_boots(directory: Optional[str] = None) -> List[Boot]:
             if not tail:
                 continue
             first, last = _realtime(head), _realtime(tail)
-            boots.append(Boot(boot_id, first, last, head.get("__CURSOR"), tail.get("__CURSOR")))
+            cmdline = _command_line(reader, boot_id)
+            boots.append(
+                Boot(
+                    boot_id,
+                    first,
+                    last,
+                    head.get("__CURSOR"),
+                    tail.get("__CURSOR"),
+                    capture=is_capture_cmdline(cmdline),
+                    last_monotonic=_monotonic(tail),
+                )
+            )
         return sorted(boots, key=lambda b: (b.first, b.boot_id))
     finally:
         reader.close()
 
 
+def is_capture_cmdline(cmdline: Optional[str]) -> bool:
+    """A kdump capture kernel's command line (kexec adds elfcorehdr= to every one)."""
+    return bool(cmdline) and CAPTURE_MARK in str(cmdline).split("Command line:")[-1]
+
+
+def _command_line(reader: Any, boot_id: str) -> Optional[str]:
+    """The kernel's "Command line: ..." record of one boot, or None."""
+    reader.flush_matches()
+    reader.add_match(f"_BOOT_ID={boot_id}", "_TRANSPORT=kernel")
+    reader.seek_head()
+    for _ in range(CMDLINE_RECORDS):
+        entry = reader.get_next()
+        if not entry:
+            break
+        message = _text(entry, "MESSAGE") or ""
+        if message.startswith("Command line:") or message.startswith("Kernel command line:"):
+            return message
+    return None
+
+
 def previous_boot(boots: List[Boot], current_boot_id: Optional[str]) -> Optional[Boot]:
-    """The boot before the current one; the journal's last boot when the current boot is
-    not in it (another system's disk)."""
+    """The last boot before the current one that is not a kdump capture boot; the
+    journal's last such boot when the current boot is not in it (another system's disk)."""
     ids = [b.boot_id for b in boots]
-    if current_boot_id in ids:
-        i = ids.index(current_boot_id)
-        return boots[i - 1] if i > 0 else None
-    return boots[-1] if boots else None
+    before = boots[: ids.index(current_boot_id)] if current_boot_id in ids else boots
+    ordinary = [b for b in before if not b.capture]
+    return ordinary[-1] if ordinary else None
+
+
+def boots_logging(
+    directory: Optional[str], lines: Sequence[Tuple[int, str]], per_line: int = MATCHES_PER_LINE
+) -> Dict[str, int]:
+    """boot id -> how many of `lines` (kernel timestamp in microseconds, message) its
+    kernel log in the journal holds, at that very timestamp. The journal indexes MESSAGE,
+    so each line costs one lookup, not a read of every boot's log."""
+    counts: Dict[str, int] = {}
+    reader = open_journal(directory)
+    try:
+        for micros, message in lines:
+            reader.flush_matches()
+            reader.add_match("_TRANSPORT=kernel", f"MESSAGE={message}")
+            reader.seek_head()
+            for _ in range(per_line):
+                entry = reader.get_next()
+                if not entry:
+                    break
+                if _source_micros(entry) == micros and entry.get("_BOOT_ID") is not None:
+                    boot = _boot_hex(entry["_BOOT_ID"])
+                    counts[boot] = counts.get(boot, 0) + 1
+        return counts
+    finally:
+        reader.close()
+
+
+def _source_micros(entry: Mapping[str, Any]) -> Optional[int]:
+    """The kernel's own timestamp of a kernel entry (printk time), in microseconds."""
+    return _micros(entry.get("_SOURCE_MONOTONIC_TIMESTAMP"))
+
+
+def _micros(value: Any) -> Optional[int]:
+    """A Reader's timedelta (or a raw field) in microseconds."""
+    if isinstance(value, datetime.timedelta):
+        return (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def kernel_records(directory: Optional[str], boot_id: str) -> Iterator[KernelRecord]:
@@ -138,3 +230,10 @@ def _text(entry: Mapping[str, Any], field: str) -> Optional[str]:
 
 def _realtime(entry: Mapping[str, Any]) -> float:
     return entry["__REALTIME_TIMESTAMP"].timestamp()  # the Reader's datetime
+
+
+def _monotonic(entry: Mapping[str, Any]) -> Optional[float]:
+    """The entry's monotonic time in seconds (the Reader gives (timedelta, boot id))."""
+    value = entry.get("__MONOTONIC_TIMESTAMP")
+    micros = _micros(value[0] if isinstance(value, tuple) else value)
+    return None if micros is None else micros / 1e6

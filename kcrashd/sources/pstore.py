@@ -6,8 +6,12 @@ with a `<Reason>#<count> Part<n>` line, Part1 holding the end of the log. We gro
 of one dump and join them oldest first (highest part number first). `.enc.z` records are the
 ones the kernel could not decompress itself; we try zlib, raw deflate and gzip and report a
 record that still cannot be read instead of failing. systemd-pstore moves records into its
-archive (`<id>/dmesg-*` plus a reassembled `dmesg.txt`, or flat files for ramoops); both
-shapes are read. Every file read goes through the injected Root.
+archive (`<id>/dmesg-*` plus a reassembled `dmesg.txt` for EFI, flat `dmesg-ramoops-N` plus
+a `dmesg.txt` of all of them for ramoops), keeping each file's time (the dump's). The
+moved files are read as records, each dump on its own (an Oops#1 and the Panic#2 after it
+are two records); `dmesg.txt` is only a fallback when the files beside it are gone: it
+is split at its "dmesg-<backend>-<id>:" lines back into the records. Every file read goes
+through the injected Root.
 """
 
 from __future__ import annotations
@@ -50,6 +54,12 @@ class PstoreRecord:
     fingerprint: str
     archived: bool  # in systemd-pstore's archive, not in pstore itself
     error: Optional[str] = None
+    dated: bool = True  # mtime is the dump's own time (not so for a dmesg.txt's)
+    key: str = ""  # unique per record: the path, and the record's name inside a dmesg.txt
+
+    @property
+    def record_key(self) -> str:
+        return self.key or self.path
 
     @property
     def has_kernel_log(self) -> bool:
@@ -70,6 +80,7 @@ class _Part:
     reason: Optional[str] = None
     count: Optional[int] = None
     part: Optional[int] = None
+    name: Optional[str] = None  # the record's file name, inside a dmesg.txt
 
 
 def decompress(data: bytes) -> bytes:
@@ -159,7 +170,7 @@ def _group_dmesg(parts: List[_Part]) -> List[List[_Part]]:
     return [dump for key in order for dump in groups[key]]
 
 
-def _record(parts: List[_Part], archived: bool) -> PstoreRecord:
+def _record(parts: List[_Part], archived: bool, dated: bool = True) -> PstoreRecord:
     # Part1 is the newest text: join highest part number first.
     ordered = sorted(parts, key=lambda p: -(p.part or 0))
     errors = [p.error for p in ordered if p.error]
@@ -178,6 +189,8 @@ def _record(parts: List[_Part], archived: bool) -> PstoreRecord:
         fingerprint=_fingerprint(ordered),
         archived=archived,
         error="; ".join(errors) or None,
+        dated=dated,
+        key=f"{first.path}#{first.name}" if first.name else first.path,
     )
 
 
@@ -190,9 +203,13 @@ def _records_in(root: Root, directory: str, archived: bool) -> List[PstoreRecord
         part = _read_part(root, host_path, name)
         if part is not None:
             parts.append(part)
+    return _records_of(parts, archived)
+
+
+def _records_of(parts: List[_Part], archived: bool, dated: bool = True) -> List[PstoreRecord]:
     dmesg = [p for p in parts if p.type == "dmesg"]
-    records = [_record(group, archived) for group in _group_dmesg(dmesg)]
-    records += [_record([p], archived) for p in parts if p.type != "dmesg"]
+    records = [_record(group, archived, dated) for group in _group_dmesg(dmesg)]
+    records += [_record([p], archived, dated) for p in parts if p.type != "dmesg"]
     return records
 
 
@@ -201,53 +218,68 @@ def read_pstore(root: Root, directory: str = "/sys/fs/pstore") -> List[PstoreRec
     return _records_in(root, directory, archived=False)
 
 
-def _archive_dmesg_txt(root: Root, host_path: str, siblings: List[str]) -> PstoreRecord:
+def _archive_dmesg_txt(root: Root, host_path: str) -> List[PstoreRecord]:
+    """The records in a systemd-pstore dmesg.txt whose moved files are gone: split at its
+    "dmesg-<backend>-<id>:" lines into the files it was made of, then read as those."""
     data = root.read_bytes(host_path, MAX_RECORD_BYTES)
-    kept = []
-    reason = count = None
+    mtime = root.stat(host_path).st_mtime
+    parts: List[_Part] = []
+    name: Optional[str] = None
+    body: List[str] = []
+
+    def close() -> None:
+        m = _NAME.match(name or "")
+        if not m:
+            return
+        text = "\n".join(body) + "\n"
+        part = _Part(
+            host_path,
+            "dmesg",
+            m.group("backend"),
+            int(m.group("id")),
+            False,
+            text.encode(),
+            mtime,
+            text=text,
+            name=name,
+        )
+        header, rest = split_header(text)
+        if header:
+            part.reason, part.count, part.part = header
+            part.text = rest
+        parts.append(part)
+
     for line in data.decode("utf-8", "replace").splitlines():
         if _ARCHIVE_SEPARATOR.match(line):
-            continue
-        m = _HEADER.match(line)
-        if m:
-            reason, count = m.group("reason"), int(m.group("count"))
-            continue
-        kept.append(line)
-    return PstoreRecord(
-        path=host_path,
-        paths=(host_path,),
-        type="dmesg",
-        backend="systemd-pstore",
-        reason=reason,
-        count=count,
-        parts=max(1, len(siblings)),
-        text="\n".join(kept) + "\n",
-        mtime=root.stat(host_path).st_mtime,
-        fingerprint=sha256_hex(data)[:32],
-        archived=True,
-    )
+            close()
+            name, body = line.strip().rstrip(":").replace(".enc.z", ""), []
+        else:
+            body.append(line)
+    close()
+    if not parts:  # no separators: one text of unknown origin
+        name = "dmesg-systemd_pstore-0"
+        close()
+    return _records_of(parts, archived=True, dated=False)
 
 
 def read_archive(
     root: Root, directory: str = "/var/lib/systemd/pstore", max_depth: int = 3
 ) -> List[PstoreRecord]:
-    """Records systemd-pstore archived: `<id>[/<count>]/dmesg.txt` or the moved files."""
+    """Records systemd-pstore archived: the moved files (`<id>/dmesg-*`, flat
+    `dmesg-ramoops-N`), or a `dmesg.txt` where those are gone."""
     records: List[PstoreRecord] = []
     stack = [(directory.rstrip("/"), 0)]
     while stack:
         current, depth = stack.pop()
         names = root.listdir(current)
         subdirs = [n for n in names if root.is_dir(f"{current}/{n}")]
-        if "dmesg.txt" in names:
-            # The reassembled text stands for the dmesg-* parts beside it.
-            siblings = [n for n in names if n.startswith("dmesg-")]
+        found = _records_in(root, current, True)
+        records += found
+        if "dmesg.txt" in names and not any(r.type == "dmesg" for r in found):
             try:
-                records.append(_archive_dmesg_txt(root, f"{current}/dmesg.txt", siblings))
+                records += _archive_dmesg_txt(root, f"{current}/dmesg.txt")
             except OSError as exc:
                 log.warning("pstore archive: cannot read %s/dmesg.txt: %s", current, exc)
-            records += [r for r in _records_in(root, current, True) if r.type != "dmesg"]
-        else:
-            records += _records_in(root, current, True)
         if depth < max_depth:
             stack += [(f"{current}/{n}", depth + 1) for n in reversed(subdirs)]
     return records

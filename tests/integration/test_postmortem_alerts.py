@@ -155,7 +155,7 @@ def _argv(tmp_path: Path, info: dict, launcher: List[str]) -> List[str]:
     cfg = tmp_path / "kcrashd.yaml"
     cfg.write_text(f"hooks:\n  directory: {tmp_path / 'no-hooks.d'}\n")
     argv = [sys.executable, *launcher, "--config", str(cfg), "postmortem", "--json"]
-    argv += ["--current-boot", info["current"], "--root", str(info["root"])]
+    argv += ["--current-boot", info["current"], "--root", str(info["root"]), "--send"]
     return argv + [
         "--journal-dir",
         str(tmp_path / "journal"),

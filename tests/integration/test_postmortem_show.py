@@ -88,7 +88,7 @@ def test_show_tells_the_whole_story_and_json_carries_the_same_facts(tmp_path):
         f"$ kcrashd snapshot --state-dir {tmp_path / 'state'} show {snap.id}",
         "$ crash /usr/lib/debug/boot/vmlinux-6.1.0-18-amd64 "
         "/var/crash/202403011230/dump.202403011230",
-        "$ addr2line -e foo_drv.ko",
+        "$ addr2line -j <section of foo_ioctl (objdump -t foo_drv.ko)> -e foo_drv.ko",
         "note: no debug vmlinux for 6.1.0-18-amd64 here: install it (apt install "
         "linux-image-6.1.0-18-amd64-dbg)",
         "RIP: 0010:foo_ioctl+0x25/0x50 [foo_drv]",

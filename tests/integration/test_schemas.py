@@ -241,7 +241,7 @@ def test_postmortem_with_alerts_sent(host, tmp_path):
         kcrashd(
             "--config", str(host["config"]), "postmortem", "--json",
             "--root", str(tmp_path / "root"), "--journal-dir", str(tmp_path / "journal"),
-            "--state-dir", str(tmp_path / "state"), "--current-boot", info["current"],
+            "--state-dir", str(tmp_path / "state"), "--current-boot", info["current"], "--send",
         )
     )  # fmt: skip
     assert doc["incidents"] and doc["artifacts"] and doc["sent"]

@@ -106,16 +106,40 @@ def probe_accel(kernel: Path, initrd: Path, cache: Path, seconds: float = 15.0) 
 
 
 class lab_lock:  # noqa: N801 - used like a function: `with lab_lock():`
-    """flock /tmp/kcrashd-lab.lock: only one lab QEMU on this machine at a time."""
+    """flock /tmp/kcrashd-lab.lock: only one lab QEMU on this machine at a time.
+
+    Run under `flock /tmp/kcrashd-lab.lock ...` (how the whole lab is run by hand), the
+    caller already holds the lock through a descriptor it passed down: a second open of the
+    file would wait for ever on our own lock, so that descriptor is used instead."""
 
     def __enter__(self) -> lab_lock:
+        self.f = None
+        inherited = _inherited_lock_fd()
+        if inherited is not None:
+            try:  # the same open file: granted at once if it is our caller's lock
+                fcntl.flock(inherited, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                pass  # someone else's: wait as usual
         self.f = open(LOCK_PATH, "a")
         fcntl.flock(self.f, fcntl.LOCK_EX)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self.f, fcntl.LOCK_UN)
-        self.f.close()
+        if self.f is not None:  # an inherited lock stays with the caller
+            fcntl.flock(self.f, fcntl.LOCK_UN)
+            self.f.close()
+
+
+def _inherited_lock_fd() -> Optional[int]:
+    """A descriptor of LOCK_PATH this process inherited, if any."""
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == LOCK_PATH:
+                return int(name)
+        except OSError:
+            continue
+    return None
 
 
 class Qmp:

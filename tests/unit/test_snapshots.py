@@ -61,6 +61,34 @@ def test_time_budget_marks_the_rest_missing():
     assert items == {name: {"missing": "time budget exceeded"} for name in capture.ITEM_NAMES}
 
 
+def test_a_slow_snapshot_keeps_what_a_post_mortem_needs(tmp_path):
+    """The lab's finding (issue 11, F): under TCG the 2 s budget ran out before
+    /proc/modules. The items a post-mortem needs are read first, so when the budget runs out
+    during the kernel log, the module load addresses are already in."""
+    budget = 0.2
+    root = tmp_path / "root"
+    shutil.copytree(FX, root)
+    # synthetic /proc/modules line, in the kernel's format
+    modules = "bad_driver 16384 0 - Live 0xffffffffc0a1b000 (OE)\n"
+    (root / "proc" / "modules").write_text(modules)
+
+    def slow_kernel_log(n: int) -> list:
+        time.sleep(budget * 2)  # the budget runs out while this item is read
+        return ["oops"]
+
+    items = capture.collect(
+        Root(str(root)),
+        SnapshotsConfig(),
+        "slow",
+        kernel_log=slow_kernel_log,
+        deadline=time.monotonic() + budget,
+    )
+    assert items["modules"]["value"] == modules
+    assert items["kernel_log"]["value"] == ["oops"]
+    after = capture.ITEM_NAMES[capture.ITEM_NAMES.index("kernel_log") + 1 :]
+    assert {items[name].get("missing") for name in after} == {"time budget exceeded"}
+
+
 def test_retention_by_count_age_and_size(tmp_path):
     state = str(tmp_path)
     ids = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kcrashd.model import CrashReport
-from kcrashd.postmortem.collect import _boot_for_time, crash_report
+from kcrashd.postmortem.boots import boot_for_time as _boot_for_time
+from kcrashd.postmortem.collect import crash_report
 from kcrashd.sources.previous_boot import Boot
 
 

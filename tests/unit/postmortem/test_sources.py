@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from kcrashd.host.root import Root
 from kcrashd.sources import kdump, pstore
 from tests import postmortem_roots as roots
@@ -55,9 +57,37 @@ def test_two_dumps_with_the_same_part_numbers_stay_apart(tmp_path):
 def test_systemd_pstore_archive(tmp_path):
     roots.systemd_pstore_archive(tmp_path, T)
     (rec,) = pstore.read_archive(Root(str(tmp_path)))
-    assert rec.archived and rec.backend == "systemd-pstore" and rec.reason == "Panic"
+    assert rec.archived and rec.backend == "efi" and rec.reason == "Panic" and rec.parts == 2
     assert rec.text.index("BUG: kernel NULL") < rec.text.index("Kernel panic")
+    assert rec.dated and rec.mtime == T  # the moved files keep the dump's time
     assert "dmesg-efi-" not in rec.text
+
+
+def test_efi_dump_of_28_parts_is_one_record(tmp_path):
+    roots.systemd_pstore_archive(tmp_path, T, parts=28)
+    (rec,) = pstore.read_archive(Root(str(tmp_path)))
+    assert rec.parts == 28 and len(rec.paths) == 28
+    assert rec.text.splitlines() == roots.kmsg_lines(roots.crash_lines())
+
+
+def test_archive_dmesg_txt_alone_is_split_into_its_records(tmp_path):
+    roots.systemd_pstore_archive(tmp_path, T, parts=3, keep_parts=False)
+    (rec,) = pstore.read_archive(Root(str(tmp_path)))
+    assert rec.parts == 3 and rec.reason == "Panic" and rec.backend == "efi"
+    assert rec.text.splitlines() == roots.kmsg_lines(roots.crash_lines())
+    assert not rec.dated  # dmesg.txt is dated when systemd-pstore wrote it
+
+
+@pytest.mark.parametrize("keep_parts", [True, False])
+def test_ramoops_archive_shows_the_oops_and_the_panic(tmp_path, keep_parts):
+    """The lab's finding (issue 11, D): the Panic#2 record was hidden in dmesg.txt."""
+    roots.systemd_pstore_ramoops_archive(tmp_path, T, keep_parts)
+    records = pstore.read_archive(Root(str(tmp_path)))
+    assert sorted((r.reason, r.count) for r in records) == [("Oops", 1), ("Panic", 2)]
+    panic = next(r for r in records if r.reason == "Panic")
+    assert "Kernel panic" in panic.text
+    assert len({r.record_key for r in records}) == 2
+    assert all(r.dated == keep_parts for r in records)
 
 
 def test_missing_pstore_is_empty(tmp_path):
