@@ -17,7 +17,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 
@@ -35,6 +35,8 @@ WARNING_LIMIT = SMART_INTERVAL + disk_watcher.JOB_MAX_INTERVAL + 20.0
 # device_add/device_del -> alert: the kernel's probe (or pciehp's 5 s button delay), the disk
 # job's period, one smartctl.
 HOTPLUG_LIMIT = disk_watcher.JOB_MAX_INTERVAL + 30.0
+# The thermal watcher's default interval (30 s) twice (for_samples 2), then python under TCG.
+THERMAL_LIMIT = 2 * 30.0 + 20.0
 PSI_LIMIT = 30.0  # MemoryHigh= below use -> PSI alert (avg10 climbs within seconds)
 NVME_BITS = (
     "available spare below threshold",
@@ -49,18 +51,20 @@ NVME_BITS = (
 class Hardware:
     result: plans.PlanResult
     actions: hardware_plans.HostActions
+    say: Callable[[str], None]  # past pytest's capture: the timings are figures we report
 
 
 @pytest.fixture(scope="module")
 def hw(lab_image, accel, lab_runs) -> Hardware:
     if REUSE:
         workdir = image.SCRATCH / "manual-hardware"
-        yield Hardware(plans.load_result(workdir), hardware_plans.load_actions(workdir))
+        actions = hardware_plans.load_actions(workdir)
+        yield Hardware(plans.load_result(workdir), actions, lab_runs.say)
         return
     workdir = image.SCRATCH / "pytest-hardware"
     result = hardware_plans.run_hardware(lab_image, accel, workdir, lab_runs.say)
     lab_runs.say(f"lab: plan hardware done in {result.seconds:.1f}s ({result.timings})")
-    yield Hardware(result, hardware_plans.load_actions(workdir))
+    yield Hardware(result, hardware_plans.load_actions(workdir), lab_runs.say)
     if not plans.KEEP:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -139,7 +143,7 @@ def test_nvme_critical_warning_raises_one_alert(hw, clock):
         assert text in summary, summary
     qmp = hw.actions.first("smart_warning", "nvme0", "31").host_seconds
     took = clock.host(alert) - qmp
-    print(f"nvme0 warning bits: QMP qom-set -> disk_raised {took:.1f}s")
+    hw.say(f"lab: hardware: nvme0 warning bits: QMP qom-set -> disk_raised {took:.1f}s")
     assert 0 < took <= WARNING_LIMIT
 
 
@@ -154,6 +158,28 @@ def test_nvme_alert_took_a_snapshot_with_every_disk(hw):
     assert smart["/dev/sda"]["passed"] is True
 
 
+def test_nvme_temperature_limits_come_from_the_device(hw, clock):
+    """The temperature bit sets the kernel's nvme hwmon alarm; the thermal watcher names the
+    limits the controller reports (WCTEMP 343 K, CCTEMP 373 K in QEMU), none of its own."""
+    hwmon = [
+        e
+        for e in hw.result.journal.alerts("thermal_raised")
+        if e.get("KCRASHD_KEY", "").startswith("hwmon/nvme/")
+    ]
+    assert len(hwmon) == 1, alert_summary(hwmon)
+    assert "(max 69.85, crit 99.85)" in hwmon[0]["KCRASHD_SUMMARY"]
+    qmp = hw.actions.first("smart_warning", "nvme0", "31").host_seconds
+    took = clock.host(hwmon[0]) - qmp
+    hw.say(f"lab: hardware: nvme0 temperature bit: QMP qom-set -> thermal_raised {took:.1f}s")
+    assert 0 < took <= THERMAL_LIMIT
+    cleared = [
+        e
+        for e in hw.result.journal.alerts("thermal_cleared")
+        if e.get("KCRASHD_KEY") == hwmon[0]["KCRASHD_KEY"]
+    ]
+    assert len(cleared) == 1, alert_summary(cleared)
+
+
 def test_nvme_warning_cleared(hw, clock):
     cleared = disk_alerts(hw, "disk_cleared", "/dev/nvme0n1")
     assert len(cleared) == 1, alert_summary(cleared)
@@ -161,7 +187,7 @@ def test_nvme_warning_cleared(hw, clock):
     assert "SMART healthy" in cleared[0]["KCRASHD_SUMMARY"]
     qmp = [a for a in hw.actions.done if a.action == "smart_warning" and a.args[1] == "0"]
     took = clock.host(cleared[0]) - qmp[0].host_seconds
-    print(f"nvme0 warning bits cleared: QMP qom-set -> disk_cleared {took:.1f}s")
+    hw.say(f"lab: hardware: nvme0 warning bits cleared: QMP qom-set -> disk_cleared {took:.1f}s")
     assert 0 < took <= WARNING_LIMIT
 
 
@@ -175,21 +201,22 @@ def test_hot_added_disk_is_watched_from_its_first_read(hw, clock):
     )
     added = hw.actions.first("device_add", "nvme1").host_seconds
     took = clock.host(raised[0]) - added
-    print(f"nvme1 hot-added: QMP device_add -> disk_raised {took:.1f}s")
+    hw.say(f"lab: hardware: nvme1 hot-added: QMP device_add -> disk_raised {took:.1f}s")
     assert 0 < took <= HOTPLUG_LIMIT
     log = (out(hw) / "kcrashd-unit.log").read_text()
     assert "disk /dev/nvme1n1 appeared" in log
 
 
 def test_removed_disk_clears_and_is_not_polled(hw, clock):
-    deleted = [e for e in hw.result.runs[0].events if e["event"] == "DEVICE_DELETED"]
-    assert [e["data"].get("device") for e in deleted] == ["nvme1"]
+    events = hw.result.runs[0].events
+    deleted = [e for e in events if (e.get("data") or {}).get("device") == "nvme1"]
+    assert [e["event"] for e in deleted] == ["DEVICE_DELETED"]
     cleared = disk_alerts(hw, "disk_cleared", "/dev/nvme1n1")
     assert len(cleared) == 1, alert_summary(cleared)
     assert "no longer present" in cleared[0]["KCRASHD_SUMMARY"]
     gone = deleted[0]["host_seconds"]
     took = clock.host(cleared[0]) - gone
-    print(f"nvme1 removed: QMP DEVICE_DELETED -> disk_cleared {took:.1f}s")
+    hw.say(f"lab: hardware: nvme1 removed: QMP DEVICE_DELETED -> disk_cleared {took:.1f}s")
     assert 0 < took <= HOTPLUG_LIMIT
     assert "disk /dev/nvme1n1 was removed" in (out(hw) / "kcrashd-unit.log").read_text()
     # The guest stayed up a SMART interval past the removal: a poll of the vanished node
@@ -241,7 +268,8 @@ def test_memory_pressure_alerts_before_the_oom_kill(hw, clock):
     assert "lab-psihog" in first["KCRASHD_TOP_MEMORY"]
     start = klab_time(hw, "MemoryHigh=32M")
     took = clock.host(first) - start
-    print(f"memory pressure: MemoryHigh=32M -> memory_raised {first['KCRASHD_KEY']} {took:.1f}s")
+    key = first["KCRASHD_KEY"]
+    hw.say(f"lab: hardware: memory pressure: MemoryHigh=32M -> memory_raised {key} {took:.1f}s")
     assert 0 < took <= PSI_LIMIT
     show = (out(hw) / "psihog.show").read_text()
     assert "Result=oom-kill" in show
