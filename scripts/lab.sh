@@ -2,7 +2,7 @@
 # The crash lab by hand (as root; tests/lab/ holds the lab, tests/lab/test_*.py the scenarios).
 #
 #   bash scripts/lab.sh build          build or reuse the cached guest image
-#   bash scripts/lab.sh run PLAN       boot one plan (live, kdump, efi, resets) and keep
+#   bash scripts/lab.sh run PLAN       boot one plan (live, kdump, efi, resets, hardware) and keep
 #                                      the guest disk's journal, /var/crash, pstore and kcrashd
 #                                      state extracted under /var/tmp/kcrashd-lab/manual-PLAN
 #   bash scripts/lab.sh fixtures       cut the real reports of the last live, kdump, resets and efi

@@ -68,6 +68,11 @@ class SmartReport:
     scsi_grown_defects: Optional[int] = None
     scsi_uncorrected: Optional[int] = None  # read + write + verify
     scsi_drive_trip: Optional[int] = None
+    # The device's own temperature limits (°C): the highest operating temperature it names
+    # (ATA SCT op_limit_max, NVMe WCTEMP) and the critical one (NVMe CCTEMP, ATA SCT
+    # limit_max, SCSI drive trip). None when the device does not say.
+    temperature_warn_limit: Optional[int] = None
+    temperature_crit_limit: Optional[int] = None
 
     @property
     def exit_bits(self) -> List[int]:
@@ -153,7 +158,19 @@ def parse_smart(text: str, returncode: Optional[int] = None) -> SmartReport:
         scsi_grown_defects=data.get("scsi_grown_defect_list"),
         scsi_uncorrected=uncorrected,
         scsi_drive_trip=temp.get("drive_trip"),
+        temperature_warn_limit=_limit(temp, "op_limit_max"),
+        temperature_crit_limit=_limit(temp, "critical_limit_max", "limit_max", "drive_trip"),
     )
+
+
+def _limit(temp: Dict[str, Any], *keys: str) -> Optional[int]:
+    """The first positive limit among `keys` (0 means the device does not say: a RAID
+    volume reports drive_trip 0)."""
+    for key in keys:
+        value = temp.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 NAME = "disk"
 CONFIG = "disk"
-JOB_MAX_INTERVAL = 60.0  # how often hotplug events are picked up
+JOB_MAX_INTERVAL = 10.0  # how often hotplug events are picked up: a new disk is read within it
 
 NVME_WARNING_BITS = (
     (0x01, "available spare below threshold"),
@@ -69,7 +69,8 @@ def _disks(root: Root, memory: Dict, notes: List[Tuple[str, str]]) -> Dict[str, 
             else:
                 gone = known.pop(disk.name, None)
                 if gone:
-                    memory.setdefault("reports", {}).pop(gone.devnode, None)
+                    for table in ("reports", "previous", "last"):  # nothing kept for it
+                        memory.setdefault(table, {}).pop(gone.devnode, None)
                     log.info("disk %s was removed", gone.devnode)
     return known
 
@@ -148,11 +149,21 @@ def judge(r: smart.SmartReport, prev: Optional[smart.SmartReport], cfg: Any) -> 
     if n:
         cw = n.get("critical_warning", 0)
         if cw:
-            what = ", ".join(text for mask, text in NVME_WARNING_BITS if cw & mask) or "unknown"
-            out.append((Level.CRIT, f"NVMe critical warning 0x{cw:02x}: {what}", cw, 0.0))
+            what = ", ".join(
+                f"{text} ({r.temperature}°C)"
+                if mask == 0x02 and r.temperature is not None
+                else text
+                for mask, text in NVME_WARNING_BITS
+                if cw & mask
+            )
+            out.append(
+                (Level.CRIT, f"NVMe critical warning 0x{cw:02x}: {what or 'unknown'}", cw, 0)
+            )
         spare, spare_thr = n.get("available_spare"), n.get("available_spare_threshold")
-        if spare is not None and spare_thr is not None and spare <= spare_thr:
-            out.append((Level.CRIT, f"available spare {spare}% at threshold", spare, spare_thr))
+        # Below, not at: the spec's warning is "fallen below the threshold", and QEMU's
+        # healthy controller reports spare 0% with threshold 0%.
+        if spare is not None and spare_thr is not None and spare < spare_thr:
+            out.append((Level.CRIT, f"available spare {spare}% below threshold", spare, spare_thr))
         used = n.get("percentage_used")
         if used is not None and used >= 100:
             out.append((Level.CRIT, f"rated endurance used up ({used}%)", used, 100.0))
@@ -170,10 +181,23 @@ def judge(r: smart.SmartReport, prev: Optional[smart.SmartReport], cfg: Any) -> 
         level = Level.CRIT if grew else Level.WARN
         u = r.scsi_uncorrected
         out.append((level, f"{u} uncorrected read/write/verify errors", float(u), 0.0))
-    if r.scsi_drive_trip and r.temperature is not None and r.temperature >= r.scsi_drive_trip:
-        t, trip = r.temperature, r.scsi_drive_trip
-        out.append((Level.CRIT, f"temperature {t}°C at drive trip {trip}°C", t, trip))
+    out += _temperature(r)
     return out
+
+
+def _temperature(r: smart.SmartReport) -> List[Reason]:
+    """The temperature against the limits the device itself reports (none of our own)."""
+    t = r.temperature
+    if t is None:
+        return []
+    crit, warn = r.temperature_crit_limit, r.temperature_warn_limit
+    if crit is not None and t >= crit:
+        return [(Level.CRIT, f"temperature {t}°C at the device's critical limit {crit}°C", t, crit)]
+    if warn is not None and t >= warn:
+        return [
+            (Level.WARN, f"temperature {t}°C at the device's operating limit {warn}°C", t, warn)
+        ]
+    return []
 
 
 def evaluate(s: Sample, cfg: Any, raised: Mapping[str, Level] = NO_RAISED) -> List[Signal]:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import List
 
-from tests.lab import image, plans, qemu, reports
+from tests.lab import hardware_plans, image, plans, qemu, reports
 
 _HOST_STAMP = re.compile(r"^\[\s*\d+\.\d+\] ")
 
@@ -55,7 +55,7 @@ def main(argv: list) -> int:
     sub.add_parser("build", help="build (or take from the cache) the guest image")
     sub.add_parser("fixtures", help="save the last manual runs' reports as parser fixtures")
     run = sub.add_parser("run", help="run one plan and keep its extracted tree")
-    run.add_argument("plan", choices=sorted(plans.PLANS))
+    run.add_argument("plan", choices=sorted([*plans.PLANS, hardware_plans.PLAN]))
     args = p.parse_args(argv)
     if args.command == "fixtures":
         return fixtures()
@@ -69,7 +69,10 @@ def main(argv: list) -> int:
     accel = qemu.probe_accel(img.vmlinuz, img.initrd, image.CACHE)
     print(f"accelerator: {accel.why}")
     workdir = image.SCRATCH / f"manual-{args.plan}"
-    result = plans.run_plan(img, args.plan, accel, workdir, print)
+    if args.plan == hardware_plans.PLAN:  # its own runner: extra devices, QMP actions
+        result = hardware_plans.run_hardware(img, accel, workdir, print)
+    else:
+        result = plans.run_plan(img, args.plan, accel, workdir, print)
     for line in result.klab():
         print(line)
     print("run timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items()))

@@ -309,6 +309,10 @@ GUEST_FILES = (
     ("kcrashd-lab.service", "/etc/systemd/system/kcrashd-lab.service", 0o644),
     ("memhog.py", "/usr/local/lib/kcrashd-lab/memhog.py", 0o755),
     ("fdhog.py", "/usr/local/lib/kcrashd-lab/fdhog.py", 0o755),
+    # plan "hardware" (issue 18): sourced by the guest driver, its memory hog, its settings
+    ("kcrashd-lab-hardware.sh", "/usr/local/lib/kcrashd-lab/hardware.sh", 0o644),
+    ("psihog.py", "/usr/local/lib/kcrashd-lab/psihog.py", 0o755),
+    ("kcrashd-lab-hardware.yaml", "/etc/kcrashd/conf.d/60-lab-hardware.yaml", 0o644),
     ("kcrashd-lab.yaml", "/etc/kcrashd/conf.d/50-lab.yaml", 0o644),
     (
         "kcrashd-lab-late-ramoops.service",

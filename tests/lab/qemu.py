@@ -319,9 +319,30 @@ def ide_args(disk: Path, dev_id: str = "ide0") -> List[str]:
     ]
 
 
+def drive_args(disk: Path, drive_id: str) -> List[str]:
+    """A drive with no device yet: a disk to hot-plug later (QMP device_add ... drive=ID)."""
+    return ["-drive", f"file={disk},if=none,id={drive_id},format=raw"]
+
+
 def root_port_args(port_id: str = "rp0", chassis: int = 1, slot: int = 1) -> List[str]:
     """A PCIe root port (machine_type q35) to hot-plug devices into with QMP device_add."""
     return ["-device", f"pcie-root-port,id={port_id},chassis={chassis},slot={slot}"]
+
+
+def set_smart_warning(qmp: Qmp, dev_id: str, bits: int) -> None:
+    """Set an emulated NVMe controller's SMART critical-warning bits (QEMU 6.0+). Bits newly
+    set raise an asynchronous event when the guest's driver enabled SMART events."""
+    qmp.execute(
+        "qom-set",
+        path=f"/machine/peripheral/{dev_id}",
+        property="smart_critical_warning",
+        value=bits,
+    )
+
+
+def hotplug_nvme(qmp: Qmp, dev_id: str, serial: str, drive_id: str, bus: str) -> None:
+    """QMP device_add of an NVMe controller on `drive_id` into PCIe root port `bus`."""
+    qmp.execute("device_add", driver="nvme", id=dev_id, serial=serial, drive=drive_id, bus=bus)
 
 
 LineHook = Callable[[str, "Qmp"], None]

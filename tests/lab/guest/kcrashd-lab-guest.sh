@@ -312,5 +312,6 @@ live) plan_live ;;
 kdump) plan_kdump ;;
 efi) plan_efi ;;
 resets) plan_resets ;;
+hardware) . /usr/local/lib/kcrashd-lab/hardware.sh && plan_hardware ;; # issue 18
 *) say "unknown plan $plan" ;;
 esac

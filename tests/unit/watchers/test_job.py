@@ -105,5 +105,5 @@ def test_missing_smartctl_is_one_info(tmp_path):
 def test_job_contract():
     job = WatcherJob(disks)
     cfg = from_dict({})
-    assert job.name == "watcher_disk" and job.interval(cfg) == 60.0
+    assert job.name == "watcher_disk" and job.interval(cfg) == disks.JOB_MAX_INTERVAL == 10.0
     assert WatcherJob(memory).interval(from_dict({"watchers": {"memory": {"enabled": False}}})) == 0
