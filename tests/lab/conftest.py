@@ -1,8 +1,9 @@
 """Crash lab fixtures: the cached guest image and each plan's run, once per session.
 
-The lab runs in CI (`.ci/run` sets KCRASHD_LAB=1; CI=true does too) and with KCRASHD_LAB=1 (`bash scripts/lab.sh test`);
-elsewhere its QEMU tests are skipped, since they take 15-25 minutes. When it runs, a missing
-QEMU, OVMF, debootstrap or an image that cannot be built is a failure, never a skip.
+The lab runs in CI (`.ci/run` sets KCRASHD_LAB=1; CI=true does too) and by hand with
+`bash scripts/lab.sh test`; elsewhere its QEMU tests are skipped, since they take 15-25
+minutes. When it runs, a missing QEMU, OVMF, debootstrap or an image that cannot be built is a
+failure, never a skip.
 """
 
 from __future__ import annotations
