@@ -58,7 +58,8 @@ setup() {
 }
 
 # pytest under coverage.py (branch coverage of kcrashd/; settings in pyproject.toml): the unit
-# tests, then the integration tests, and the figures at the end. KCRASHD_COVERAGE says what is
+# tests, then the integration tests and the crash lab (tests/lab: its QEMU scenarios run when
+# KCRASHD_LAB=1 or CI=true, as .ci/run sets), and the figures at the end. KCRASHD_COVERAGE says what is
 # measured: "unit" (the default, what CI runs: the unit tests; measuring the integration tests
 # too made the whole run about 30% slower), "all" (both: unit tests alone and whole suite), "0"
 # (nothing: plain pytest). With test paths (or node ids) only those run, in one measured run.
@@ -95,13 +96,13 @@ test_with_coverage() {  # MODE PYTEST-ARGS...
     pytest_covered unit tests/unit "$@" || rc=$?
     summary="branch coverage of kcrashd/: unit tests $(coverage_total "$COVERAGE_DIR/unit/coverage")"
     if [ "$mode" = all ]; then
-        pytest_covered integration tests/integration "$@" || rc2=$?
+        pytest_covered integration tests/integration tests/lab "$@" || rc2=$?
         mkdir -p "$COVERAGE_DIR/all"
         COVERAGE_FILE="$COVERAGE_DIR/all/coverage" .venv/bin/coverage combine -q --keep \
             "$COVERAGE_DIR/unit/coverage" "$COVERAGE_DIR/integration/coverage" >/dev/null 2>&1 || true
         summary+=", whole suite $(coverage_total "$COVERAGE_DIR/all/coverage")"
     else
-        .venv/bin/python -m pytest -q tests/integration "$@" || rc2=$?
+        .venv/bin/python -m pytest -q tests/integration tests/lab "$@" || rc2=$?
         summary+=" (the whole suite's: KCRASHD_COVERAGE=all)"
     fi
     a=unit; [ "$mode" = all ] && a=all
