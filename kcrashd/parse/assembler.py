@@ -44,7 +44,8 @@ _TAIL = re.compile(
 )
 _NMI = re.compile(r"Sending NMI from CPU|NMI backtrace for cpu")
 _INTERLEAVED = re.compile(r"\[ *\d+\.\d{3,}\]|printk messages dropped")
-_OOM_DONE = re.compile(r"Killed process \d+")
+# the OOM killer's last line: its victim, or (mm/oom_kill.c) that it found none
+_OOM_DONE = re.compile(r"Killed process \d+|Out of memory and no killable processes")
 _SANITIZERS = ("kasan", "kfence", "kmsan", "kcsan", "ubsan")
 # One-line kinds: a run of their lines is one report; any other line ends it.
 _RUN_KINDS = ("io_error",)

@@ -10,6 +10,7 @@ _OOM_INVOKED = re.compile(
     r" order=(?P<order>-?\d+)"
     r"(?:, oom_score_adj=(?P<adj>-?\d+))?"
 )
+_OOM_NONE_KILLABLE = "Out of memory and no killable processes"
 _OOM_CONSTRAINT = re.compile(r"oom-kill:constraint=(?P<c>\w+)(?P<rest>.*)")
 _OOM_KILLED = re.compile(
     r"Killed process (?P<pid>\d+) \((?P<comm>[^)]*)\)(?:,? UID \d+,)?(?: total-vm:(?P<vm>\d+)kB)?"
@@ -84,6 +85,9 @@ def oom_details(lines: Sequence[str]) -> Dict[str, Any]:
                 d["pgtables_kb"] = int(m2.group("kb"))
             if "Memory cgroup" in line:
                 d.setdefault("constraint", "CONSTRAINT_MEMCG")
+            continue
+        if _OOM_NONE_KILLABLE in line:  # mm/oom_kill.c: out_of_memory() chose no victim
+            d["no_killable"] = True
             continue
         m = _OOM_KILL_OLD.search(line)
         if m:

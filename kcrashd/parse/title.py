@@ -224,6 +224,8 @@ def make_title(name: str, text: str, lines: Sequence[str], function: Optional[st
 def detail_title(kind: str, details: Mapping[str, Any], text: str) -> str:
     """Titles of the kinds described by their details (OOM victim, MCE bank, I/O device)."""
     if kind == "oom_kill":
+        if details.get("no_killable") and not details.get("victim_comm"):
+            return "oom-kill: no killable process"
         return normalize(f"oom-kill: killed {details.get('victim_comm') or 'unknown'}")
     if kind == "mce":
         bank = details.get("bank")

@@ -189,3 +189,42 @@ def test_crash_free_log_has_no_report() -> None:
 )
 def test_false_friends(line: str) -> None:
     assert parse_text(f"[   12.000001] {line}\n[   12.000002] next line\n") == []
+
+
+# Synthetic, in the printk formats of mm/oom_kill.c (6.1): out_of_memory() in a memory cgroup
+# that has nothing left to kill prints dump_header() and this last line, and no victim.
+OOM_NONE_KILLABLE = """\
+[  412.000001] lab-psihog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0
+[  412.000002] CPU: 0 PID: 812 Comm: lab-psihog Not tainted 6.1.0-57-amd64 #1  Debian 6.1.158-1
+[  412.000003] Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2-debian-1.16.2-1
+[  412.000004] Call Trace:
+[  412.000005]  <TASK>
+[  412.000006]  dump_stack_lvl+0x44/0x5c
+[  412.000007]  dump_header+0x4a/0x211
+[  412.000008]  out_of_memory.cold+0xa/0x7e
+[  412.000009]  mem_cgroup_out_of_memory+0x13a/0x150
+[  412.000010]  try_charge_memcg+0x6ee/0x7b0
+[  412.000011]  charge_memcg+0x45/0xb0
+[  412.000012]  __mem_cgroup_charge+0x29/0x80
+[  412.000013]  do_anonymous_page+0x101/0x390
+[  412.000014]  __handle_mm_fault+0x7e1/0xbb0
+[  412.000015]  handle_mm_fault+0xdb/0x2d0
+[  412.000016]  do_user_addr_fault+0x191/0x570
+[  412.000017]  exc_page_fault+0x70/0x170
+[  412.000018]  asm_exc_page_fault+0x22/0x30
+[  412.000019]  </TASK>
+[  412.000020] memory: usage 24576kB, limit 24576kB, failcnt 3190
+[  412.000021] swap: usage 0kB, limit 9007199254740988kB, failcnt 0
+[  412.000022] Tasks state (memory values in pages):
+[  412.000023] [  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name
+[  412.000024] Out of memory and no killable processes...
+[  412.000025] systemd-journald[212]: Received client request to flush runtime journal.
+"""
+
+
+def test_oom_with_no_killable_process_is_said_so_and_ends_there() -> None:
+    (r,) = parse_text(OOM_NONE_KILLABLE)
+    assert r.kind == "oom_kill" and r.details["no_killable"] is True
+    assert "victim_comm" not in r.details and r.details["invoker_comm"] == "lab-psihog"
+    assert r.title == "oom-kill: no killable process"
+    assert r.lines[-1].endswith("Out of memory and no killable processes...")
