@@ -102,6 +102,11 @@ def read_document(file: str) -> Tuple[Any, Optional[str]]:
         loader.dispose()
 
 
+def _is_dev_null(st: os.stat_result) -> bool:
+    """The null device (char 1:3 on Linux), whatever its path: empty, never blocks."""
+    return stat.S_ISCHR(st.st_mode) and (os.major(st.st_rdev), os.minor(st.st_rdev)) == (1, 3)
+
+
 def _read_limited(file: str) -> Tuple[str, Optional[str]]:
     try:
         st = os.stat(file)
@@ -111,6 +116,8 @@ def _read_limited(file: str) -> Tuple[str, Optional[str]]:
         return "", "does not exist"
     except OSError as exc:
         return "", f"cannot read: {exc.strerror or exc}"
+    if _is_dev_null(st):
+        return "", None  # `--config /dev/null`: the usual way to say "no file, defaults"
     if not stat.S_ISREG(st.st_mode):
         return "", f"not a regular file ({_kind(st.st_mode)}): refused unopened"
     if st.st_size > MAX_DOCUMENT_BYTES:

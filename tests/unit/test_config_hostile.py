@@ -390,6 +390,11 @@ def test_only_the_default_config_path_may_be_absent(tmp_path):
         config.load(absent)
 
 
+def test_dev_null_as_the_config_means_the_defaults():
+    # `--config /dev/null` is the usual "no config file": a device, but empty and never blocking
+    assert config.to_dict(config.load("/dev/null")) == config.to_dict(config.Config())
+
+
 def _leaf_options(cls, prefix=""):
     for f in fields(cls):
         default = getattr(cls(), f.name)
