@@ -8,10 +8,10 @@ run and metrics are written here.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from typing import List, Optional
+
+from kcrashd.host import durable
 
 
 def executables(directory: str) -> List[str]:
@@ -50,22 +50,11 @@ def is_directory(path: str) -> bool:
 
 
 def replace_file(directory: str, name: str, text: str, mode: int = 0o644) -> str:
-    """Replace `directory/name` atomically (temp file, fchmod, fsync, rename): a reader
-    sees the old file or the new one, never half of it. Returns the path; raises OSError."""
-    # The temp name starts with a dot and ends in .tmp: a collector matching *.prom (or any
-    # suffix) never picks it up half written.
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            # mkstemp makes 0600 (and the service's UMask=0077 would too): set it explicitly.
-            os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        path = os.path.join(directory, name)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    """Replace `directory/name` atomically: a reader sees the old file or the new one,
+    never half of it. Returns the path; raises OSError."""
+    # The temp name starts with a dot and ends in .tmp (a collector matching *.prom, or any
+    # suffix, never picks it up half written) and names this process (two writers never
+    # share one).
+    return durable.replace_file(
+        directory, name, text.encode("utf-8"), mode, tmp_suffix=f".{os.getpid()}.tmp"
+    )

@@ -1,7 +1,7 @@
 """Writes host files under a Root: the only code that changes a host's configuration
-(`kcrashd fix`). Every write is atomic (a temp file in the same directory, fsync, rename,
-fsync of the directory) and keeps the mode and owner of the file it replaces; symlinks are
-followed inside the root, so an image's absolute links never lead to this machine's files.
+(`kcrashd fix`). Every write is atomic (host/durable.py) and keeps the mode and owner of
+the file it replaces; symlinks are followed inside the root, so an image's absolute links
+never lead to this machine's files.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterator, List, Optional
 
+from kcrashd.host.durable import fsync_dir, replace_file
 from kcrashd.host.files import existing_parent, resolve
 from kcrashd.host.root import Root
 
@@ -60,7 +61,7 @@ def make_dirs(root: Root, host_dir: str, mode: int = NEW_DIR_MODE) -> List[str]:
     for p in reversed(missing):
         os.mkdir(root.path(p), mode)
         os.chmod(root.path(p), mode)  # not narrowed by the umask (kcrashd.service has 0077)
-        _fsync_dir(root.path(os.path.dirname(p)))
+        fsync_dir(root.path(os.path.dirname(p)))
     return list(reversed(missing))
 
 
@@ -79,30 +80,14 @@ def write_file(
     directory = os.path.dirname(path)
     _inside(root, root.path(existing_parent(root, directory)))
     created = make_dirs(root, directory, dir_mode)  # checks the parent it creates under
-    real_dir = root.path(directory)
-    name = os.path.basename(path)
-    tmp = os.path.join(real_dir, f".{name}.kcrashd-tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        if like is not None and like.exists and like.uid is not None and like.gid is not None:
-            os.fchown(fd, like.uid, like.gid)
-        if like is not None and like.mode is not None:
-            mode = like.mode
-        os.fchmod(fd, mode)
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.rename(tmp, os.path.join(real_dir, name))
-        _fsync_dir(real_dir)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    owner = None
+    if like is not None and like.exists and like.uid is not None and like.gid is not None:
+        owner = (like.uid, like.gid)
+    if like is not None and like.mode is not None:
+        mode = like.mode
+    replace_file(
+        root.path(directory), os.path.basename(path), data, mode, owner, tmp_suffix=".kcrashd-tmp"
+    )
     return created
 
 
@@ -121,7 +106,7 @@ def remove_file(root: Root, host_path: str) -> bool:
         os.unlink(root.path_nofollow(path))
     except FileNotFoundError:
         return False
-    _fsync_dir(root.path(os.path.dirname(path)))
+    fsync_dir(root.path(os.path.dirname(path)))
     return True
 
 
@@ -158,11 +143,3 @@ def _inside(root: Root, real_dir: str) -> None:
     where = os.path.realpath(real_dir)
     if where != base and not where.startswith(base + os.sep):
         raise OSError(f"{real_dir} leads outside {root.base} (to {where}): not written")
-
-
-def _fsync_dir(directory: str) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -2,5 +2,6 @@
 alerts, reports, incidents) and snapshot files (snapshots.py: durable writes, listing,
 loading, retention; what a snapshot captures is kcrashd.snapshots').
 
-May import model and config (the retention settings) only; reads no host state.
+May import model, config (the retention settings) and host.durable (the one durable file
+write); reads no host state.
 """

@@ -13,6 +13,8 @@ import logging
 import os
 from typing import Any, Optional, Tuple
 
+from kcrashd.host.durable import fsync_dir
+
 log = logging.getLogger(__name__)
 
 KEY_FILE = "alert-id.key"
@@ -59,7 +61,7 @@ def _make(path: str, replace: bool = False) -> Tuple[bytes, Optional[str]]:
         else:
             os.link(tmp, path)  # never over a key another process made meanwhile
             os.unlink(tmp)
-        _fsync_dir(os.path.dirname(path))
+        fsync_dir(os.path.dirname(path))
     except FileExistsError:
         _unlink(tmp)
         return load_key(os.path.dirname(path))
@@ -67,14 +69,6 @@ def _make(path: str, replace: bool = False) -> Tuple[bytes, Optional[str]]:
         _unlink(tmp)
         return key, f"cannot write {path}: {exc.strerror or exc}"
     return key, None
-
-
-def _fsync_dir(directory: str) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _unlink(path: str) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from kcrashd.config import SnapshotsConfig
+from kcrashd.host.durable import replace_file
 
 SCHEMA = 1
 SUFFIX = ".json"
@@ -48,37 +49,11 @@ def new_id(now: float) -> str:
 # --- durable write ----------------------------------------------------------------------------
 
 
-def _fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_durably(directory: str, name: str, data: bytes) -> str:
-    """temp file in `directory`, fsync, rename, fsync dir; a failure removes the temp file."""
+    """`name` in `directory` (made 0700 when missing) durably, 0600."""
     os.makedirs(directory, mode=0o700, exist_ok=True)
     os.chmod(directory, 0o700)
-    final = os.path.join(directory, name)
-    tmp = os.path.join(directory, f".{name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.rename(tmp, final)
-        _fsync_dir(directory)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return final
+    return replace_file(directory, name, data, 0o600)
 
 
 # --- list, show, retention --------------------------------------------------------------------
