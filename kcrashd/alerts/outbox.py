@@ -86,10 +86,12 @@ class Outbox:
         boot_id: Optional[str] = None,
         commit: Optional[Commit] = None,
         clock: Callable[[], float] = time.monotonic,
+        breadcrumbs: Optional[Callable[[Alert, str], None]] = None,
     ) -> None:
         self.state = state
         self.journal = journal
         self.hooks = hooks
+        self.breadcrumbs = breadcrumbs  # one line per alert sent to pstore's pmsg
         self.boot_id = boot_id
         self.commit: Commit = commit or self._commit
         self.clock = clock
@@ -226,6 +228,11 @@ class Outbox:
         if self._refusing:
             self._refusing = False
             log.info("journald takes alerts again")
+        if self.breadcrumbs is not None:
+            try:
+                self.breadcrumbs(entry.alert, entry.alert_id)
+            except Exception:  # boundary: a breadcrumb never stops alerting
+                log.exception("pmsg breadcrumb for alert %s", entry.alert_id)
         entry.state = SENT
         entry.maybe_sent = False
         entry.sent_at = now

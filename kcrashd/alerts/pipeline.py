@@ -204,6 +204,7 @@ class Pipeline:
         started_at: Optional[float] = None,
         snapshots: Optional[Any] = None,
         writer: Optional[Any] = None,
+        breadcrumbs: Optional[Any] = None,
     ) -> None:
         if journal is None:
             from kcrashd.sinks.journald import Journal
@@ -214,7 +215,9 @@ class Pipeline:
         self.boot_id = boot_id
         self.writer = writer
         self.key = alert_key(state)
-        self.outbox = ob.Outbox(state, journal, hooks, boot_id, commit=self._commit_work)
+        self.outbox = ob.Outbox(
+            state, journal, hooks, boot_id, commit=self._commit_work, breadcrumbs=breadcrumbs
+        )
         self.started_at = time.time() if started_at is None else started_at
         self.snapshots = snapshots
         self.alerts_sent = 0

@@ -217,6 +217,7 @@ class Daemon:
             hooks=self.hooks,
             snapshots=self.snapshots,
             writer=self.writer,
+            breadcrumbs=self._breadcrumbs(),
         )
         self.pipeline.outbox.load()  # alerts an earlier run still owes
         self.assembler = new_assembler(cfg)
@@ -485,6 +486,14 @@ class Daemon:
         if not self.config.snapshots.enabled:
             return None
         return self.snapshots.take(reason)
+
+    def _breadcrumbs(self) -> Any:
+        """The pmsg breadcrumb sink for alerts (None when switched off)."""
+        if not self.config.snapshots.pmsg_breadcrumb:
+            return None
+        from kcrashd.sinks.breadcrumbs import AlertBreadcrumbs
+
+        return AlertBreadcrumbs(self.root)
 
     def _new_snapshot_taker(self) -> Any:
         """The SnapshotTaker. The snapshot code is imported when a first snapshot is wanted:

@@ -6,6 +6,6 @@ the reason, within a time budget; taker.py takes a snapshot (capture, then the d
 write and retention of kcrashd.store.snapshots, then the pmsg breadcrumb) and is the
 daemon's rate-limited SnapshotTaker that reports a failure as a snapshot_failed alert.
 
-May import model, config, host, sources (the kernel log readers) and store; never alerts,
-daemon, postmortem or cli.
+May import model, config, host, sources (the kernel log readers), store and
+sinks.breadcrumbs; never alerts, daemon, postmortem or cli.
 """

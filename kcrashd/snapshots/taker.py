@@ -9,7 +9,6 @@ loses the disk write). `SnapshotTaker` is what the daemon hands to the pipeline 
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import threading
@@ -20,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from kcrashd.config import Config, SnapshotsConfig
 from kcrashd.host.root import Root
 from kcrashd.model import Alert, Severity
+from kcrashd.sinks import breadcrumbs
 from kcrashd.snapshots.capture import collect, kernel_log_from_journal
 from kcrashd.store import snapshots as store
 
@@ -36,22 +36,6 @@ class SnapshotResult:
     bytes: int
     seconds: float
     missing: Tuple[str, ...] = ()
-
-
-def breadcrumb(root: Root, snapshot_id: str, reason: str, now: float) -> bool:
-    """One line to pstore's pmsg device when there is one; True when written."""
-    from kcrashd.host import pmsg
-
-    if not pmsg.pmsg_available(root):
-        return False
-    stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).isoformat()
-    line = f"kcrashd snapshot {snapshot_id} {stamp} reason={' '.join(reason.split())[:200]}\n"
-    try:
-        pmsg.write_pmsg(root, line)
-        return True
-    except OSError as exc:
-        log.warning("writing the pmsg breadcrumb failed: %s", exc)
-        return False
 
 
 def take_snapshot(
@@ -83,7 +67,7 @@ def take_snapshot(
         log.error("%s", error)
         return SnapshotResult(None, None, False, error, 0, 0, time.monotonic() - start, missing)
     if config.pmsg_breadcrumb:
-        breadcrumb(root, sid, reason, now)
+        breadcrumbs.leave(root, f"snapshot {sid} reason={reason}", now)
     try:
         store.prune(state_dir, config, keep=sid, now=now)
     except OSError as exc:

@@ -114,7 +114,7 @@ def test_pmsg_breadcrumb(tmp_path):
     (root / "dev" / "pmsg0").write_text("")
     res = taker.take_snapshot(Root(str(root)), None, SnapshotsConfig(), str(tmp_path), "oops x")
     line = (root / "dev" / "pmsg0").read_text()
-    assert line.startswith(f"kcrashd snapshot {res.id} ") and line.endswith("reason=oops x\n")
+    assert line.startswith("kcrashd 20") and line.endswith(f" snapshot {res.id} reason=oops x\n")
 
 
 def test_taker_rate_limits_automatic_snapshots(tmp_path):
