@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from kcrashd.checks.context import HostView
 from kcrashd.checks.registry import BY_ID, CHECKS
-from kcrashd.config import Config
-from kcrashd.config.rules import SEVERITY_OVERRIDES
+from kcrashd.config.schema import SEVERITY_OVERRIDES, Config
 from kcrashd.host.root import Root
 from kcrashd.model import Result, Status
-
-log = logging.getLogger(__name__)
 
 OVERRIDABLE = (Status.WARN, Status.CRIT)
 # checks.skip and checks.severity are validated with the rest of the config (config.rules)
 OVERRIDE_TO = SEVERITY_OVERRIDES
 RUN_AS_ROOT = "run as root"
+
+
+def _debug(message: str, *args, **kwargs) -> None:
+    """Log at DEBUG (the only level a check run logs at: `kcrashd check` sets logging up
+    for -v only); logging is imported here, on the failure paths that use it."""
+    import logging
+
+    logging.getLogger(__name__).debug(message, *args, **kwargs)
 
 
 def needs_root(what: str) -> str:
@@ -60,7 +64,7 @@ def run_one(module, host: HostView) -> Result:
         # Not knowing is UNKNOWN (Nagios), never a silent OK: ERROR, not SKIP.
         return Result(cid, Status.ERROR, needs_root(f"cannot read {exc.filename or 'a file'}"))
     except Exception as exc:  # the boundary: any failure of one check is its ERROR result
-        log.debug("check %s failed", cid, exc_info=True)
+        _debug("check %s failed", cid, exc_info=True)
         return Result(cid, Status.ERROR, f"check failed: {type(exc).__name__}: {exc}")
     if result.check_id != cid:
         return Result(cid, Status.ERROR, f"check returned a result for {result.check_id}")
@@ -97,6 +101,6 @@ def host_info(host: HostView) -> Dict[str, Optional[str]]:
         try:
             info[key] = getter()
         except Exception as exc:  # boundary: the header must never stop the report
-            log.debug("cannot read %s: %s", key, exc)
+            _debug("cannot read %s: %s", key, exc)
             info[key] = None
     return info

@@ -15,10 +15,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from kcrashd.config.schema import REMINDER_SECONDS
+from kcrashd.config.schema import REMINDER_SECONDS, SEVERITY_OVERRIDES
 
 MAX_PATH = 4096  # PATH_MAX
-SEVERITY_OVERRIDES = ("OK", "INFO", "WARN", "CRIT", "SKIP")
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,14 @@
 
 The defaults are the built-in defaults, and `metadata["doc"]` documents each option
 (kcrashd.config.render writes the shipped, commented config from them). What each option
-may hold (ranges, choices, paths) is the table in kcrashd.config.rules.
+may hold (ranges, choices, paths) is the table in kcrashd.config.rules. The default config
+path is kcrashd.config.DEFAULT_CONFIG_PATH (the command line needs it without the schema).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
-
-DEFAULT_CONFIG_PATH = "/etc/kcrashd/kcrashd.yaml"
 
 # alerts.reminder: the interval each choice names (None: never remind)
 REMINDER_SECONDS: Dict[str, Optional[float]] = {
@@ -19,6 +18,8 @@ REMINDER_SECONDS: Dict[str, Optional[float]] = {
     "daily": 86400.0,
     "weekly": 7 * 86400.0,
 }
+# checks.severity: the statuses a WARN or CRIT may be reported as
+SEVERITY_OVERRIDES = ("OK", "INFO", "WARN", "CRIT", "SKIP")
 
 
 def opt(default: Any, doc: str, **kw: Any) -> Any:
