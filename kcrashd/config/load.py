@@ -278,6 +278,7 @@ def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefi
 
 def _coerce(value: Any, hint: Any) -> Tuple[Any, Optional[str]]:
     from kcrashd.config import rules
+
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:  # Optional[X]
