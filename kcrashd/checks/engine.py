@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
 
 from kcrashd.checks.context import HostView
 from kcrashd.checks.registry import BY_ID, CHECKS
-from kcrashd.config.schema import SEVERITY_OVERRIDES, Config
+from kcrashd.config.constants import SEVERITY_OVERRIDES
 from kcrashd.host.root import Root
 from kcrashd.model import Result, Status
+
+if TYPE_CHECKING:
+    from kcrashd.config.schema import Config
 
 OVERRIDABLE = (Status.WARN, Status.CRIT)
 # checks.skip and checks.severity are validated with the rest of the config (config.rules)
@@ -72,21 +75,21 @@ def run_one(module, host: HostView) -> Result:
 
 
 def run_checks_on(host: HostView, only: Optional[Sequence[str]] = None) -> List[Result]:
-    policy = host.config.checks
     selected = [BY_ID[i] for i in only] if only else list(CHECKS)
     results = []
     for module in selected:
-        if module.CHECK_ID in policy.skip and not only:
+        if module.CHECK_ID in host.skip and not only:
             results.append(Result(module.CHECK_ID, Status.SKIP, "skipped by policy (checks.skip)"))
             continue
-        results.append(apply_override(run_one(module, host), policy.severity))
+        results.append(apply_override(run_one(module, host), host.severity))
     return results
 
 
 def run_checks(
-    root: Root, runner, config: Config, only: Optional[Sequence[str]] = None
+    root: Root, runner, config: Optional[Config], only: Optional[Sequence[str]] = None
 ) -> List[Result]:
-    """Every registered check (or `only` those ids) against `root`, in registry order."""
+    """Every registered check (or `only` those ids) against `root`, in registry order
+    (`config` None: the built-in defaults, see HostView)."""
     return run_checks_on(HostView(root, runner, config), only)
 
 

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render.render_explain(args.explain))
         return 0
     try:
-        config = config_mod.load(args.config)
+        config = config_mod.load_unless_default(args.config)
     except config_mod.ConfigError as exc:
         return _fail(args, f"bad configuration:\n{exc}")
     root = Root(args.root)

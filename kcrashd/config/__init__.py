@@ -10,13 +10,14 @@ outside this package; PyYAML only when a file is loaded.
 
 from typing import Any
 
+from kcrashd.config.constants import DEFAULT_CONFIG_PATH
 from kcrashd.config.load import (
-    DEFAULT_CONFIG_PATH,
     ConfigError,
     build,
     config_files,
     from_dict,
     load,
+    load_unless_default,
 )
 
 # public name -> the module of this package that defines it, imported when first used
@@ -54,6 +55,7 @@ __all__ = [
     "config_files",
     "from_dict",
     "load",
+    "load_unless_default",
     *sorted(_LAZY),
 ]
 

@@ -19,12 +19,16 @@ import stat
 import typing
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from kcrashd.config.constants import DEFAULT_CONFIG_PATH
+
 if TYPE_CHECKING:
     from kcrashd.config.schema import Config
 
 # The schema and the validation table (kcrashd.config.rules) are imported when used: the
-# command line needs only the default path, `kcrashd check` with no file only the schema.
-DEFAULT_CONFIG_PATH = "/etc/kcrashd/kcrashd.yaml"
+# command line needs only the default path; `kcrashd check` on the defaults neither.
+# sha256 of etc/kcrashd/kcrashd.yaml, the shipped file: the built-in defaults written out
+# (tests/unit/test_registries.py checks both: regenerate the file, then this digest).
+SHIPPED_SHA256 = "b24813b7afd6acee41d3b65901545b1cda84346467f0d40ef216ed909682ad05"
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_DROP_INS = 1000
@@ -52,6 +56,25 @@ def config_files(path: str = DEFAULT_CONFIG_PATH, required: Optional[bool] = Non
     except (OSError, ValueError):
         names = []
     return files + [os.path.join(drop_dir, n) for n in names[:MAX_DROP_INS]]
+
+
+def load_unless_default(path: str = DEFAULT_CONFIG_PATH) -> Optional[Config]:
+    """None when the configuration is the built-in defaults as written: no file at all, or
+    only the main file, empty or exactly as shipped (SHIPPED_SHA256), with no drop-ins; else
+    load(path). A caller that reads few options (`kcrashd check`) then needs neither
+    PyYAML nor the schema."""
+    files = config_files(path)
+    if files == [path]:
+        text, problem = _read_limited(path)
+        if not problem and (not text or _sha256(text) == SHIPPED_SHA256):
+            return None
+    return load(path) if files else None
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load(path: str = DEFAULT_CONFIG_PATH) -> Config:

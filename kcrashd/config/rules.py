@@ -15,7 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from kcrashd.config.schema import REMINDER_SECONDS, SEVERITY_OVERRIDES
+from kcrashd.config.constants import SEVERITY_OVERRIDES
+from kcrashd.config.schema import REMINDER_SECONDS
 
 MAX_PATH = 4096  # PATH_MAX
 

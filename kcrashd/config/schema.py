@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from kcrashd.config.constants import DEFAULT_STATE_DIRECTORY
+
 # alerts.reminder: the interval each choice names (None: never remind)
 REMINDER_SECONDS: Dict[str, Optional[float]] = {
     "never": None,
@@ -18,8 +20,6 @@ REMINDER_SECONDS: Dict[str, Optional[float]] = {
     "daily": 86400.0,
     "weekly": 7 * 86400.0,
 }
-# checks.severity: the statuses a WARN or CRIT may be reported as
-SEVERITY_OVERRIDES = ("OK", "INFO", "WARN", "CRIT", "SKIP")
 
 
 def opt(default: Any, doc: str, **kw: Any) -> Any:
@@ -83,7 +83,9 @@ class HooksConfig:
 
 @dataclass(frozen=True)
 class StateConfig:
-    directory: str = opt("/var/lib/kcrashd", "State directory: state.db (SQLite) and snapshots/.")
+    directory: str = opt(
+        DEFAULT_STATE_DIRECTORY, "State directory: state.db (SQLite) and snapshots/."
+    )
     retention_days: float = opt(
         180.0,
         "Alerts, crash report counts and handled post-mortem artifacts older than this are"
