@@ -36,12 +36,14 @@ NEVER = (
 ONLY_FOR_A_CONFIG = ("yaml", "kcrashd.config.schema", "kcrashd.config.rules", "logging")
 
 RUN_CHECK = """
-import contextlib, io, json, sys
+import contextlib, io, sys
 from kcrashd.cli import main
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = main(sys.argv[1:])
-print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+modules = sorted(sys.modules)
+import json
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": modules}))
 """
 
 
@@ -63,6 +65,7 @@ def test_check_on_the_shipped_config_imports_no_yaml_schema_or_logging(tmp_path,
     run = check_run("--config", str(config), "check", "--root", str(ROOT), *extra)
     assert run["code"] in (0, 1, 2)
     assert loaded(run, NEVER + ONLY_FOR_A_CONFIG) == []
+    assert loaded(run, ("json",)) == (["json"] if "--json" in extra else [])
 
 
 def test_check_with_an_empty_config_imports_no_yaml_schema_or_logging():
