@@ -3,8 +3,8 @@
 
 The names below are the package's public face: `from kcrashd import config; config.load()`.
 The schema's and the renderer's are imported from their modules when first used (PEP 562),
-so that what needs only DEFAULT_CONFIG_PATH (the command line) or no validation table
-(`kcrashd check` with no config file) does not pay for them. Imports nothing of kcrashd
+so that what needs only DEFAULT_CONFIG_PATH (the command line) or load_unless_default
+(`kcrashd check` on the built-in defaults) does not pay for them. Imports nothing of kcrashd
 outside this package; PyYAML only when a file is loaded.
 """
 
