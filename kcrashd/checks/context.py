@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from kcrashd.config import Config
+from kcrashd.config.constants import DEFAULT_STATE_DIRECTORY
 from kcrashd.host import (
     bootloader,
     cmdline,
@@ -36,14 +36,36 @@ from kcrashd.host.root import Root
 cached = functools.cached_property
 
 
+if TYPE_CHECKING:
+    from kcrashd.config.schema import Config
+
+
 class HostView:
-    def __init__(self, root: Root, runner, config: Config) -> None:
+    """`config` None: the built-in defaults (kcrashd.config.load_unless_default), read
+    without building the schema: `skip` and `severity` are empty, state_directory is the
+    default."""
+
+    def __init__(self, root: Root, runner, config: Optional[Config]) -> None:
         self.root = root
         self.runner = runner
         self.config = config
         # Another root's files are readable as they are; on the live host root sees more.
         self.privileged = not root.is_live or os.geteuid() == 0
         self._units: Dict[str, services.UnitState] = {}
+
+    @property
+    def skip(self) -> Sequence[str]:
+        """checks.skip: the ids not to run."""
+        return self.config.checks.skip if self.config is not None else ()
+
+    @property
+    def severity(self) -> Mapping[str, str]:
+        """checks.severity: the status to report instead of a check's WARN or CRIT."""
+        return self.config.checks.severity if self.config is not None else {}
+
+    @property
+    def state_directory(self) -> str:
+        return self.config.state.directory if self.config is not None else DEFAULT_STATE_DIRECTORY
 
     @cached
     def os_release(self) -> Dict[str, str]:

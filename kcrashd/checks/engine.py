@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
 
 from kcrashd.checks.context import HostView
 from kcrashd.checks.registry import BY_ID, CHECKS
-from kcrashd.config import Config
-from kcrashd.config.rules import SEVERITY_OVERRIDES
+from kcrashd.config.constants import SEVERITY_OVERRIDES
 from kcrashd.host.root import Root
 from kcrashd.model import Result, Status
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from kcrashd.config.schema import Config
 
 OVERRIDABLE = (Status.WARN, Status.CRIT)
 # checks.skip and checks.severity are validated with the rest of the config (config.rules)
 OVERRIDE_TO = SEVERITY_OVERRIDES
 RUN_AS_ROOT = "run as root"
+
+
+def _debug(message: str, *args, **kwargs) -> None:
+    """Log at DEBUG (the only level a check run logs at: `kcrashd check` sets logging up
+    for -v only); logging is imported here, on the failure paths that use it."""
+    import logging
+
+    logging.getLogger(__name__).debug(message, *args, **kwargs)
 
 
 def needs_root(what: str) -> str:
@@ -60,7 +67,7 @@ def run_one(module, host: HostView) -> Result:
         # Not knowing is UNKNOWN (Nagios), never a silent OK: ERROR, not SKIP.
         return Result(cid, Status.ERROR, needs_root(f"cannot read {exc.filename or 'a file'}"))
     except Exception as exc:  # the boundary: any failure of one check is its ERROR result
-        log.debug("check %s failed", cid, exc_info=True)
+        _debug("check %s failed", cid, exc_info=True)
         return Result(cid, Status.ERROR, f"check failed: {type(exc).__name__}: {exc}")
     if result.check_id != cid:
         return Result(cid, Status.ERROR, f"check returned a result for {result.check_id}")
@@ -68,21 +75,21 @@ def run_one(module, host: HostView) -> Result:
 
 
 def run_checks_on(host: HostView, only: Optional[Sequence[str]] = None) -> List[Result]:
-    policy = host.config.checks
     selected = [BY_ID[i] for i in only] if only else list(CHECKS)
     results = []
     for module in selected:
-        if module.CHECK_ID in policy.skip and not only:
+        if module.CHECK_ID in host.skip and not only:
             results.append(Result(module.CHECK_ID, Status.SKIP, "skipped by policy (checks.skip)"))
             continue
-        results.append(apply_override(run_one(module, host), policy.severity))
+        results.append(apply_override(run_one(module, host), host.severity))
     return results
 
 
 def run_checks(
-    root: Root, runner, config: Config, only: Optional[Sequence[str]] = None
+    root: Root, runner, config: Optional[Config], only: Optional[Sequence[str]] = None
 ) -> List[Result]:
-    """Every registered check (or `only` those ids) against `root`, in registry order."""
+    """Every registered check (or `only` those ids) against `root`, in registry order
+    (`config` None: the built-in defaults, see HostView)."""
     return run_checks_on(HostView(root, runner, config), only)
 
 
@@ -97,6 +104,6 @@ def host_info(host: HostView) -> Dict[str, Optional[str]]:
         try:
             info[key] = getter()
         except Exception as exc:  # boundary: the header must never stop the report
-            log.debug("cannot read %s: %s", key, exc)
+            _debug("cannot read %s: %s", key, exc)
             info[key] = None
     return info

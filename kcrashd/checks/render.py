@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import textwrap
 from typing import Dict, List, Optional, Sequence, TextIO
@@ -78,6 +77,8 @@ def result_dict(r: Result) -> dict:
 
 
 def render_json(results: Sequence[Result], header: Dict[str, Optional[str]]) -> str:
+    import json  # --json only
+
     code = exit_code(results)
     doc = {
         "schema": JSON_SCHEMA,

@@ -2,16 +2,18 @@
 
 Each subcommand is one module in this package with add_arguments(parser) and
 run(args) -> int, listed in COMMANDS; a module may set USAGE_ERROR_STATUS, the exit code of
-its usage errors (argparse's is 2; `check` uses 3, UNKNOWN, like a Nagios plugin). Modules
-are imported only when their command runs so that `kcrashd parse` and `kcrashd check` need
-nothing beyond the stdlib and PyYAML. May import every package; nothing imports it.
+its usage errors (argparse's is 2; `check` uses 3, UNKNOWN, like a Nagios plugin), and
+QUIET_UNLESS_VERBOSE = True when nothing it runs logs above DEBUG (logging is then set up,
+and imported, only for -v). A run imports only its own command's module (its arguments are
+added when its subparser parses), so that `kcrashd parse` and `kcrashd check` need nothing
+beyond the stdlib and PyYAML, and `kcrashd check` starts fast (benchmarks/bench_check.py).
+May import every package; nothing imports it.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from typing import List, Optional
 
@@ -47,18 +49,38 @@ def _load(module: str):
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors exit with `usage_status`."""
+    """An ArgumentParser whose usage errors exit with `usage_status`.
 
-    def __init__(self, *args, usage_status: int = 2, **kwargs) -> None:
+    A subcommand's parser names its `module`: the module is imported, and its arguments
+    and usage status added, by add_command_arguments(), at the latest when it parses.
+    """
+
+    def __init__(self, *args, usage_status: int = 2, module: Optional[str] = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.usage_status = usage_status
+        self._pending_module = module
+
+    def add_command_arguments(self) -> None:
+        if self._pending_module is None:
+            return
+        mod = _load(self._pending_module)
+        self._pending_module = None
+        self.usage_status = getattr(mod, "USAGE_ERROR_STATUS", 2)
+        mod.add_arguments(self)
+        _add_completion_hints(self)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        self.add_command_arguments()
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(self.usage_status, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lazy: bool = False) -> argparse.ArgumentParser:
+    """The whole command line; `lazy`: each subcommand's module is imported only when that
+    subcommand parses (what a run needs), not at once (what help generators need)."""
     parser = Parser(
         prog="kcrashd",
         description="Crash-readiness daemon for Linux: capture, warn, explain kernel crashes.",
@@ -73,11 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module, help_text in COMMANDS:
-        mod = _load(module)
-        status = getattr(mod, "USAGE_ERROR_STATUS", 2)
-        p = sub.add_parser(name, help=help_text, description=help_text, usage_status=status)
-        mod.add_arguments(p)
+        p = sub.add_parser(name, help=help_text, description=help_text, module=module)
         p.set_defaults(_module=module)
+        if not lazy:
+            p.add_command_arguments()
     _add_completion_hints(parser)
     return parser
 
@@ -103,13 +124,12 @@ def parse_args(parser: argparse.ArgumentParser, argv: Optional[List[str]]) -> ar
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = build_parser()
+    parser = build_parser(lazy=True)
     args = parse_args(parser, argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    if args.verbose or not (
+        args.command and getattr(_load(args._module), "QUIET_UNLESS_VERBOSE", False)
+    ):
+        _configure_logging(args.verbose)
     if not args.command:
         parser.print_help()
         return 0
@@ -124,8 +144,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         return _unexpected(args, exc)
 
 
+def _configure_logging(verbose: bool) -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
 def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
     if args.verbose:
+        import logging
+
         logging.getLogger("kcrashd").exception("kcrashd %s failed", args.command)
     text = " ".join(str(exc).split())[:300] or type(exc).__name__
     if isinstance(exc, PermissionError) or "unable to open database" in text:

@@ -2,6 +2,9 @@
 
 Bad arguments are exit 3 too (UNKNOWN, as the plugin guidelines ask), argparse's usage
 errors included (USAGE_ERROR_STATUS, read by kcrashd.cli).
+
+Monitoring runs this every minute on every host: a run imports only what it uses
+(benchmarks/bench_check.py; tests/unit/checks/test_check_imports.py says what it must not).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Iterator, List
 from kcrashd.checks.verdict import UNKNOWN
 
 USAGE_ERROR_STATUS = UNKNOWN
+QUIET_UNLESS_VERBOSE = True  # a check run logs only at DEBUG (kcrashd.checks.engine)
 
 
 class CheckIds(Sequence):
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render.render_explain(args.explain))
         return 0
     try:
-        config = config_mod.load(args.config)
+        config = config_mod.load_unless_default(args.config)
     except config_mod.ConfigError as exc:
         return _fail(args, f"bad configuration:\n{exc}")
     root = Root(args.root)

@@ -17,11 +17,18 @@ import math
 import os
 import stat
 import typing
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from kcrashd.config import rules
-from kcrashd.config.schema import DEFAULT_CONFIG_PATH, Config
+from kcrashd.config.constants import DEFAULT_CONFIG_PATH
 
+if TYPE_CHECKING:
+    from kcrashd.config.schema import Config
+
+# The schema and the validation table (kcrashd.config.rules) are imported when used: the
+# command line needs only the default path; `kcrashd check` on the defaults neither.
+# sha256 of etc/kcrashd/kcrashd.yaml, the shipped file: the built-in defaults written out
+# (tests/unit/test_registries.py checks both: regenerate the file, then this digest).
+SHIPPED_SHA256 = "b24813b7afd6acee41d3b65901545b1cda84346467f0d40ef216ed909682ad05"
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_DROP_INS = 1000
@@ -51,9 +58,30 @@ def config_files(path: str = DEFAULT_CONFIG_PATH, required: Optional[bool] = Non
     return files + [os.path.join(drop_dir, n) for n in names[:MAX_DROP_INS]]
 
 
+def load_unless_default(path: str = DEFAULT_CONFIG_PATH) -> Optional[Config]:
+    """None when the configuration is the built-in defaults as written: no file at all, or
+    only the main file, empty or exactly as shipped (SHIPPED_SHA256), with no drop-ins; else
+    load(path). A caller that reads few options (`kcrashd check`) then needs neither
+    PyYAML nor the schema."""
+    files = config_files(path)
+    if files == [path]:
+        text, problem = _read_limited(path)
+        if not problem and (not text or _sha256(text) == SHIPPED_SHA256):
+            return None
+    return load(path) if files else None
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def load(path: str = DEFAULT_CONFIG_PATH) -> Config:
     """Load and validate; raises ConfigError listing every problem. The one judge of a
     configuration: `config check`, `run` and a reload all call it."""
+    from kcrashd.config.schema import Config
+
     errors: List[str] = []
     merged: Dict[str, Any] = {}
     origin: Dict[str, str] = {}
@@ -69,6 +97,10 @@ def load(path: str = DEFAULT_CONFIG_PATH) -> Config:
             errors.append(f"{file}: top level must be a mapping, not {type(data).__name__}")
             continue
         _merge(merged, data, origin, file, "")
+    if not merged and not errors:
+        # Nothing set (no file, or only empty ones): the built-in defaults, which are valid
+        # (tests/unit/config), without the validation table (`kcrashd check` starts faster).
+        return Config()
     config = build(Config, merged, origin, errors)
     _check_order(config, origin, errors)
     if errors:
@@ -165,6 +197,8 @@ def _lexists(path: str) -> bool:
 
 
 def _check_order(config: Config, origin: Dict[str, str], errors: List[str]) -> None:
+    from kcrashd.config import rules
+
     flat: Dict[str, Any] = {}
     _flatten(dataclasses.asdict(config), "", flat)
     for key, problem in rules.order_problems(flat):
@@ -190,6 +224,8 @@ def _flatten(tree: Dict[str, Any], prefix: str, out: Dict[str, Any]) -> None:
 
 def from_dict(data: Dict[str, Any], source: str = "<dict>") -> Config:
     """Build a Config from one mapping (tests, drop-in previews)."""
+    from kcrashd.config.schema import Config
+
     errors: List[str] = []
     origin: Dict[str, str] = {}
     merged: Dict[str, Any] = {}
@@ -230,6 +266,7 @@ def _mark(origin: Dict[str, str], value: Any, file: str, dotted: str) -> None:
 
 def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefix: str = "") -> Any:
     """Build dataclass `cls` from `data`, appending every problem to `errors`."""
+    from kcrashd.config import rules  # the validation table: only when there is a value
 
     def where(key: str) -> str:
         file = origin.get(key) or origin.get(prefix.rstrip(".")) or "<config>"
@@ -263,6 +300,8 @@ def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefi
 
 
 def _coerce(value: Any, hint: Any) -> Tuple[Any, Optional[str]]:
+    from kcrashd.config import rules
+
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is typing.Union:  # Optional[X]

@@ -15,10 +15,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from kcrashd.config.constants import SEVERITY_OVERRIDES
 from kcrashd.config.schema import REMINDER_SECONDS
 
 MAX_PATH = 4096  # PATH_MAX
-SEVERITY_OVERRIDES = ("OK", "INFO", "WARN", "CRIT", "SKIP")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The defaults are the built-in defaults, and `metadata["doc"]` documents each option
 (kcrashd.config.render writes the shipped, commented config from them). What each option
-may hold (ranges, choices, paths) is the table in kcrashd.config.rules.
+may hold (ranges, choices, paths) is the table in kcrashd.config.rules. The default config
+path is kcrashd.config.DEFAULT_CONFIG_PATH (the command line needs it without the schema).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-DEFAULT_CONFIG_PATH = "/etc/kcrashd/kcrashd.yaml"
+from kcrashd.config.constants import DEFAULT_STATE_DIRECTORY
 
 # alerts.reminder: the interval each choice names (None: never remind)
 REMINDER_SECONDS: Dict[str, Optional[float]] = {
@@ -82,7 +83,9 @@ class HooksConfig:
 
 @dataclass(frozen=True)
 class StateConfig:
-    directory: str = opt("/var/lib/kcrashd", "State directory: state.db (SQLite) and snapshots/.")
+    directory: str = opt(
+        DEFAULT_STATE_DIRECTORY, "State directory: state.db (SQLite) and snapshots/."
+    )
     retention_days: float = opt(
         180.0,
         "Alerts, crash report counts and handled post-mortem artifacts older than this are"

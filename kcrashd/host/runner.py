@@ -6,7 +6,6 @@ tool or a hung command is a result, not an exception.
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import shutil
@@ -266,6 +265,8 @@ class ReplayRunner:
     @classmethod
     def from_json_files(cls, mapping: Mapping[Tuple[str, ...], str]) -> ReplayRunner:
         """argv -> path of a recorded `--json` output; the exit code comes from the file."""
+        import json  # replays only: a live check run does not need it
+
         recordings = {}
         for argv, path in mapping.items():
             with open(path, encoding="utf-8") as f:

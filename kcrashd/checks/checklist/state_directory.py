@@ -18,7 +18,7 @@ EXPLAIN = (
 
 
 def run(host: HostView) -> Result:
-    d = host.config.state.directory
+    d = host.state_directory
     if not host.privileged:
         return Result(CHECK_ID, Status.ERROR, f"{d} is checked as root only: run as root")
     exists = host.root.is_dir(d)
