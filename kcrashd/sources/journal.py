@@ -297,6 +297,7 @@ class JournalFollower:
         self.files_opened: Optional[int] = None  # journal files the reader has open (None: all)
         self.reopened = 0
         self._opened_at = 0  # _reads() when the reader was opened
+        self._opened_where: Optional[str] = None  # the entry it pointed at then
         self._from_start = False  # the reader has every file of the boot (no cursor to go by)
 
     def open(self, saved: Optional[str] = None, inclusive: bool = False) -> str:
@@ -325,6 +326,7 @@ class JournalFollower:
         self.files_opened = files
         self._from_start = whole_boot
         self._opened_at = self._reads()
+        self._opened_where = self._where()
         if old is not None:
             old.close()
         if self._ahead is not None:
@@ -346,6 +348,8 @@ class JournalFollower:
             if files:
                 try:
                     reader, count = journal.Reader(files=files), len(files)
+                    # watch the files' directories now: a rotation from here on is seen
+                    reader.fileno()
                 except OSError as exc:  # one went away (vacuum, rotation) meanwhile
                     log.debug("opening journal files %s failed: %s", files, exc)
         if reader is None:
@@ -419,9 +423,9 @@ class JournalFollower:
         files still hold: after a rotation and vacuum those files are gone for good.
         The system journal's reader has only some files open and sees no new ones: when
         files change it is opened again at its entry, on the files that follow it; and so
-        it is once following live when it has every file of the boot open or has read
-        REOPEN_AFTER entries (the pages of the journal it read stay mapped until then).
-        Returns records read ahead."""
+        it is once following live when it has moved on since it was opened with more than
+        one file, or has read REOPEN_AFTER entries (the pages of the journal it read stay
+        mapped until it is closed). Returns records read ahead."""
         from systemd import journal
 
         with self._lock:
@@ -435,7 +439,11 @@ class JournalFollower:
                 self.invalidations += 1
                 self.note = f"journal files changed {self.invalidations} times; reading on"
             if where is not None and self.directory is None:
-                due = self._from_start or self._reads() - self._opened_at >= REOPEN_AFTER
+                # more files than the next entries need, once it has moved on from them
+                wide = self._from_start or (self.files_opened or 0) > 1
+                due = (wide and where != self._opened_where) or (
+                    self._reads() - self._opened_at >= REOPEN_AFTER
+                )
                 if changed or (self.following and due):
                     self.reopened += self._reopen(where)
             return added + self.prefetch()
