@@ -7,6 +7,7 @@ alert the oopses of earlier runs.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -660,3 +661,27 @@ def test_a_follower_on_the_files_after_its_position_reads_what_all_files_hold(
     assert [m for m in got if unique_tag in m] == [
         f"kcrashd-test {unique_tag} after {i}" for i in range(3)
     ] + [f"kcrashd-test {unique_tag} last"]
+
+
+def test_a_snapshots_kernel_log_from_the_newest_files_is_the_journals_last_lines(
+    journald, unlimited_kmsg, unique_tag
+):
+    from kcrashd.snapshots.capture import kernel_log_from_journal
+    from systemd import journal
+
+    rotated_kernel_files(unique_tag, 3)
+    write_kmsg([f"kcrashd-test {unique_tag} newest"], level=6)
+    journal_entries(f"MESSAGE=kcrashd-test {unique_tag} newest")
+    everything = journal.Reader()
+    everything.add_match("_TRANSPORT=kernel")
+    everything.this_boot()
+    everything.seek_tail()
+    newest_first = itertools.islice(iter(everything.get_previous, {}), 3000)
+    last = [e["MESSAGE"] for e in newest_first][::-1]
+    everything.close()
+    for n in (1, 4, 3000):  # in the newest file; across rotations; likely past 8 files
+        assert kernel_log_from_journal(n) == last[-n:]
+    ours = [m for m in kernel_log_from_journal(50) if unique_tag in m]
+    assert ours == [f"kcrashd-test {unique_tag} before rotation {i}" for i in range(3)] + [
+        f"kcrashd-test {unique_tag} newest"
+    ]
