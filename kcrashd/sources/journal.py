@@ -23,7 +23,7 @@ import select
 import threading
 import time
 import uuid
-from typing import Any, Callable, Deque, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Deque, Iterator, List, Mapping, Optional, Set, Tuple
 
 from kcrashd.model import KernelRecord
 
@@ -298,6 +298,7 @@ class JournalFollower:
         self.reopened = 0
         self._opened_at = 0  # _reads() when the reader was opened
         self._opened_where: Optional[str] = None  # the entry it pointed at then
+        self._known_files: Set[str] = set()  # the journal's files when it was opened
         self._from_start = False  # the reader has every file of the boot (no cursor to go by)
 
     def open(self, saved: Optional[str] = None, inclusive: bool = False) -> str:
@@ -344,6 +345,7 @@ class JournalFollower:
         if self.directory is None:
             from kcrashd.sources import journal_files
 
+            self._known_files = set(journal_files.local_journal_paths())
             files = journal_files.kernel_files(self.boot_id or _current_boot(), cursor)
             if files:
                 try:
@@ -444,9 +446,24 @@ class JournalFollower:
                 due = (wide and where != self._opened_where) or (
                     self._reads() - self._opened_at >= REOPEN_AFTER
                 )
-                if changed or (self.following and due):
+                if changed or self._new_files() or (self.following and due):
                     self.reopened += self._reopen(where)
             return added + self.prefetch()
+
+    def _new_files(self) -> bool:
+        """Whether journal files appeared since the reader was opened (a reader over files
+        never takes in new ones: the file journald opens after a rotation, when the
+        reader was opened between the rename of the old one and its creation)."""
+        if self.files_opened is None:
+            return False
+        from kcrashd.host.journal_headers import local_journal_paths
+
+        paths = set(local_journal_paths())
+        if paths <= self._known_files:
+            self._known_files = paths
+            return False
+        self._known_files = paths
+        return True
 
     def prefetch(self, limit: int = PREFETCH_MAX) -> int:
         """Read what is there now into memory (at most `limit` records buffered); returns
