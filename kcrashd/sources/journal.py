@@ -255,7 +255,7 @@ _MISSED = re.compile(rb"^Missed (\d+) kernel messages")
 PREFETCH_MAX = 4000  # kernel records read ahead of the parser at most (2 batches; a storm's
 # buffer was 11 MiB of heap at 20,000: benchmarks/bench_storm.py)
 REOPEN_AFTER = 10_000  # entries read before the live reader is opened again: every page of
-# the journal it read stays mapped (its RSS) until then, about 5 MB here (bench_storm.py)
+# the journal it touched stays mapped (its RSS) until then (figures: bench_storm.py)
 
 
 class JournalFollower:
