@@ -84,7 +84,7 @@ def one_round(rate: int, seconds: float):
         idle.start()
         time.sleep(2.0)
         idle.stop()
-        mem = MemoryPeak(proc.pid)
+        mem = MemoryPeak(proc.pid, journal=True)
         mem.start()
         t0 = time.monotonic()
         written = storm(rate, seconds)
@@ -121,6 +121,10 @@ def main() -> int:
     print(f"  during the storm, peak RSS:        {mmm([m.rss for _, m, _ in results])}")
     print(f"  during the storm, peak PSS:        {mmm([m.pss for _, m, _ in results])}")
     print(f"  during the storm, peak RssAnon:    {mmm([m.anon for _, m, _ in results])}")
+    print(f"  during the storm, peak RssFile:    {mmm([m.file for _, m, _ in results])}")
+    print(f"  during the storm, mapped journal:  {mmm([m.journal_rss for _, m, _ in results])}")
+    jf = [m.journal_files for _, m, _ in results]
+    print(f"  journal files mapped at most:      {min_median_max(jf, lambda x: f'{x:.0f}')}")
     print(f"  VmHWM at the end (whole run):      {mmm([m.hwm for _, m, _ in results])}")
     print("  aim: peak RSS during the storm <= 50 MB")
     return 0

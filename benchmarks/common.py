@@ -62,10 +62,13 @@ class MemoryPeak(threading.Thread):
     files, mapped by every reader, are page cache shared with journald). A peak over a
     run, not a single sample."""
 
-    def __init__(self, pid: int, every: float = 0.02) -> None:
+    def __init__(self, pid: int, every: float = 0.02, journal: bool = False) -> None:
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
-        self.rss = self.pss = self.hwm = self.anon = 0.0
+        self.rss = self.pss = self.hwm = self.anon = self.file = 0.0
+        self.journal = journal  # also the peak RSS of mapped journal files (reads smaps)
+        self.journal_rss = 0.0
+        self.journal_files = 0  # most journal files mapped at once
         self.samples = 0
         self._stop_event = threading.Event()
 
@@ -86,6 +89,12 @@ class MemoryPeak(threading.Thread):
                             self.hwm = int(line.split()[1]) / 1024
                         elif line.startswith("RssAnon:"):  # the heap, without mapped files
                             self.anon = max(self.anon, int(line.split()[1]) / 1024)
+                        elif line.startswith("RssFile:"):  # mapped files: libraries, journal
+                            self.file = max(self.file, int(line.split()[1]) / 1024)
+                if self.journal:
+                    mib, files = journal_mapped(self.pid)
+                    self.journal_rss = max(self.journal_rss, mib)
+                    self.journal_files = max(self.journal_files, files)
                 self.samples += 1
             except OSError:
                 return  # the process is gone
@@ -94,6 +103,20 @@ class MemoryPeak(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
         self.join(5.0)
+
+
+def journal_mapped(pid: int) -> Tuple[float, int]:
+    """(MiB of RSS in mapped journal files, how many journal files are mapped)."""
+    mib, files, name = 0.0, set(), ""
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+                name = fields[5] if len(fields) > 5 else ""
+            elif fields[0] == "Rss:" and name.endswith((".journal", ".journal~")):
+                mib += int(fields[1]) / 1024
+                files.add(name)
+    return mib, len(files)
 
 
 def bytecode_env(cache_dir: str) -> Dict[str, str]:

@@ -137,7 +137,22 @@ class Daemon:
 
         if self.config.journal.source == "kmsg" and not self.journal_dir:
             return proc_boot_id(self.root)
-        return current_boot_id(self.root)
+        if not self.root.is_live:
+            return current_boot_id(self.root)
+        # the newest entry is in a file still written: ask those, not every archived file
+        from kcrashd.sources.journal import open_journal
+        from kcrashd.sources.journal_files import active_files
+
+        files = active_files()
+        try:
+            reader = open_journal(files=files) if files else None
+        except OSError:  # one went away meanwhile: the whole journal, then
+            reader = None
+        try:
+            return current_boot_id(self.root, reader)
+        finally:
+            if reader is not None:
+                reader.close()
 
     def _open_source(self) -> None:
         """Pick and open the kernel log source: the journal, else /dev/kmsg, else none."""
@@ -309,6 +324,9 @@ class Daemon:
             self._outbox_dirty = False
             self.pipeline.outbox.load()
         self.pipeline.outbox.pump()
+        close_idle = getattr(self.pipeline.outbox.journal, "close_idle", None)
+        if close_idle is not None:
+            close_idle()  # a look-up reader kept open maps every journal file
 
     def _state_care(self) -> None:
         """Put the state back on disk when it can be; send what the writer has to say."""
@@ -426,6 +444,9 @@ class Daemon:
             timeout = min(timeout, max(0.05, self.writer.next_retry - time.monotonic()))
         if self._reopen_at is not None:
             timeout = min(timeout, max(0.05, self._reopen_at - time.monotonic()))
+        idle_in = getattr(self.pipeline.outbox.journal, "idle_in", lambda: None)()
+        if idle_in is not None:  # wake up to close the look-up reader
+            timeout = min(timeout, max(0.05, idle_in))
         if self._status_change() != self._status_key:  # a change not written yet
             due = self._status_written + STATUS_EVERY - time.monotonic()
             timeout = min(timeout, max(0.05, due))

@@ -20,6 +20,7 @@ an alert was sent.
 
 from __future__ import annotations
 
+import collections
 import errno
 import os
 import re
@@ -37,6 +38,8 @@ SOCKET = "/run/systemd/journal/socket"
 _BAD_CHARS = re.compile(r"[^A-Z0-9_]")
 MAX_FIELD_CHARS = 64 * 1024  # journald keeps larger values, but nobody reads them
 PROBE_FIELD = "KCRASHD_PROBE"
+SEND_SLACK = 60.0  # seconds: an entry sent at t is looked for in files written since t - this
+SENT_KEPT = 4096  # send times remembered (the oldest forgotten: looked up in every file)
 
 
 def field_name(key: str) -> str:
@@ -138,10 +141,24 @@ def send_alert(alert: Alert, alert_id: str, sock: Optional[JournalSocket] = None
     (sock or JournalSocket()).send(journal_fields(alert, alert_id))
 
 
-def _open_reader(directory: Optional[str]) -> Any:
+def _open_reader(directory: Optional[str], since: Optional[float] = None) -> Any:
+    """A reader of the journal; with `since` (wall clock seconds), of the system journal's
+    files that can hold an entry stored since then (kcrashd.sources.journal_files), so a
+    look-up of a just-sent alert does not open and map every archived file."""
     from systemd import journal
 
-    return journal.Reader(path=directory) if directory else journal.Reader()
+    if directory:
+        return journal.Reader(path=directory)
+    if since is not None:
+        from kcrashd.sources.journal_files import recent_files
+
+        files = recent_files(since)
+        if files:
+            try:
+                return journal.Reader(files=files)
+            except OSError:  # one went away meanwhile: all files, then
+                pass
+    return journal.Reader()
 
 
 def _lookup(reader: Any, field: str, value: str) -> bool:
@@ -164,10 +181,14 @@ def alert_in_journal(alert_id: str, directory: Optional[str] = None) -> bool:
 
 
 class AlertLookup:
-    """alert_in_journal() that keeps its reader for `keep_seconds`: opening the journal
-    (every file of it) is most of a lookup's cost, and a backlog read with a fresh state
-    DB looks up one alert after another. A reader older than that is closed at the next
-    lookup or close_idle(), so journal files vacuumed meanwhile are not held open."""
+    """alert_in_journal() for the outbox.
+
+    An entry this process sent (`since`: when) is looked up in the files written since
+    then, with a reader opened for that look-up and closed right after. Any other (an
+    earlier process may have sent it) needs every file: that reader is kept for
+    `keep_seconds`, since opening every file is most of a look-up's cost and a backlog
+    read with a fresh state DB looks up one alert after another; close_idle() closes it
+    once older, so neither vacuumed files nor the pages read stay mapped."""
 
     def __init__(self, directory: Optional[str] = None, keep_seconds: float = 2.0) -> None:
         self.directory = directory
@@ -175,11 +196,17 @@ class AlertLookup:
         self._reader: Any = None
         self._opened = 0.0
 
-    def __call__(self, alert_id: str) -> bool:
-        return self.find("KCRASHD_ALERT_ID", alert_id)
+    def __call__(self, alert_id: str, since: Optional[float] = None) -> bool:
+        return self.find("KCRASHD_ALERT_ID", alert_id, since)
 
-    def find(self, field: str, value: str) -> bool:
+    def find(self, field: str, value: str, since: Optional[float] = None) -> bool:
         self.close_idle()
+        if since is not None:
+            reader = _open_reader(self.directory, since - SEND_SLACK)
+            try:
+                return _lookup(reader, field, value)
+            finally:
+                reader.close()
         if self._reader is None:
             self._reader = _open_reader(self.directory)
             self._reader.fileno()  # watch the files: process() then sees rotated ones
@@ -191,6 +218,12 @@ class AlertLookup:
         except Exception:
             self.close()
             raise
+
+    def idle_in(self) -> Optional[float]:
+        """Seconds until close_idle() closes the kept reader; None when none is open."""
+        if self._reader is None:
+            return None
+        return max(0.0, self._opened + self.keep_seconds - time.monotonic())
 
     def close_idle(self) -> None:
         if self._reader is not None and time.monotonic() - self._opened >= self.keep_seconds:
@@ -210,15 +243,28 @@ class Journal:
     def __init__(self, directory: Optional[str] = None, path: str = SOCKET) -> None:
         self.socket = JournalSocket(path)
         self.lookup = AlertLookup(directory)
+        self._sent: collections.OrderedDict[str, float] = collections.OrderedDict()
 
     def send(self, alert: Alert, alert_id: str) -> None:
+        self._remember(alert_id)
         send_alert(alert, alert_id, self.socket)
 
+    def _remember(self, key: str) -> None:
+        """When this process sent `key` (before the send: journald stamps it later)."""
+        self._sent[key] = time.time()
+        self._sent.move_to_end(key)
+        while len(self._sent) > SENT_KEPT:
+            self._sent.popitem(last=False)
+
     def stored(self, alert_id: str) -> bool:
-        return self.lookup(alert_id)
+        found = self.lookup(alert_id, self._sent.get(alert_id))
+        if found:
+            self._sent.pop(alert_id, None)
+        return found
 
     def probe(self) -> str:
         token = uuid.uuid4().hex
+        self._remember(token)
         self.socket.send(
             {
                 "MESSAGE": "kcrashd: checking that journald stored the alerts sent before",
@@ -230,7 +276,13 @@ class Journal:
         return token
 
     def probe_stored(self, token: str) -> bool:
-        return self.lookup.find(PROBE_FIELD, token)
+        found = self.lookup.find(PROBE_FIELD, token, self._sent.get(token))
+        if found:
+            self._sent.pop(token, None)
+        return found
+
+    def idle_in(self) -> Optional[float]:
+        return self.lookup.idle_in()
 
     def close_idle(self) -> None:
         self.lookup.close_idle()

@@ -109,24 +109,32 @@ def _dump_target(root: Root) -> Dict[str, Any]:
 
 
 def kernel_log_from_journal(n: int, directory: Optional[str] = None) -> List[str]:
-    """The last n kernel lines of this boot from the journal (a reader of our own: the
-    daemon's reader belongs to its main thread)."""
-    from kcrashd.sources.journal import open_kernel_reader
+    """The last n kernel lines of this boot from the journal (readers of our own: the
+    daemon's reader belongs to its main thread), from its newest files when they hold
+    that many (kcrashd.sources.journal.kernel_tail_readers)."""
+    from kcrashd.sources.journal import kernel_tail_readers
 
-    reader = open_kernel_reader(directory)
-    try:
-        reader.this_boot()
-        reader.seek_tail()
-        lines: deque = deque(maxlen=n)
-        for _ in range(n):
-            entry = reader.get_previous()
-            if not entry:
-                break
-            msg = entry.get("MESSAGE", "")
-            lines.appendleft(msg.decode("utf-8", "replace") if isinstance(msg, bytes) else msg)
-        return list(lines)
-    finally:
-        reader.close()
+    lines: deque = deque(maxlen=n)
+    for reader in kernel_tail_readers(directory):
+        try:
+            lines = _last_messages(reader, n)
+        finally:
+            reader.close()
+        if len(lines) >= n:
+            break
+    return list(lines)
+
+
+def _last_messages(reader: Any, n: int) -> deque:
+    reader.seek_tail()
+    lines: deque = deque(maxlen=n)
+    for _ in range(n):
+        entry = reader.get_previous()
+        if not entry:
+            break
+        msg = entry.get("MESSAGE", "")
+        lines.appendleft(msg.decode("utf-8", "replace") if isinstance(msg, bytes) else msg)
+    return lines
 
 
 def kernel_log_from_kmsg(n: int) -> List[str]:

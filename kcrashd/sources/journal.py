@@ -23,7 +23,7 @@ import select
 import threading
 import time
 import uuid
-from typing import Any, Callable, Deque, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Deque, Iterator, List, Mapping, Optional, Set, Tuple
 
 from kcrashd.model import KernelRecord
 
@@ -47,6 +47,35 @@ def open_kernel_reader(directory: Optional[str] = None) -> Any:
     reader = open_journal(directory)
     reader.add_match(KERNEL_MATCH)
     return reader
+
+
+TAIL_FILES = (2, 8)  # newest files tried for the journal's last lines, before all of them
+
+
+def kernel_tail_readers(directory: Optional[str] = None) -> Iterator[Any]:
+    """Readers of this boot's kernel entries for the last few of them, each over more files
+    than the one before: the system journal's newest TAIL_FILES files of the boot, then
+    all of them (another directory: all at once). The caller closes each; the last lines
+    of the newest files are the journal's last lines, so a caller that finds enough in
+    one stops there without opening (and mapping) every archived file."""
+    if directory is None:
+        from kcrashd.sources import journal_files
+
+        boot = _current_boot()
+        files = journal_files.newest_first(journal_files.kernel_files(boot))
+        for count in TAIL_FILES:
+            if count >= len(files):
+                break
+            try:
+                reader = open_journal(files=files[:count])
+            except OSError:  # one went away meanwhile
+                break
+            reader.add_match(KERNEL_MATCH)
+            reader.this_boot()
+            yield reader
+    reader = open_kernel_reader(directory)
+    reader.this_boot()
+    yield reader
 
 
 def entry_to_record(entry: Mapping[str, Any]) -> KernelRecord:
@@ -225,6 +254,8 @@ MISSED_MESSAGE_ID = "e9bf28e6e834481bb6f48f548ad13606"
 _MISSED = re.compile(rb"^Missed (\d+) kernel messages")
 PREFETCH_MAX = 4000  # kernel records read ahead of the parser at most (2 batches; a storm's
 # buffer was 11 MiB of heap at 20,000: benchmarks/bench_storm.py)
+REOPEN_AFTER = 10_000  # entries read before the live reader is opened again: every page of
+# the journal it touched stays mapped (its RSS) until then (figures: bench_storm.py)
 
 
 class JournalFollower:
@@ -263,28 +294,72 @@ class JournalFollower:
         self._skipped = False  # entries passed over since last_cursor was taken
         self._lock = threading.RLock()
         self._ahead: Optional[_ReadAhead] = None
+        self.files_opened: Optional[int] = None  # journal files the reader has open (None: all)
+        self.reopened = 0
+        self._opened_at = 0  # _reads() when the reader was opened
+        self._opened_where: Optional[str] = None  # the entry it pointed at then
+        self._known_files: Set[str] = set()  # the journal's files when it was opened
+        self._from_start = False  # the reader has every file of the boot (no cursor to go by)
 
     def open(self, saved: Optional[str] = None, inclusive: bool = False) -> str:
         """Open and position the reader; says where reading starts."""
         with self._lock:
             self._close_reader()
-            self.reader = self._open_reader()
-            self.entries = entries_for(self.reader)
+            self._use(*self._open_reader(saved))
             self.following = False
             self._skipped = False
             if saved and self._seek(saved, inclusive):
                 self.last_cursor = saved
                 return "saved position"
+            if saved:  # the boot's start: every file of the boot, not only the cursor's
+                self._use(*self._open_reader(None), old=self.reader)
             self.reader.seek_head()
             self.last_cursor = None
             if saved:
                 return "start of the boot (saved position is gone or of another boot)"
             return "start of the boot" if self.directory is None else "start of the journal"
 
-    def _open_reader(self) -> Any:
+    def _use(self, reader: Any, files: Optional[int], whole_boot: bool, old: Any = None) -> None:
+        """Read from `reader` (`files` journal files open, None: all; `whole_boot`: all of
+        the boot's) from now on, closing `old`."""
+        self.reader = reader
+        self.entries = entries_for(reader)
+        self.files_opened = files
+        self._from_start = whole_boot
+        self._opened_at = self._reads()
+        self._opened_where = self._where()
+        if old is not None:
+            old.close()
+        if self._ahead is not None:
+            self._ahead.kick()  # it waits on the old reader's fd
+
+    def _open_reader(self, cursor: Optional[str]) -> Tuple[Any, Optional[int], bool]:
+        """(a reader of kernel entries, how many files it has open (None: all), whether
+        they are all of the boot's). The system journal: only its files that can hold
+        this boot's kernel entries from `cursor` on (kcrashd.sources.journal_files), so
+        that the archived files of a long boot are neither opened nor mapped; all of its
+        files when none are found or they cannot be opened."""
         from systemd import journal
 
-        reader = journal.Reader(path=self.directory) if self.directory else journal.Reader()
+        reader, count = None, None
+        if self.directory is None:
+            from kcrashd.sources import journal_files
+
+            self._known_files = set(journal_files.local_journal_paths())
+            files = journal_files.kernel_files(self.boot_id or _current_boot(), cursor)
+            if files:
+                try:
+                    reader, count = journal.Reader(files=files), len(files)
+                    # watch the files' directories now: a rotation from here on is seen
+                    reader.fileno()
+                except OSError as exc:  # one went away (vacuum, rotation) meanwhile
+                    log.debug("opening journal files %s failed: %s", files, exc)
+        if reader is None:
+            reader = journal.Reader(path=self.directory) if self.directory else journal.Reader()
+        self._add_matches(reader)
+        return reader, count, cursor is None and self.directory is None
+
+    def _add_matches(self, reader: Any) -> None:
         # kernel entries, or journald's note that it missed some
         reader.add_match(KERNEL_MATCH)
         reader.add_disjunction()
@@ -296,7 +371,33 @@ class JournalFollower:
                 reader.add_match(f"_BOOT_ID={self.boot_id}")
             else:
                 reader.this_boot()
-        return reader
+
+    def _reads(self) -> int:
+        """Entries read from the journal so far (handed out, and read ahead)."""
+        return self.entries_read + len(self._buffer)
+
+    def _where(self) -> Optional[str]:
+        """The cursor of the entry the reader points at, or None (nothing read yet)."""
+        try:
+            return self.entries.cursor()
+        except OSError:
+            return None
+
+    def _reopen(self, where: str) -> bool:
+        """Open the reader again, on the files that hold entries after `where`, and point
+        it at `where` (the entry it pointed at). False (the old reader kept) when the new
+        one cannot find `where`."""
+        reader, files, whole_boot = self._open_reader(where)
+        old, self.reader = self.reader, reader
+        try:
+            found = self._seek(where, inclusive=False)
+        finally:
+            self.reader = old
+        if not found:
+            reader.close()
+            return False
+        self._use(reader, files, whole_boot, old)
+        return True
 
     def _seek(self, cursor: str, inclusive: bool) -> bool:
         reader = self.reader
@@ -322,17 +423,47 @@ class JournalFollower:
     def process(self) -> int:
         """Take in journal file changes (inotify events), after reading what the open
         files still hold: after a rotation and vacuum those files are gone for good.
-        Returns records read ahead."""
+        The system journal's reader has only some files open and sees no new ones: when
+        files change it is opened again at its entry, on the files that follow it; and so
+        it is once following live when it has moved on since it was opened with more than
+        one file, or has read REOPEN_AFTER entries (the pages of the journal it read stay
+        mapped until it is closed). Returns records read ahead."""
         from systemd import journal
 
         with self._lock:
             if self.reader is None:
                 return 0
             added = self.prefetch()
-            if self.reader.process() == journal.INVALIDATE:
+            self._take_skipped()
+            where = self._where()  # before process(): it may close the reader's file
+            changed = self.reader.process() == journal.INVALIDATE
+            if changed:
                 self.invalidations += 1
                 self.note = f"journal files changed {self.invalidations} times; reading on"
+            if where is not None and self.directory is None:
+                # more files than the next entries need, once it has moved on from them
+                wide = self._from_start or (self.files_opened or 0) > 1
+                due = (wide and where != self._opened_where) or (
+                    self._reads() - self._opened_at >= REOPEN_AFTER
+                )
+                if changed or self._new_files() or (self.following and due):
+                    self.reopened += self._reopen(where)
             return added + self.prefetch()
+
+    def _new_files(self) -> bool:
+        """Whether journal files appeared since the reader was opened (a reader over files
+        never takes in new ones: the file journald opens after a rotation, when the
+        reader was opened between the rename of the old one and its creation)."""
+        if self.files_opened is None:
+            return False
+        from kcrashd.host.journal_headers import local_journal_paths
+
+        paths = set(local_journal_paths())
+        if paths <= self._known_files:
+            self._known_files = paths
+            return False
+        self._known_files = paths
+        return True
 
     def prefetch(self, limit: int = PREFETCH_MAX) -> int:
         """Read what is there now into memory (at most `limit` records buffered); returns
@@ -519,9 +650,9 @@ class _ReadAhead(threading.Thread):
 
     def hurry(self, seconds: float) -> None:
         self._hurry_until = time.monotonic() + seconds
-        self._kick()
+        self.kick()
 
-    def _kick(self) -> None:
+    def kick(self) -> None:
         try:
             os.write(self._kick_w, b"x")
         except OSError:
@@ -564,7 +695,7 @@ class _ReadAhead(threading.Thread):
 
     def stop(self) -> None:
         self._stopping.set()
-        self._kick()
+        self.kick()
         self.join(5.0)
 
 

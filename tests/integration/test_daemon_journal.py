@@ -7,6 +7,7 @@ alert the oopses of earlier runs.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -556,3 +557,131 @@ def test_a_fresh_state_db_logs_alerts_found_in_the_journal_once(daemon, unique_t
     assert len(lines) == 1 and "3 alerts found already in the journal, not sent again" in lines[0]
     for tag in tags:
         assert len(crash_alerts(tag, want=2, timeout=1)) == 1
+
+
+def journal_files_held(pid: int) -> set:
+    """The journal files a process has mapped or open (/proc/PID/maps and fd)."""
+    held = set()
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            path = line.split(maxsplit=5)[5].strip() if len(line.split()) > 5 else ""
+            path = path.removesuffix(" (deleted)")
+            if path.endswith((".journal", ".journal~")):
+                held.add(path)
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}").removesuffix(" (deleted)")
+        except OSError:
+            continue
+        if target.endswith((".journal", ".journal~")):
+            held.add(target)
+    return held
+
+
+def rotated_kernel_files(tag: str, n: int) -> None:
+    """n archived journal files, each with a kernel line of this boot."""
+    for i in range(n):
+        write_kmsg([f"kcrashd-test {tag} before rotation {i}"], level=6)
+        journal_entries(f"MESSAGE=kcrashd-test {tag} before rotation {i}")
+        subprocess.run(["journalctl", "--rotate"], check=True, timeout=30)
+
+
+def wait_held(pid: int, want, timeout: float = 10.0) -> set:
+    """journal_files_held(pid) once `want` says yes of it, or as it is at the timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        held = journal_files_held(pid)
+        if want(held) or time.monotonic() > deadline:
+            return held
+        time.sleep(0.1)
+
+
+def test_the_follower_holds_only_the_journal_file_it_reads(daemon, unique_tag):
+    from kcrashd.host.journal_headers import local_journal_paths
+
+    # a saved position (the fixture's) with three archived files of this boot after it
+    rotated_kernel_files(unique_tag, 3)
+    assert len(local_journal_paths()) >= 4
+    daemon.config.write_text(default_config(daemon.tmp) + "snapshots:\n  enabled: false\n")
+    daemon.start()
+    write_kmsg(oops_lines(unique_tag + "a"))
+    crash_alerts(unique_tag + "a")
+    daemon.wait_db("SELECT alert_id FROM alerts")  # found stored: its look-ups are done
+    pid = daemon.proc.pid
+    # read past the archived files: only the file being written stays open and mapped
+    held = wait_held(pid, lambda h: len(h) == 1)
+    assert len(held) == 1 and os.path.basename(held.pop()) == "system.journal"
+    # a rotation while following: the new file is read, the archived one let go
+    subprocess.run(["journalctl", "--rotate"], check=True, timeout=30)
+    write_kmsg(oops_lines(unique_tag + "b"))
+    (b,) = crash_alerts(unique_tag + "b")
+    assert "end trace" in b["KCRASHD_REPORT"]
+    held = wait_held(pid, lambda h: len(h) == 1)
+    assert len(held) == 1 and os.path.basename(held.pop()) == "system.journal"
+    assert daemon.stop() == 0
+    assert len(crash_alerts(unique_tag + "a", want=2, timeout=1)) == 1
+
+
+def test_a_follower_on_the_files_after_its_position_reads_what_all_files_hold(
+    journald, unlimited_kmsg, unique_tag
+):
+    from kcrashd.host.journal_headers import local_journal_paths
+    from kcrashd.host.root import Root
+    from kcrashd.sources.boot import current_boot_id
+    from kcrashd.sources.journal import JournalFollower
+    from systemd import journal
+
+    rotated_kernel_files(unique_tag, 1)  # an archived file before the position
+    write_kmsg([f"kcrashd-test {unique_tag} position"], level=6)
+    journal_entries(f"MESSAGE=kcrashd-test {unique_tag} position")
+    cursor = journal_tail_cursor()
+    for i in range(3):  # entries after it, across rotations
+        write_kmsg([f"kcrashd-test {unique_tag} after {i}"], level=6)
+        subprocess.run(["journalctl", "--rotate"], check=True, timeout=30)
+    write_kmsg([f"kcrashd-test {unique_tag} last"], level=6)
+    journal_entries(f"MESSAGE=kcrashd-test {unique_tag} last")
+
+    boot = current_boot_id(Root("/"))
+    everything = journal.Reader()
+    everything.add_match("_TRANSPORT=kernel", f"_BOOT_ID={boot}")
+    everything.seek_cursor(cursor)
+    everything.get_next()
+    expected = [e["MESSAGE"] for e in iter(everything.get_next, {})]
+    everything.close()
+
+    follower = JournalFollower(None, boot)
+    try:
+        assert follower.open(cursor) == "saved position"
+        assert follower.files_opened is not None
+        assert follower.files_opened < len(local_journal_paths())
+        got = [r.message for r in follower.read(100_000)]
+    finally:
+        follower.close()
+    assert got == expected
+    assert [m for m in got if unique_tag in m] == [
+        f"kcrashd-test {unique_tag} after {i}" for i in range(3)
+    ] + [f"kcrashd-test {unique_tag} last"]
+
+
+def test_a_snapshots_kernel_log_from_the_newest_files_is_the_journals_last_lines(
+    journald, unlimited_kmsg, unique_tag
+):
+    from kcrashd.snapshots.capture import kernel_log_from_journal
+    from systemd import journal
+
+    rotated_kernel_files(unique_tag, 3)
+    write_kmsg([f"kcrashd-test {unique_tag} newest"], level=6)
+    journal_entries(f"MESSAGE=kcrashd-test {unique_tag} newest")
+    everything = journal.Reader()
+    everything.add_match("_TRANSPORT=kernel")
+    everything.this_boot()
+    everything.seek_tail()
+    newest_first = itertools.islice(iter(everything.get_previous, {}), 3000)
+    last = [e["MESSAGE"] for e in newest_first][::-1]
+    everything.close()
+    for n in (1, 4, 3000):  # in the newest file; across rotations; likely past 8 files
+        assert kernel_log_from_journal(n) == last[-n:]
+    ours = [m for m in kernel_log_from_journal(50) if unique_tag in m]
+    assert ours == [f"kcrashd-test {unique_tag} before rotation {i}" for i in range(3)] + [
+        f"kcrashd-test {unique_tag} newest"
+    ]
