@@ -35,6 +35,20 @@ def _field(name: str, value) -> bytes:
     return f"{name}={value}\n".encode()
 
 
+def _journal_files(tmp, export: bytes) -> str:
+    """tmp/j holding the entries of `export` (journal export format) in journal files made
+    by systemd-journal-remote."""
+    (tmp / "j").mkdir()
+    subprocess.run(
+        [REMOTE, "-o", str(tmp / "j" / "r.journal"), "-"],
+        input=export,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return str(tmp / "j")
+
+
 @pytest.fixture(scope="module")
 def journal_dir(tmp_path_factory):
     """Kernel entries with what the two readers must agree on: an oops among noise, a
@@ -73,15 +87,7 @@ def journal_dir(tmp_path_factory):
             del fields["PRIORITY"]
         out += b"".join(_field(k, v) for k, v in fields.items()) + b"\n"
     out += _field("_TRANSPORT", "syslog") + _field("_BOOT_ID", boot) + b"MESSAGE=BUG: forged\n\n"
-    (tmp / "j").mkdir()
-    subprocess.run(
-        [REMOTE, "-o", str(tmp / "j" / "r.journal"), "-"],
-        input=out,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return str(tmp / "j"), boot
+    return _journal_files(tmp, out), boot
 
 
 def _read(directory, adapter, wanted, batch=4, wanted_raw=None):
@@ -199,15 +205,7 @@ def missed_dir(tmp_path_factory):
         if transport == "driver":
             fields["MESSAGE_ID"] = journal.MISSED_MESSAGE_ID
         out += b"".join(_field(k, v) for k, v in fields.items()) + b"\n"
-    (tmp / "j").mkdir()
-    subprocess.run(
-        [REMOTE, "-o", str(tmp / "j" / "r.journal"), "-"],
-        input=out,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return str(tmp / "j")
+    return _journal_files(tmp, out)
 
 
 @pytest.mark.parametrize("batch", [1, 2, 1000])
