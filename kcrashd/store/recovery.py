@@ -294,8 +294,8 @@ class StateWriter:
 
     def _degrade(self, exc: BaseException) -> None:
         group, self._group = self._group, []
-        if group and self.disk is not None and self.disk.in_transaction:
-            try:  # SQLite may have rolled the group back itself
+        if self.disk is not None and self.disk.in_transaction:
+            try:  # a group left open (SQLite may have rolled it back itself)
                 self.disk.execute("ROLLBACK")
             except sqlite3.Error:
                 pass

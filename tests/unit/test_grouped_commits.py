@@ -98,6 +98,25 @@ def test_a_failing_first_write_leaves_no_group_open(db):
     writer.close()
 
 
+def test_a_storage_error_in_the_first_write_of_a_group_degrades_and_comes_back(db):
+    writer = StateWriter.open(db)
+    disk = writer.state.conn
+    failed = []
+
+    def first_time_the_disk_fails(c):
+        set_meta(c, "flaky", "1")
+        if not failed:  # on disk: the error SQLite raises when the disk fails a write
+            failed.append(True)
+            raise sqlite3.OperationalError("disk I/O error")
+
+    assert writer.commit(first_time_the_disk_fails, group=True) is False
+    assert writer.degraded and not disk.in_transaction  # the group begun there is gone
+    assert writer.state.get_meta("flaky") == "1"  # in memory, kept for the disk
+    assert writer.retry(force=True) is True
+    writer.close()
+    assert seen_by_others(db, "SELECT value FROM meta WHERE key='flaky'") == [("1",)]
+
+
 def test_a_group_is_committed_once_it_holds_its_limit_of_writes(db):
     writer = StateWriter.open(db)
     done = [writer.commit(meta(f"k{i}", "v"), group=True) for i in range(recovery.GROUP_WRITES)]
