@@ -16,6 +16,13 @@ kcrashd.alerts.ids). After a crash between sending and committing, the same repo
 read again; an alert neither recorded nor owed is first looked up in the journal by
 KCRASHD_ALERT_ID and not sent twice. Commits go through the daemon's StateWriter, so a
 full or broken state disk never stops an alert (kcrashd.store.recovery).
+
+Grouped commits: a live report's commit follows its alert at once. A report of the backlog
+(printed before this process started: its alert is looked up in the journal before it is
+sent, as after a crash) joins the writer's group of writes instead, committed once per
+group (kcrashd.store.recovery): a backlog of reports costs a few disk syncs, not one each.
+A crash before the group is committed reads those reports again from the position before
+it, and the look-up finds their alerts sent.
 """
 
 from __future__ import annotations
@@ -244,7 +251,7 @@ class Pipeline:
         row = report_store.get_report(self.state, boot, signature)
         if row is not None and dedup.already_counted(row, report):
             # Read again after a restart or a resume from the boot start: already counted.
-            self.commit(position)
+            self.commit(position, group=not self.is_live(report))
             return None
         self.reports_handled += 1
         if row is None:
@@ -277,7 +284,7 @@ class Pipeline:
             report_store.insert_report(c, report, boot, signature, seen, incident_id, header)
             sent.write(c, self.outbox)
 
-        self.commit(position, write)
+        self.commit(position, write, group=not self.is_live(report))
         if snapshot_id is not None:
             self._capture_snapshot(snapshot_id, reason)  # after the alert, never before
         return alert_id
@@ -310,7 +317,7 @@ class Pipeline:
             if sent is not None:
                 sent.write(c, self.outbox)
 
-        self.commit(position, write)
+        self.commit(position, write, group=not self.is_live(report))
         return sent.alert_id if sent else None
 
     def _last_alert_time(self, key: str) -> Optional[float]:
@@ -355,15 +362,20 @@ class Pipeline:
         boot = boot_id or self.boot_id
         alert_id = self.alert_id(alert.type, alert.dedup_key, boot, time.time_ns())
         delivery = self._deliver(alert_id, alert, boot, maybe_sent=False)
-        self.commit(None, lambda c: delivery.write(c, self.outbox))
+        # never looked up after a crash: committed right after its send, with any group
+        self.commit(None, lambda c: delivery.write(c, self.outbox), group=False)
         return alert_id
 
     # -- the common tail --------------------------------------------------------------------
 
     def commit(
-        self, position: Optional[PositionUpdate] = None, write: Optional[Write] = None
+        self,
+        position: Optional[PositionUpdate] = None,
+        write: Optional[Write] = None,
+        group: Optional[bool] = None,
     ) -> None:
-        """One transaction: whatever `write` adds, and the position."""
+        """One transaction: whatever `write` adds, and the position. `group`: it may join
+        the writer's group (module doc); None: it joins a group that is open."""
         if position is None and write is None:
             return
 
@@ -375,11 +387,15 @@ class Pipeline:
 
         # a position alone is superseded by the next one while the disk cannot take it
         key = f"position:{position[0]}" if write is None and position is not None else None
-        self._commit_work(work, key)
+        self._commit_work(work, key, group)
 
-    def _commit_work(self, work: Write, key: Optional[str] = None) -> bool:
+    def _commit_work(
+        self, work: Write, key: Optional[str] = None, group: Optional[bool] = None
+    ) -> bool:
         if self.writer is not None:
-            return bool(self.writer.commit(work, key))
+            if group is None:  # the outbox's records of alerts stored, positions alone
+                group = self.writer.grouping
+            return bool(self.writer.commit(work, key, group))
         with self.state.transaction() as c:
             work(c)
         return True

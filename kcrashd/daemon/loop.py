@@ -273,6 +273,8 @@ class Daemon:
                 if self.position_dirty and (self.caught_up or now - last_commit >= COMMIT_EVERY):
                     self._step("commit", self._commit_position)
                     last_commit = now
+                if self.caught_up:  # the backlog's grouped writes, once it is read
+                    self._step("commit", self.writer.end_group)
                 self._step("status", self._write_status)
                 if watchdog is not None and now - last_ping >= watchdog:
                     sdnotify.notify("WATCHDOG=1")

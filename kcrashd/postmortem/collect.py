@@ -423,7 +423,8 @@ def boot_reports(directory: Optional[str], boot_id: str) -> Tuple[List[CrashRepo
     assembler = Assembler()
     reports: List[CrashReport] = []
     messages = 0
-    for record in kernel_records(directory, boot_id):
+    # lines the parser cannot need are passed over unread (they keep their line numbers)
+    for record in kernel_records(directory, boot_id, assembler.wants_raw):
         messages += 1
         reports.extend(assembler.feed(record))
     reports.extend(assembler.flush())

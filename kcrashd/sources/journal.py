@@ -208,6 +208,29 @@ def entries_for(reader: Any) -> Any:
     return LowLevelEntries(reader) if LowLevelEntries.supported(reader) else PublicEntries(reader)
 
 
+STOPPED, END, SPENT = "stopped", "end", "spent"  # why pass_over_raw stopped
+MISSED_PREFIX = b"Missed "  # journald's note of kernel messages it missed (see _MISSED)
+
+
+def pass_over_raw(reader: Any, wanted_raw: Callable[[bytes], bool], budget: int) -> Tuple[int, str]:
+    """Move the reader on past the entries whose MESSAGE (UTF-8 bytes) `wanted_raw`
+    rejects, at most `budget` entries (the private API: no record, nothing decoded).
+    Returns (entries moved, why it stopped): STOPPED at an entry wanted or that may be
+    journald's note of missed messages (the reader points at it), END of the journal,
+    or the budget SPENT. The loop a backlog spends its time in: keep it lean."""
+    next_entry, get = reader._next, reader._get
+    for n in range(1, budget + 1):
+        if not next_entry():
+            return n - 1, END
+        try:
+            raw = get("MESSAGE")
+        except KeyError:
+            raw = b""
+        if wanted_raw(raw) or raw.startswith(MISSED_PREFIX):
+            return n, STOPPED
+    return budget, SPENT
+
+
 def cursor_boot(cursor: str) -> Optional[str]:
     """The boot id inside a journal cursor (`...;b=<boot>;...`), or None."""
     for part in cursor.split(";"):
@@ -573,33 +596,50 @@ class JournalFollower:
         if entries is None:
             self.following = True
             return None, 0, False
-        raw_of = getattr(entries, "raw_message", None) if wanted_raw is not None else None
-        # the private API's methods themselves, not the adapter's: this loop is the backlog
-        next_entry = entries.reader._next if raw_of is not None else entries.next
+        fast = wanted_raw is not None and isinstance(entries, LowLevelEntries)
         n = 0
         while n < budget:
-            if not next_entry():
-                self.following = True
-                self.entries_read += n
-                return None, n, False
-            n += 1
-            if wanted is None or self._lost:
-                break
-            if raw_of is not None:
-                raw = raw_of()
-                missed = raw.startswith(b"Missed ") and self._missed(entries, entries.message())
-                if missed or not wanted_raw(raw):  # type: ignore[misc]
+            if wanted is None or self._lost:  # the next entry, whatever it says
+                if not entries.next():
+                    break
+                n += 1
+                return self._taken(entries, n)
+            if fast:
+                moved, why = pass_over_raw(entries.reader, wanted_raw, budget - n)
+                n += moved
+                if moved > (why == STOPPED):
                     self._skipped = True
-                    continue
+                if why == END:
+                    break
+                if why == STOPPED and self._raw_wanted(entries, wanted_raw):
+                    return self._taken(entries, n)
+                self._skipped = True
+                continue
+            if not entries.next():
                 break
+            n += 1
             message = entries.message()
             if self._missed(entries, message) or not wanted(message):
                 self._skipped = True
                 continue
-            break
+            return self._taken(entries, n)
         else:
             self.entries_read += n
             return None, n, True  # the budget went on entries passed over
+        self.following = True  # the end of the journal
+        self.entries_read += n
+        return None, n, False
+
+    def _raw_wanted(self, entries: Any, wanted_raw: Callable[[bytes], bool]) -> bool:
+        """Whether the entry pass_over_raw stopped at is wanted: not journald's note of
+        missed messages (counted here), nor a line that only began like one."""
+        raw = entries.raw_message()
+        if not raw.startswith(MISSED_PREFIX):
+            return True
+        return not self._missed(entries, entries.message()) and wanted_raw(raw)
+
+    def _taken(self, entries: Any, n: int) -> Tuple[Optional[KernelRecord], int, bool]:
+        """_step's result for the entry the reader points at, `n` entries consumed."""
         self.entries_read += n
         record = self._record_or_gap(entries)
         if record is None:

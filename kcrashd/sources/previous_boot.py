@@ -11,8 +11,9 @@ too, but never "the previous boot": the crash happened in the boot before it. Th
 own "Command line:" record of each boot tells them apart.
 systemd-python is imported inside the functions (through kcrashd.sources.journal). The
 boot's kernel messages are read through kcrashd.sources.journal.entries_for (fast where
-the Reader's private API is there); the few entries per boot for the boot list and its end
-through the public API.
+the Reader's private API is there), and a message the parser does not want is passed over
+at the bytes level (kernel_records); the few entries per boot for the boot list and its
+end through the public API.
 """
 
 from __future__ import annotations
@@ -20,10 +21,15 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from kcrashd.model import KernelRecord
-from kcrashd.sources.journal import entries_for, open_journal, open_kernel_reader
+from kcrashd.sources.journal import (
+    LowLevelEntries,
+    entries_for,
+    open_journal,
+    open_kernel_reader,
+)
 
 # What systemd 252 and the kernel log while a boot ends on purpose. journald writes
 # "Journal stopped" last; PID 1 reaches shutdown.target ("Reached target shutdown.target -
@@ -183,15 +189,36 @@ def _micros(value: Any) -> Optional[int]:
         return None
 
 
-def kernel_records(directory: Optional[str], boot_id: str) -> Iterator[KernelRecord]:
+# What kernel_records yields for an entry the caller's `wanted_raw` rejects: a line with
+# nothing in it, which keeps its place (a parser counts it) and costs no record of its own.
+PASSED_OVER = KernelRecord(message="")
+
+
+def kernel_records(
+    directory: Optional[str], boot_id: str, wanted_raw: Optional[Callable[[bytes], bool]] = None
+) -> Iterator[KernelRecord]:
     """The kernel messages of one boot, in journal order, one at a time (a boot's kernel
-    log may be millions of lines: never a list)."""
+    log may be millions of lines: never a list). The journal library picks the entries
+    (matches on _TRANSPORT=kernel and _BOOT_ID). `wanted_raw`, when given, is asked about
+    each message's UTF-8 bytes as the entry is reached: one it rejects is yielded as
+    PASSED_OVER, unread beyond its MESSAGE (kcrashd.parse.Assembler.wants_raw: a line
+    the parser would drop still counts, so report line numbers stay those of the log)."""
     reader = open_kernel_reader(directory)
     try:
         reader.add_match(f"_BOOT_ID={boot_id}")
         entries = entries_for(reader)
-        while entries.next():
-            yield entries.record()
+        if wanted_raw is None or not isinstance(entries, LowLevelEntries):
+            while entries.next():
+                yield entries.record()
+            return
+        # the private API's methods themselves: this loop is the whole boot's kernel log
+        next_entry, get, record = reader._next, reader._get, entries.record
+        while next_entry():
+            try:
+                raw = get("MESSAGE")
+            except KeyError:
+                raw = b""
+            yield record() if wanted_raw(raw) else PASSED_OVER
     finally:
         reader.close()
 

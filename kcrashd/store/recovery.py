@@ -13,6 +13,17 @@ writes see one consistent state, alerts still go out (the journal is another pat
 the writes are kept to replay on disk. retry() tries again with backoff; once the disk
 takes the writes, the daemon is back on disk. One `state_degraded` alert says why when it
 starts, one `state_recovered` when it is over.
+
+Grouped commits: with synchronous=FULL every COMMIT waits for the disk (fdatasync of the
+rollback journal and the database). A backlog read at start brings reports back to back,
+each alerted by a journal look-up first (kcrashd.alerts.outbox: an alert sent but not
+committed before a crash is found in the journal, not sent twice), so their writes may
+share one transaction: commit(work, group=True) runs work at once in a transaction left
+open (a savepoint each, so a failing write undoes only itself) and end_group() commits it.
+Reads on the connection see the open group's writes. A group is committed at end_group(),
+by the next commit that is not grouped (a live alert's), or once it holds GROUP_WRITES
+writes or is GROUP_SECONDS old. A storage error in the group degrades as above and
+replays every write of the group in memory.
 """
 
 from __future__ import annotations
@@ -33,6 +44,8 @@ Work = Callable[[sqlite3.Connection], Any]
 RETRY_FIRST = 2.0  # seconds before the first try to write to disk again, doubling ...
 RETRY_MAX = 30.0  # ... up to this
 MAX_PENDING = 5000  # beyond this many writes kept, the whole in-memory image is written back
+GROUP_WRITES = 200  # a group of writes is committed at this many ...
+GROUP_SECONDS = 1.0  # ... or this old (what a panic during a backlog read may leave unsynced)
 SIDECARS = ("", "-journal", "-wal", "-shm")
 
 
@@ -184,6 +197,8 @@ class StateWriter:
         self._alerts: List[Alert] = []
         if problem is not None:
             self._alerts.append(degraded_alert(self.path, problem, on_disk))
+        self._group: List[Tuple[Optional[str], Work]] = []  # writes of the open transaction
+        self._group_started = 0.0  # time.monotonic() of its first write
 
     @classmethod
     def open(cls, path: str) -> StateWriter:
@@ -198,23 +213,74 @@ class StateWriter:
         alerts, self._alerts = self._alerts, []
         return alerts
 
-    def commit(self, work: Work, key: Optional[str] = None) -> bool:
+    def commit(self, work: Work, key: Optional[str] = None, group: bool = False) -> bool:
         """work(conn) in one transaction; True when it is on disk. `key`: a later write
         with the same key replaces this one in the writes kept for the disk (the status
-        document, a position with nothing else)."""
+        document, a position with nothing else). `group`: the transaction may stay open for
+        the writes that follow (module doc); False until it is committed. A write that is
+        not grouped commits the open group with it."""
         if self.memory is None:
             try:
-                with transaction(self.state.conn) as c:
-                    work(c)
-                return True
+                if group or self._group:
+                    self._join_group(work, key)
+                else:
+                    with transaction(self.state.conn) as c:
+                        work(c)
+                    return True
             except Exception as exc:
                 if not storage_error(exc):
                     raise
                 self._degrade(exc)
+            else:
+                due = len(self._group) >= GROUP_WRITES
+                due = due or time.monotonic() - self._group_started >= GROUP_SECONDS
+                return False if group and not due else self.end_group()
         with transaction(self.state.conn) as c:
             work(c)
         self._keep(key, work)
         return False
+
+    @property
+    def grouping(self) -> bool:
+        """Writes of an open group are not committed yet."""
+        return bool(self._group)
+
+    def _join_group(self, work: Work, key: Optional[str]) -> None:
+        """work(conn) in the open group's transaction (begun here for the first)."""
+        conn = self.state.conn
+        if not self._group:
+            conn.execute("BEGIN IMMEDIATE")
+            self._group_started = time.monotonic()
+        # a savepoint per write: one that fails undoes itself, not the writes before it
+        conn.execute("SAVEPOINT kcrashd_write")
+        try:
+            work(conn)
+        except BaseException as exc:
+            if not storage_error(exc) and conn.in_transaction:
+                conn.execute("ROLLBACK TO kcrashd_write")
+                conn.execute("RELEASE kcrashd_write")
+                if not self._group:  # the group held nothing else: end it as it began
+                    conn.execute("ROLLBACK")
+            raise
+        conn.execute("RELEASE kcrashd_write")
+        self._group.append((key, work))
+
+    def end_group(self, max_age: float = 0.0) -> bool:
+        """Commit the open group (only when it is at least `max_age` seconds old); True
+        when every write is on disk."""
+        if not self._group:
+            return self.memory is None
+        if time.monotonic() - self._group_started < max_age:
+            return False
+        try:
+            self.state.conn.execute("COMMIT")
+        except Exception as exc:
+            if not storage_error(exc):
+                raise
+            self._degrade(exc)
+            return False
+        self._group = []
+        return True
 
     def _keep(self, key: Optional[str], work: Work) -> None:
         if self.overflowed:
@@ -227,6 +293,12 @@ class StateWriter:
             self.pending = []
 
     def _degrade(self, exc: BaseException) -> None:
+        group, self._group = self._group, []
+        if self.disk is not None and self.disk.in_transaction:
+            try:  # a group left open (SQLite may have rolled it back itself)
+                self.disk.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
         kind = classify(exc)
         problem = Problem(kind, f"{type(exc).__name__}: {exc}")
         self.failures += 1
@@ -246,6 +318,12 @@ class StateWriter:
         self.delay = RETRY_FIRST
         self.next_retry = time.monotonic() + self.delay
         self._alerts.append(degraded_alert(self.path, problem, False))
+        if group:  # the group was rolled back on disk: its writes go to memory, kept
+            with transaction(self.state.conn) as c:
+                for _key, work in group:
+                    work(c)
+            for key, work in group:
+                self._keep(key, work)
 
     def retry(self, now: Optional[float] = None, force: bool = False) -> bool:
         """Try to put the state back on disk when it is time; True when it is there now."""
@@ -331,6 +409,7 @@ class StateWriter:
         }
 
     def close(self) -> None:
+        self.end_group()  # what is grouped is committed, not lost with the connection
         if self.memory is not None:
             self.retry(force=True)  # a last try: the writes kept are lost otherwise
         try:

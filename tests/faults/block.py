@@ -1,13 +1,13 @@
 """Run `kcrashd ARGS...` that stops dead at one point of delivering an alert of type TYPE:
 
-    python -m tests.faults.block after-send TYPE -- kcrashd-arguments...
+    python -m tests.faults.block after-send TYPE[:N] -- kcrashd-arguments...
     python -m tests.faults.block at-confirm TYPE -- kcrashd-arguments...
 
-after-send: right after journald took the alert, before kcrashd committed anything about
-it. at-confirm: at the first look-up of the sent alert in the journal, after the commit
-that owes it in the outbox and before the one that records it as sent. The test sees the
-alert in the journal and kills the process with SIGKILL: a real crash at that point, with
-no test hook in kcrashd itself.
+after-send: right after journald took the alert (the Nth of that type, default the first),
+before kcrashd committed anything about it. at-confirm: at the first look-up of the sent
+alert in the journal, after the commit that owes it in the outbox and before the one that
+records it as sent. The test sees the alert in the journal and kills the process with
+SIGKILL: a real crash at that point, with no test hook in kcrashd itself.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ def _block(what: str, alert_id: str) -> None:
 
 def main(argv: List[str]) -> int:
     if len(argv) < 3 or argv[0] not in ("after-send", "at-confirm") or argv[2] != "--":
-        raise SystemExit("usage: block after-send|at-confirm TYPE -- kcrashd-arguments...")
+        raise SystemExit("usage: block after-send|at-confirm TYPE[:N] -- kcrashd-arguments...")
     point, alert_type, args = argv[0], argv[1], argv[3:]
+    alert_type, _, nth = alert_type.partition(":")
+    block_at = int(nth or 1)
     from kcrashd.sinks import journald
 
     send, stored = journald.Journal.send, journald.Journal.stored
@@ -36,7 +38,8 @@ def main(argv: List[str]) -> int:
     def send_and_maybe_block(self, alert, alert_id):  # type: ignore[no-untyped-def]
         send(self, alert, alert_id)
         sent[alert_id] = alert.type
-        if point == "after-send" and alert.type == alert_type:
+        count = sum(1 for t in sent.values() if t == alert_type)
+        if point == "after-send" and alert.type == alert_type and count == block_at:
             _block("sent", alert_id)
 
     def stored_or_block(self, alert_id):  # type: ignore[no-untyped-def]

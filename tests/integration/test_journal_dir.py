@@ -197,3 +197,68 @@ def test_lines_journald_missed_mark_the_report_and_it_counts_by_its_header(
     fn = f"kct_{unique_tag}_read"
     (alert,) = journal_entries(f"MESSAGE_ID={crash}", f"KCRASHD_FUNCTION={fn}")
     assert "KCRASHD_CORRUPTED" not in alert  # the whole one alerted; the cut ones counted
+
+
+def _crash_rows(tmp: Path) -> Tuple[int, int]:
+    """(crash_report alerts recorded, owed) in the state database on disk."""
+    conn = sqlite3.connect(str(tmp / "state" / "state.db"), timeout=10)
+    try:
+        recorded = conn.execute("SELECT COUNT(*) FROM alerts WHERE type='crash_report'")
+        owed = conn.execute("SELECT COUNT(*) FROM outbox WHERE type='crash_report'")
+        return recorded.fetchone()[0], owed.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_killed_in_the_middle_of_a_backlog_every_report_is_alerted_once(
+    journald, tmp_path, unique_tag
+):
+    # A backlog of six oopses (and a repeat of the first) read at start; the daemon dies
+    # (SIGKILL) right after sending the third alert, its reports' writes in one group not
+    # committed yet. The next start reads the backlog again: the three alerts already in
+    # the journal are found there and recorded, the other three sent; each oops has
+    # exactly one alert and its report counted once.
+    boot = uuid.uuid4().hex
+    noise = [f"eth0: link up {i}" for i in range(40)]
+    tags = [f"{unique_tag}{i}" for i in range(6)]
+    lines: List[str] = []
+    for tag in tags:
+        lines += noise + oops_lines(tag)
+    lines += noise + oops_lines(tags[0], address="0000000000000008")
+    jdir = build_journal(tmp_path / "journal", [(boot, lines)])
+    config = tmp_path / "kcrashd.yaml"
+    config.write_text(default_config(tmp_path))
+    log = tmp_path / "killed.log"
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.faults.block", "after-send", "crash_report:3", "--"]
+            + ["--config", str(config), "run", "--journal-dir", str(jdir)]
+            + ["--state-dir", str(tmp_path / "state")],
+            cwd=PROJECT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        deadline = time.monotonic() + 60
+        while "blocking" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.05)
+        proc.kill()
+        assert proc.wait(20) == -9
+    assert "blocking" in log.read_text(), log.read_text()
+    crash = message_id("crash_report")
+    sent = journal_entries(f"MESSAGE_ID={crash}", f"KCRASHD_BOOT_ID={boot}", want=3)
+    assert len(sent) == 3
+    # the kill fell inside an open group: not even the earlier reports' alerts are committed
+    recorded, owed = _crash_rows(tmp_path)
+    assert recorded + owed < 2
+
+    again = run_once(tmp_path, jdir)
+    assert again.returncode == 0, again.stderr
+    assert "3 alerts found already in the journal, not sent again" in again.stderr
+    for tag in tags:
+        fn = f"kct_{tag}_read"
+        found = journal_entries(f"MESSAGE_ID={crash}", f"KCRASHD_FUNCTION={fn}", want=2, timeout=1)
+        assert len(found) == 1, (tag, found)
+    assert _crash_rows(tmp_path) == (6, 0)
+    counts = {sig.split(":")[1]: count for sig, count in _reports(tmp_path)}
+    assert counts == {f"kct_{tag}_read": 2 if tag == tags[0] else 1 for tag in tags}

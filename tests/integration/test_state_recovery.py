@@ -178,6 +178,34 @@ def test_a_full_disk_degrades_to_memory_and_replays_when_space_returns(small_fs)
     disk.close()
 
 
+def test_a_group_the_full_disk_refuses_goes_to_memory_whole_and_back_to_disk(small_fs):
+    db = small_fs / "state.db"
+    writer = StateWriter.open(str(db))
+    assert writer.commit(lambda c: save_position(c, "journal", Position("c1", "b0")))
+    filler = _fill(small_fs)
+    big = "x" * 200_000  # more than the free space left
+    for i in range(3):
+        pos = Position(f"c{i + 2}", "b0")
+        writer.commit(lambda c, i=i: set_meta(c, f"grouped{i}", big[: i + 1]), group=True)
+        key = "position:journal"
+        writer.commit(lambda c, pos=pos: save_position(c, "journal", pos), key, group=True)
+    writer.commit(lambda c: set_meta(c, "big", big), group=True)
+    assert writer.end_group() is False  # the disk refused the group's commit
+    assert writer.degraded and writer.status()["problem"] == "full"
+    assert [a.type for a in writer.take_alerts()] == ["state_degraded"]
+    # every write of the group is in memory, and kept for the disk
+    state = writer.state
+    assert [state.get_meta(f"grouped{i}") for i in range(3)] == ["x", "xx", "xxx"]
+    assert state.get_meta("big") == big and load_position(state, "journal").value == "c4"
+    os.unlink(filler)
+    assert writer.retry(force=True) is True
+    writer.close()
+    disk = StateDB(str(db))
+    assert disk.get_meta("grouped2") == "xxx" and disk.get_meta("big") == big
+    assert load_position(disk, "journal").value == "c4"
+    disk.close()
+
+
 def test_a_file_damaged_while_running_is_replaced_with_the_memory_image(tmp_path):
     db = tmp_path / "state.db"
     writer = StateWriter.open(str(db))

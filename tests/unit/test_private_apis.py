@@ -35,6 +35,20 @@ def _field(name: str, value) -> bytes:
     return f"{name}={value}\n".encode()
 
 
+def _journal_files(tmp, export: bytes) -> str:
+    """tmp/j holding the entries of `export` (journal export format) in journal files made
+    by systemd-journal-remote."""
+    (tmp / "j").mkdir()
+    subprocess.run(
+        [REMOTE, "-o", str(tmp / "j" / "r.journal"), "-"],
+        input=export,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return str(tmp / "j")
+
+
 @pytest.fixture(scope="module")
 def journal_dir(tmp_path_factory):
     """Kernel entries with what the two readers must agree on: an oops among noise, a
@@ -73,15 +87,7 @@ def journal_dir(tmp_path_factory):
             del fields["PRIORITY"]
         out += b"".join(_field(k, v) for k, v in fields.items()) + b"\n"
     out += _field("_TRANSPORT", "syslog") + _field("_BOOT_ID", boot) + b"MESSAGE=BUG: forged\n\n"
-    (tmp / "j").mkdir()
-    subprocess.run(
-        [REMOTE, "-o", str(tmp / "j" / "r.journal"), "-"],
-        input=out,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return str(tmp / "j"), boot
+    return _journal_files(tmp, out), boot
 
 
 def _read(directory, adapter, wanted, batch=4, wanted_raw=None):
@@ -150,6 +156,74 @@ def test_previous_boot_records_match_the_follower(journal_dir):
     directory, boot = journal_dir
     records = previous_boot.kernel_records(directory, boot)
     assert _comparable(records) == _comparable(_read(directory, journal.PublicEntries, None)[0])
+
+
+def _reports_of_boot(directory, boot, pass_over):
+    """(reports, records read) of a boot through previous_boot.kernel_records, the lines
+    the parser does not want passed over or not."""
+    asm = Assembler()
+    reports, records = [], 0
+    wanted_raw = asm.wants_raw if pass_over else None
+    for record in previous_boot.kernel_records(directory, boot, wanted_raw):
+        records += 1
+        reports += asm.feed(record)
+    return [r.to_dict() for r in reports + asm.flush()], records
+
+
+def test_previous_boot_lines_passed_over_keep_the_reports_and_their_line_numbers(journal_dir):
+    directory, boot = journal_dir
+    read_all = _reports_of_boot(directory, boot, pass_over=False)
+    passed_over = _reports_of_boot(directory, boot, pass_over=True)
+    assert passed_over == read_all
+    reports, records = read_all
+    assert records == 16 and len(reports) == 1
+    assert (reports[0]["first_line"], reports[0]["kind"]) == (4, "page_fault")
+    passed = previous_boot.kernel_records(directory, boot, Assembler().wants_raw)
+    assert sum(r is previous_boot.PASSED_OVER for r in passed) >= 3  # the noise, unread
+
+
+@pytest.fixture(scope="module")
+def missed_dir(tmp_path_factory):
+    """Kernel lines that begin like journald's note of missed messages, and the note."""
+    tmp = tmp_path_factory.mktemp("missed")
+    boot = uuid.uuid4().hex
+    real = int(time.time() * 1e6) - 3_600_000_000
+    out = b""
+    messages = [
+        ("kernel", "Missed the deadline: eth0 reset"),
+        ("driver", "Missed 7 kernel messages"),
+    ]
+    messages += [("kernel", "Oops: 0000 [#1] SMP"), ("kernel", "noise"), ("kernel", "Missed x")]
+    for i, (transport, message) in enumerate(messages):
+        fields = {
+            "__REALTIME_TIMESTAMP": real + i * 1000,
+            "__MONOTONIC_TIMESTAMP": 1_000_000 + i * 1000,
+            "_BOOT_ID": boot,
+            "_TRANSPORT": transport,
+            "MESSAGE": message,
+        }
+        if transport == "driver":
+            fields["MESSAGE_ID"] = journal.MISSED_MESSAGE_ID
+        out += b"".join(_field(k, v) for k, v in fields.items()) + b"\n"
+    return _journal_files(tmp, out)
+
+
+@pytest.mark.parametrize("batch", [1, 2, 1000])
+def test_the_bytes_filter_counts_missed_messages_and_passes_over_look_alikes(missed_dir, batch):
+    asm = Assembler()
+    by_text = _read(missed_dir, journal.LowLevelEntries, asm.wants, batch)
+    by_bytes = _read(missed_dir, journal.LowLevelEntries, asm.wants, batch, asm.wants_raw)
+    assert by_bytes == by_text
+    records = by_bytes[0]
+    assert records[0].message.startswith("Oops") and records[0].lost_before == 7
+    follower = journal.JournalFollower(missed_dir)
+    follower.open()
+    try:
+        while list(follower.iter_read(batch, asm.wants, asm.wants_raw)) or not follower.following:
+            pass
+        assert follower.missed == 7 and follower.entries_read == 5
+    finally:
+        follower.close()
 
 
 DIGESTS = """
