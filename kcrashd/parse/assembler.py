@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Dict, List, Optional
 
 from kcrashd.model import CrashReport, KernelRecord
-from kcrashd.parse.headers import _UPPER_KEYS, LOWER_KEYS, Header, classify
+from kcrashd.parse.headers import WANTED, WANTED_RAW, Header, classify
 from kcrashd.parse.prefix import strip_prefix
 from kcrashd.parse.report import build
 from kcrashd.parse.title import normalize
@@ -75,33 +75,6 @@ _WARN_LINE = re.compile(
     r"WARNING: (?:CPU: \d+ PID: \d+ at |at |kernel stack (?:regs|frame pointer) at )"
 )
 _LOWER = re.compile(r"[a-z]")
-# The characters of the header keywords by rising frequency in real kernel logs (the
-# syzkaller corpus and the crash lab's serial logs): a keyword is looked for from its rarest.
-_RARE_FIRST = "ZVWHjKMYFOUBLN,GDEAPwISyv-hCgmRkupb/iln:sodrtca_3ef "
-
-
-def _anchored(keys: Tuple[str, ...]) -> Pattern[str]:
-    """headers.PREFILTER, rewritten so each keyword is matched from its rarest character,
-    and keywords sharing that character share one branch: `anic` and `int3:` become
-    `i(?:(?<=ani)c|(?<=i)nt3:)`. The regex engine only stops where a line has one of
-    those few characters, and there tries only that character's keywords; it finds a
-    keyword exactly when PREFILTER does."""
-    by_char: Dict[str, List[str]] = {}
-    for key in keys:
-        i = min(range(len(key)), key=lambda j: (_RARE_FIRST + key[j]).index(key[j]))
-        rest = f"(?<={re.escape(key[: i + 1])})" if i else ""
-        by_char.setdefault(key[i], []).append(rest + re.escape(key[i + 1 :]))
-    alts = []
-    for char in sorted(by_char, key=lambda c: (_RARE_FIRST + c).index(c)):
-        tails = by_char[char]
-        alts.append(re.escape(char) + (f"(?:{'|'.join(tails)})" if tails != [""] else ""))
-    return re.compile("|".join(alts))
-
-
-_WANTED = _anchored(_UPPER_KEYS + LOWER_KEYS)
-# The same on UTF-8 bytes: the keywords are ASCII, so it matches exactly where _WANTED
-# matches the decoded text (a journal reader need not decode what it passes over).
-_WANTED_RAW = re.compile(_WANTED.pattern.encode())
 
 
 class _Open:
@@ -174,7 +147,7 @@ class Assembler:
         if record.lost_before:
             self.lost_lines()
         msg = record.message
-        if not self._open and _WANTED.search(msg) is None:
+        if not self._open and WANTED.search(msg) is None:
             return []
         return self._feed(msg, self._n, record)
 
@@ -191,11 +164,11 @@ class Assembler:
         feeding them; the reports come out the same (only their line numbers count the
         lines fed). Cheap: one regex search when no report is open.
         """
-        return bool(self._open) or _WANTED.search(message) is not None
+        return bool(self._open) or WANTED.search(message) is not None
 
     def wants_raw(self, message: bytes) -> bool:
         """wants() of a message as UTF-8 bytes."""
-        return bool(self._open) or _WANTED_RAW.search(message) is not None
+        return bool(self._open) or WANTED_RAW.search(message) is not None
 
     def expire(self, now: float) -> List[CrashReport]:
         """Reports quiet for gap_seconds of time.monotonic() time; live, those with no end

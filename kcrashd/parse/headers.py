@@ -2,13 +2,18 @@
 
 `may_start_report(line)` / `HitScanner` test for header keywords: a line (or a whole text)
 without one cannot start a report, so crash-free text costs one cheap scan.
-`classify(text)` then walks the ordered table, honouring each header's false friends.
+`classify(text)` then walks the ordered table, honouring each header's false friends; a row's
+regex runs only on a text that holds one of the literal strings it cannot match without
+(needles.required). `WANTED` finds any of those strings: a line it does not find cannot
+start a report (the assembler's one search per line while no report is open).
 """
 
 from __future__ import annotations
 
 import re
 from typing import NamedTuple, Optional, Pattern, Tuple
+
+from kcrashd.parse.needles import any_of, fewest, required
 
 # Keywords every header contains; kept loose (a superset), `classify` is exact. Keywords that
 # start with an upper-case letter go into one regex (few positions in text can start a match,
@@ -261,18 +266,32 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     ("go_fatal", "bug", r"^fatal error: ", None, False),
 )
 
+# (header, needles: one of them is in every text the regex matches ("": none known), the
+# compiled regex, the compiled false friend or None)
 _COMPILED = tuple(
-    (Header(name, kind, inner), re.compile(rx), re.compile(ff) if ff else None)
+    (
+        Header(name, kind, inner),
+        required(rx) or ("",),
+        re.compile(rx),
+        re.compile(ff) if ff else None,
+    )
     for name, kind, rx, ff, inner in _TABLE
 )
+# Any row's needle: a line without one is no header (found on the UTF-8 bytes too: the
+# needles are ASCII, so a journal reader need not decode what it passes over)
+WANTED: Pattern[str] = any_of(fewest(n for row in _COMPILED for n in row[1]))
+WANTED_RAW: Pattern[bytes] = re.compile(WANTED.pattern.encode())
 
 
 def classify(text: str) -> Optional[Tuple[Header, int]]:
     """The header `text` starts, with where in the text it matched; None if none."""
-    if not may_start_report(text):
-        return None
-    for header, rx, false_friend in _COMPILED:
+    for header, needles, rx, false_friend in _COMPILED:
+        for needle in needles:
+            if needle in text:
+                break
+        else:
+            continue
         m = rx.search(text)
         if m and not (false_friend and false_friend.search(text)):
-            return header, m.start()
+            return (header, m.start()) if may_start_report(text) else None
     return None
