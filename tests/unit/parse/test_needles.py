@@ -1,0 +1,126 @@
+"""needles: the literals a header regex cannot match without, and the search for them.
+
+classify() runs a row's regex only on a text holding one of its needles, and the assembler
+passes over a line WANTED does not find: both are exact only if every text a regex matches
+holds one of its needles. Checked on texts generated from each regex (hypothesis), and
+classify() against the plain table walk on real logs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Tuple
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kcrashd.parse.headers import (
+    _COMPILED,
+    _TABLE,
+    WANTED,
+    WANTED_RAW,
+    Header,
+    classify,
+    may_start_report,
+)
+from kcrashd.parse.needles import any_of, fewest, required
+from tests.unit.parse import logs
+from tests.unit.parse.corpus import CORPUS
+from tests.unit.parse.test_wants import HEADERS
+
+SOME = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LAB = logs.LOGS / "lab"
+
+
+@pytest.mark.parametrize(
+    "pattern, needles",
+    [
+        (r"BUG: KASAN: ", ("BUG: KASAN: ",)),
+        (r"(?<!\w)BUG: ", ("BUG: ",)),  # lookarounds take no characters
+        (r"[Kk]ernel BUG(?: at)?", ("Kernel BUG", "kernel BUG")),
+        (r"divide[ _]error: ", ("divide error: ", "divide_error: ")),
+        (r"(?:^|[^_A-Z])INFO: ", ("INFO: ",)),  # a negated class is no literal
+        (r"PANIC: double fault|double fault: ", ("PANIC: double fault", "double fault: ")),
+        # the rarest characters win: WARNING/INFO, not the fourteen lower-case messages
+        (r"(?:WARNING|INFO): (?:\S+/\d+ )?(?:possible|lock held by)", ("INFO: ", "WARNING: ")),
+        (r"\d(?:abc)+\d", ("abc",)),  # a repeat taken at least once
+        (r"\d+\s*", ()),  # no literal at all
+        (r"a|\d", ()),  # one alternative without a literal
+        (r"(?i:Kernel)", ()),  # flags change what a literal matches
+    ],
+)
+def test_required_literals(pattern: str, needles: Tuple[str, ...]) -> None:
+    assert required(pattern) == needles
+
+
+@pytest.mark.parametrize("name, kind, rx, false_friend, inner", _TABLE, ids=[r[0] for r in _TABLE])
+@given(data=st.data())
+@SOME
+def test_every_match_of_a_header_regex_holds_a_needle(name, kind, rx, false_friend, inner, data):
+    needles = required(rx)
+    assert needles, name  # else WANTED would find every line
+    text = data.draw(st.from_regex(rx))
+    assert any(n in text for n in needles)
+    assert WANTED.search(text) is not None
+
+
+def test_wanted_finds_every_needle_and_its_bytes_form_the_same() -> None:
+    needles = {n for row in _COMPILED for n in row[1]}
+    assert "" not in needles
+    for n in needles:
+        assert WANTED.search(f"x {n} y") is not None, n
+        assert WANTED_RAW.search(f"\u00e9 {n} y".encode()) is not None, n
+
+
+@given(keys=st.lists(st.text("abcdEFG:/ ", min_size=1, max_size=5), min_size=1, max_size=6))
+@SOME
+def test_any_of_finds_a_key_exactly_when_one_is_in_the_text(keys) -> None:
+    rx = any_of(fewest(keys))
+    for text in ["", "abcdEFG: /" * 2, " ".join(keys), "xx" + keys[-1][:-1]]:
+        assert (rx.search(text) is not None) == any(k in text for k in keys), (keys, text)
+
+
+def test_fewest_drops_keys_that_contain_another() -> None:
+    assert fewest(["BUG: ", "BUG", "kernel BUG", "INFO: "]) == ("BUG", "INFO: ")
+    assert any_of([""]).search("anything") is not None
+
+
+def _table_walk(text: str) -> Optional[Tuple[Header, int]]:
+    """classify() as the table reads, without needles."""
+    if not may_start_report(text):
+        return None
+    for name, kind, rx, false_friend, inner in _TABLE:
+        m = re.search(rx, text)
+        if m and not (false_friend and re.search(false_friend, text)):
+            return Header(name, kind, inner), m.start()
+    return None
+
+
+def test_classify_is_the_table_walk_on_real_logs() -> None:
+    files = sorted(p for p in (CORPUS / "logs").iterdir() if p.is_file())
+    files += sorted(LAB.glob("*.serial.txt"))
+    assert len(files) > 100
+    lines = {
+        line
+        for p in files
+        for line in p.read_bytes().decode("utf-8", "replace").split("\n")
+        if may_start_report(line)  # the others are None both ways
+    }
+    lines.update(HEADERS.values())
+    assert len(lines) > 1000
+    for line in lines:
+        assert classify(line) == _table_walk(line), line
+
+
+@given(
+    st.lists(
+        st.sampled_from(sorted(HEADERS.values()) + ["INFO: ", "out of memory: Kill", "x"]),
+        max_size=3,
+    ),
+    st.text(max_size=20),
+)
+@SOME
+def test_classify_is_the_table_walk_on_mixed_headers(parts, noise) -> None:
+    text = noise.join(parts)
+    assert classify(text) == _table_walk(text)
