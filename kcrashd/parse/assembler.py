@@ -75,6 +75,7 @@ _WARN_LINE = re.compile(
     r"WARNING: (?:CPU: \d+ PID: \d+ at |at |kernel stack (?:regs|frame pointer) at )"
 )
 _LOWER = re.compile(r"[a-z]")
+_wanted = WANTED.search  # the one search a line costs while no report is open
 
 
 class _Open:
@@ -146,10 +147,9 @@ class Assembler:
         self._n += 1
         if record.lost_before:
             self.lost_lines()
-        msg = record.message
-        if not self._open and WANTED.search(msg) is None:
-            return []
-        return self._feed(msg, self._n, record)
+        if self._open or _wanted(record.message) is not None:
+            return self._feed(record.message, self._n, record)
+        return []
 
     def lost_lines(self) -> None:
         """The source lost kernel lines here: every open report misses some of its lines."""

@@ -11,9 +11,9 @@ start a report (the assembler's one search per line while no report is open).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional, Pattern, Tuple
+from typing import Dict, List, NamedTuple, Optional, Pattern, Tuple
 
-from kcrashd.parse.needles import any_of, fewest, required
+from kcrashd.parse.needles import any_of, fewest, rarest, required
 
 # Keywords every header contains; kept loose (a superset), `classify` is exact. Keywords that
 # start with an upper-case letter go into one regex (few positions in text can start a match,
@@ -279,13 +279,35 @@ _COMPILED = tuple(
 )
 # Any row's needle: a line without one is no header (found on the UTF-8 bytes too: the
 # needles are ASCII, so a journal reader need not decode what it passes over)
-WANTED: Pattern[str] = any_of(fewest(n for row in _COMPILED for n in row[1]))
+_KEYS = fewest(n for row in _COMPILED for n in row[1])
+WANTED: Pattern[str] = any_of(_KEYS)
 WANTED_RAW: Pattern[bytes] = re.compile(WANTED.pattern.encode())
+# The rows whose needles hold each key, one bit a row (bit i: _COMPILED[i]), grouped by the
+# key's rarest character: classify() looks for a key only in a text holding that character.
+_ROWS_BY_CHAR: Dict[str, List[Tuple[str, int]]] = {}
+for _key in _KEYS:
+    _ROWS_BY_CHAR.setdefault(_key[rarest(_key)], []).append(
+        (_key, sum(1 << i for i, row in enumerate(_COMPILED) if any(_key in n for n in row[1])))
+    )
+del _key
 
 
 def classify(text: str) -> Optional[Tuple[Header, int]]:
-    """The header `text` starts, with where in the text it matched; None if none."""
-    for header, needles, rx, false_friend in _COMPILED:
+    """The header `text` starts, with where in the text it matched; None if none.
+
+    Only the rows with a needle in `text` run their regexes, in table order."""
+    if not may_start_report(text):
+        return None
+    rows = 0
+    for char, keys in _ROWS_BY_CHAR.items():
+        if char in text:
+            for key, bits in keys:
+                if key in text:
+                    rows |= bits
+    while rows:
+        row = rows & -rows  # the lowest bit: the first candidate row left
+        rows ^= row
+        header, needles, rx, false_friend = _COMPILED[row.bit_length() - 1]
         for needle in needles:
             if needle in text:
                 break
@@ -293,5 +315,5 @@ def classify(text: str) -> Optional[Tuple[Header, int]]:
             continue
         m = rx.search(text)
         if m and not (false_friend and false_friend.search(text)):
-            return (header, m.start()) if may_start_report(text) else None
+            return header, m.start()
     return None

@@ -24,9 +24,9 @@ except ImportError:  # pragma: no cover - CPython 3.9, 3.10 (RHEL 9)
     except ImportError:
         _sre_parse = None  # type: ignore[assignment]
 
-# The characters of the header keywords by rising frequency in real kernel logs (the
-# syzkaller corpus and the crash lab's serial logs): a keyword is looked for from its rarest.
-RARE_FIRST = "ZVWHjKMYFOUBLN,GDEAPwISyv-hCgmRkupb/iln:sodrtca_3ef "
+# The characters of the header regexes' needles by rising frequency in real kernel logs (the
+# syzkaller corpus and the crash lab's serial logs): a needle is looked for from its rarest.
+RARE_FIRST = "ZVWHjKMYzFOUqBLN,GDEAPwISyv-hCgTmRkupb/iln:sodrt.cxa_][3ef 0"
 MAX_SET = 16  # strings in one set of alternatives; a pattern with more is cut into runs
 
 _Set = FrozenSet[str]
@@ -37,6 +37,11 @@ def rank(char: str) -> int:
     """How common `char` is among the keywords' characters (0: the rarest)."""
     i = RARE_FIRST.find(char)
     return i if i >= 0 else len(RARE_FIRST)
+
+
+def rarest(key: str) -> int:
+    """Where in `key` its rarest character is (the first of them)."""
+    return min(range(len(key)), key=lambda j: rank(key[j]))
 
 
 def required(pattern: str) -> Tuple[str, ...]:
@@ -143,7 +148,7 @@ def any_of(keys: Iterable[str]) -> Pattern[str]:
         return re.compile("")
     by_char: Dict[str, List[str]] = {}
     for key in keys:
-        i = min(range(len(key)), key=lambda j: rank(key[j]))
+        i = rarest(key)
         rest = f"(?<={re.escape(key[: i + 1])})" if i else ""
         by_char.setdefault(key[i], []).append(rest + re.escape(key[i + 1 :]))
     alts = []
