@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, NamedTuple, Optional, Pattern, Tuple
 
-from kcrashd.parse.needles import any_of, fewest, rarest, required
+from kcrashd.parse.needles import anchors, any_of, fewest, required
 
 # Keywords every header contains; kept loose (a superset), `classify` is exact. Keywords that
 # start with an upper-case letter go into one regex (few positions in text can start a match,
@@ -283,13 +283,13 @@ _KEYS = fewest(n for row in _COMPILED for n in row[1])
 WANTED: Pattern[str] = any_of(_KEYS)
 WANTED_RAW: Pattern[bytes] = re.compile(WANTED.pattern.encode())
 # The rows whose needles hold each key, one bit a row (bit i: _COMPILED[i]), grouped by the
-# key's rarest character: classify() looks for a key only in a text holding that character.
+# key's anchor character: classify() looks for a key only in a text holding that character.
 _ROWS_BY_CHAR: Dict[str, List[Tuple[str, int]]] = {}
-for _key in _KEYS:
-    _ROWS_BY_CHAR.setdefault(_key[rarest(_key)], []).append(
+for _key, _at in anchors(_KEYS).items():
+    _ROWS_BY_CHAR.setdefault(_key[_at], []).append(
         (_key, sum(1 << i for i, row in enumerate(_COMPILED) if any(_key in n for n in row[1])))
     )
-del _key
+del _key, _at
 
 
 def classify(text: str) -> Optional[Tuple[Header, int]]:

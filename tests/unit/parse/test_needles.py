@@ -24,7 +24,7 @@ from kcrashd.parse.headers import (
     classify,
     may_start_report,
 )
-from kcrashd.parse.needles import any_of, fewest, required
+from kcrashd.parse.needles import anchors, any_of, fewest, required
 from tests.unit.parse import logs
 from tests.unit.parse.corpus import CORPUS
 from tests.unit.parse.test_wants import HEADERS
@@ -79,6 +79,15 @@ def test_any_of_finds_a_key_exactly_when_one_is_in_the_text(keys) -> None:
     rx = any_of(fewest(keys))
     for text in ["", "abcdEFG: /" * 2, " ".join(keys), "xx" + keys[-1][:-1]]:
         assert (rx.search(text) is not None) == any(k in text for k in keys), (keys, text)
+
+
+def test_anchors_share_a_character_when_that_stops_the_search_less_often() -> None:
+    # ':' (1.3% of kernel text) covers both; their own rarest, 'i' and 'l', 1.1% each
+    assert anchors(["int3: ", "fatal error: "]) == {"int3: ": 4, "fatal error: ": 11}
+    # a key with a rare character of its own keeps it
+    assert anchors(["SYZFAIL: ", "int3: "])["SYZFAIL: "] == 2
+    keys = {n for row in _COMPILED for n in row[1]}
+    assert all(0 <= i < len(k) for k, i in anchors(keys).items())
 
 
 def test_fewest_drops_keys_that_contain_another() -> None:
