@@ -22,7 +22,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from kcrashd.model import CrashReport, KernelRecord
-from kcrashd.parse.headers import WANTED, WANTED_RAW, Header, classify
+from kcrashd.parse.headers import KEYWORDS, KEYWORDS_RAW, WANTED, Header, classify
 from kcrashd.parse.prefix import strip_prefix
 from kcrashd.parse.report import build
 from kcrashd.parse.title import normalize
@@ -164,11 +164,12 @@ class Assembler:
         feeding them; the reports come out the same (only their line numbers count the
         lines fed). Cheap: one regex search when no report is open.
         """
-        return bool(self._open) or WANTED.search(message) is not None
+        return bool(self._open) or KEYWORDS.search(message) is not None
 
     def wants_raw(self, message: bytes) -> bool:
-        """wants() of a message as UTF-8 bytes."""
-        return bool(self._open) or WANTED_RAW.search(message) is not None
+        """wants() of a message as UTF-8 bytes (the keywords are ASCII: it matches exactly
+        where wants() matches the decoded text)."""
+        return bool(self._open) or KEYWORDS_RAW.search(message) is not None
 
     def expire(self, now: float) -> List[CrashReport]:
         """Reports quiet for gap_seconds of time.monotonic() time; live, those with no end

@@ -277,11 +277,13 @@ _COMPILED = tuple(
     )
     for name, kind, rx, ff, inner in _TABLE
 )
-# Any row's needle: a line without one is no header (found on the UTF-8 bytes too: the
-# needles are ASCII, so a journal reader need not decode what it passes over)
+# Any row's needle: a line without one is no header
 _KEYS = fewest(n for row in _COMPILED for n in row[1])
 WANTED: Pattern[str] = any_of(_KEYS)
-WANTED_RAW: Pattern[bytes] = re.compile(WANTED.pattern.encode())
+# The header keywords found the same way: what Assembler.wants() has always let through (a
+# looser superset, kept for the readers that pass lines over with it, on text or bytes)
+KEYWORDS: Pattern[str] = any_of(_UPPER_KEYS + LOWER_KEYS)
+KEYWORDS_RAW: Pattern[bytes] = re.compile(KEYWORDS.pattern.encode())
 # The rows whose needles hold each key, one bit a row (bit i: _COMPILED[i]), grouped by the
 # key's anchor character: classify() looks for a key only in a text holding that character.
 _ROWS_BY_CHAR: Dict[str, List[Tuple[str, int]]] = {}
@@ -296,8 +298,6 @@ def classify(text: str) -> Optional[Tuple[Header, int]]:
     """The header `text` starts, with where in the text it matched; None if none.
 
     Only the rows with a needle in `text` run their regexes, in table order."""
-    if not may_start_report(text):
-        return None
     rows = 0
     for char, keys in _ROWS_BY_CHAR.items():
         if char in text:
@@ -315,5 +315,6 @@ def classify(text: str) -> Optional[Tuple[Header, int]]:
             continue
         m = rx.search(text)
         if m and not (false_friend and false_friend.search(text)):
-            return header, m.start()
+            # the keyword check that has always gated the table still does
+            return (header, m.start()) if may_start_report(text) else None
     return None

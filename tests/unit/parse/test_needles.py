@@ -19,7 +19,6 @@ from kcrashd.parse.headers import (
     _COMPILED,
     _TABLE,
     WANTED,
-    WANTED_RAW,
     Header,
     classify,
     may_start_report,
@@ -65,12 +64,12 @@ def test_every_match_of_a_header_regex_holds_a_needle(name, kind, rx, false_frie
     assert WANTED.search(text) is not None
 
 
-def test_wanted_finds_every_needle_and_its_bytes_form_the_same() -> None:
+def test_wanted_finds_every_needle() -> None:
     needles = {n for row in _COMPILED for n in row[1]}
     assert "" not in needles
     for n in needles:
         assert WANTED.search(f"x {n} y") is not None, n
-        assert WANTED_RAW.search(f"\u00e9 {n} y".encode()) is not None, n
+        assert WANTED.search(f"\u00e9{n}\u0416") is not None, n
 
 
 @given(keys=st.lists(st.text("abcdEFG:/ ", min_size=1, max_size=5), min_size=1, max_size=6))
