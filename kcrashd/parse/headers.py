@@ -11,9 +11,9 @@ start a report (the assembler's one search per line while no report is open).
 from __future__ import annotations
 
 import re
-from typing import Dict, List, NamedTuple, Optional, Pattern, Tuple
+from typing import Dict, List, Match, NamedTuple, Optional, Pattern, Tuple
 
-from kcrashd.parse.needles import anchors, any_of, fewest, required
+from kcrashd.parse.needles import anchors, any_of, fewest, leading, required
 
 # Keywords every header contains; kept loose (a superset), `classify` is exact. Keywords that
 # start with an upper-case letter go into one regex (few positions in text can start a match,
@@ -267,11 +267,13 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
 )
 
 # (header, needles: one of them is in every text the regex matches ("": none known), the
-# compiled regex, the compiled false friend or None)
+# literal every match starts with ("": none known), the compiled regex, the compiled false
+# friend or None)
 _COMPILED = tuple(
     (
         Header(name, kind, inner),
         required(rx) or ("",),
+        leading(rx),
         re.compile(rx),
         re.compile(ff) if ff else None,
     )
@@ -294,6 +296,20 @@ for _key, _at in anchors(_KEYS).items():
 del _key, _at
 
 
+def _search(rx: Pattern[str], lead: str, text: str) -> Optional[Match[str]]:
+    """rx.search(text), for a regex whose every match starts with `lead`: tried only where
+    `lead` is (the regex engine, stopped by a lookbehind or `^` in front, tries everywhere)."""
+    if not lead:
+        return rx.search(text)
+    at = text.find(lead)
+    while at >= 0:
+        m = rx.match(text, at)  # lookbehinds and `^` still see the whole text
+        if m:
+            return m
+        at = text.find(lead, at + 1)
+    return None
+
+
 def classify(text: str) -> Optional[Tuple[Header, int]]:
     """The header `text` starts, with where in the text it matched; None if none.
 
@@ -307,13 +323,13 @@ def classify(text: str) -> Optional[Tuple[Header, int]]:
     while rows:
         row = rows & -rows  # the lowest bit: the first candidate row left
         rows ^= row
-        header, needles, rx, false_friend = _COMPILED[row.bit_length() - 1]
+        header, needles, lead, rx, false_friend = _COMPILED[row.bit_length() - 1]
         for needle in needles:
             if needle in text:
                 break
         else:
             continue
-        m = rx.search(text)
+        m = _search(rx, lead, text)
         if m and not (false_friend and false_friend.search(text)):
             # the keyword check that has always gated the table still does
             return (header, m.start()) if may_start_report(text) else None

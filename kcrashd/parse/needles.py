@@ -56,6 +56,22 @@ def required(pattern: str) -> Tuple[str, ...]:
     return tuple(sorted(found)) if found and "" not in found else ()
 
 
+def leading(pattern: str) -> str:
+    """The literal every match of `pattern` starts with ("": none known). The regex engine
+    skips fast to such a prefix only when the pattern begins with it; behind a lookbehind
+    or `^` it tries every position, so a caller may try it only where the prefix is."""
+    if _sre_parse is None:  # pragma: no cover - no CPython regex parser
+        return ""
+    c = _sre_constants
+    out = []
+    for op, av in _sre_parse.parse(pattern):
+        if op is c.LITERAL:
+            out.append(chr(av))
+        elif out or op not in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            break
+    return "".join(out)
+
+
 def _score(strings: Optional[_Set]) -> Tuple[int, int, int]:
     """Lower is a better set to look for: its commonest rarest character, then fewer
     strings, then longer ones."""
