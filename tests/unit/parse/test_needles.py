@@ -2,34 +2,22 @@
 
 classify() runs a row's regex only on a text holding one of its needles, and the assembler
 passes over a line WANTED does not find: both are exact only if every text a regex matches
-holds one of its needles. Checked on texts generated from each regex (hypothesis), and
-classify() against the plain table walk on real logs.
+holds one of its needles. Checked here on texts generated from each regex (hypothesis);
+test_classify_table.py checks classify() against the plain table walk.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Optional, Tuple
+from typing import Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kcrashd.parse.headers import (
-    _COMPILED,
-    _TABLE,
-    WANTED,
-    Header,
-    classify,
-    may_start_report,
-)
+from kcrashd.parse.headers import _COMPILED, _TABLE, WANTED
 from kcrashd.parse.needles import anchors, any_of, fewest, required
-from tests.unit.parse import logs
-from tests.unit.parse.corpus import CORPUS
-from tests.unit.parse.test_wants import HEADERS
 
 SOME = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-LAB = logs.LOGS / "lab"
 
 
 @pytest.mark.parametrize(
@@ -92,43 +80,3 @@ def test_anchors_share_a_character_when_that_stops_the_search_less_often() -> No
 def test_fewest_drops_keys_that_contain_another() -> None:
     assert fewest(["BUG: ", "BUG", "kernel BUG", "INFO: "]) == ("BUG", "INFO: ")
     assert any_of([""]).search("anything") is not None
-
-
-def _table_walk(text: str) -> Optional[Tuple[Header, int]]:
-    """classify() as the table reads, without needles."""
-    if not may_start_report(text):
-        return None
-    for name, kind, rx, false_friend, inner in _TABLE:
-        m = re.search(rx, text)
-        if m and not (false_friend and re.search(false_friend, text)):
-            return Header(name, kind, inner), m.start()
-    return None
-
-
-def test_classify_is_the_table_walk_on_real_logs() -> None:
-    files = sorted(p for p in (CORPUS / "logs").iterdir() if p.is_file())
-    files += sorted(LAB.glob("*.serial.txt"))
-    assert len(files) > 100
-    lines = {
-        line
-        for p in files
-        for line in p.read_bytes().decode("utf-8", "replace").split("\n")
-        if may_start_report(line)  # the others are None both ways
-    }
-    lines.update(HEADERS.values())
-    assert len(lines) > 1000
-    for line in lines:
-        assert classify(line) == _table_walk(line), line
-
-
-@given(
-    st.lists(
-        st.sampled_from(sorted(HEADERS.values()) + ["INFO: ", "out of memory: Kill", "x"]),
-        max_size=3,
-    ),
-    st.text(max_size=20),
-)
-@SOME
-def test_classify_is_the_table_walk_on_mixed_headers(parts, noise) -> None:
-    text = noise.join(parts)
-    assert classify(text) == _table_walk(text)
