@@ -61,7 +61,7 @@ def main() -> int:
         rows = [
             ("kcrashd parse --json", kcrashd + ["--json", str(path)]),
             ("kcrashd parse (text)", kcrashd + [str(path)]),
-            ("grep -c 'BUG: '", ["grep", "-c", "BUG: ", str(path)]),
+            ("grep -a -c 'BUG: '", ["grep", "-a", "-c", "BUG: ", str(path)]),
             ("kcrashd parse /dev/zero", kcrashd + ["/dev/zero"]),
             ("kcrashd parse FIFO (no writer)", kcrashd + ["--idle-timeout", "2", str(fifo)]),
         ]

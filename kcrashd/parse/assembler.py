@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Dict, List, Optional
 
 from kcrashd.model import CrashReport, KernelRecord
-from kcrashd.parse.headers import _UPPER_KEYS, LOWER_KEYS, Header, classify
+from kcrashd.parse.headers import KEYWORDS, KEYWORDS_RAW, WANTED, Header, classify
 from kcrashd.parse.prefix import strip_prefix
 from kcrashd.parse.report import build
 from kcrashd.parse.title import normalize
@@ -75,33 +75,7 @@ _WARN_LINE = re.compile(
     r"WARNING: (?:CPU: \d+ PID: \d+ at |at |kernel stack (?:regs|frame pointer) at )"
 )
 _LOWER = re.compile(r"[a-z]")
-# The characters of the header keywords by rising frequency in real kernel logs (the
-# syzkaller corpus and the crash lab's serial logs): a keyword is looked for from its rarest.
-_RARE_FIRST = "ZVWHjKMYFOUBLN,GDEAPwISyv-hCgmRkupb/iln:sodrtca_3ef "
-
-
-def _anchored(keys: Tuple[str, ...]) -> Pattern[str]:
-    """headers.PREFILTER, rewritten so each keyword is matched from its rarest character,
-    and keywords sharing that character share one branch: `anic` and `int3:` become
-    `i(?:(?<=ani)c|(?<=i)nt3:)`. The regex engine only stops where a line has one of
-    those few characters, and there tries only that character's keywords; it finds a
-    keyword exactly when PREFILTER does."""
-    by_char: Dict[str, List[str]] = {}
-    for key in keys:
-        i = min(range(len(key)), key=lambda j: (_RARE_FIRST + key[j]).index(key[j]))
-        rest = f"(?<={re.escape(key[: i + 1])})" if i else ""
-        by_char.setdefault(key[i], []).append(rest + re.escape(key[i + 1 :]))
-    alts = []
-    for char in sorted(by_char, key=lambda c: (_RARE_FIRST + c).index(c)):
-        tails = by_char[char]
-        alts.append(re.escape(char) + (f"(?:{'|'.join(tails)})" if tails != [""] else ""))
-    return re.compile("|".join(alts))
-
-
-_WANTED = _anchored(_UPPER_KEYS + LOWER_KEYS)
-# The same on UTF-8 bytes: the keywords are ASCII, so it matches exactly where _WANTED
-# matches the decoded text (a journal reader need not decode what it passes over).
-_WANTED_RAW = re.compile(_WANTED.pattern.encode())
+_wanted = WANTED.search  # the one search a line costs while no report is open
 
 
 class _Open:
@@ -173,10 +147,9 @@ class Assembler:
         self._n += 1
         if record.lost_before:
             self.lost_lines()
-        msg = record.message
-        if not self._open and _WANTED.search(msg) is None:
-            return []
-        return self._feed(msg, self._n, record)
+        if self._open or _wanted(record.message) is not None:
+            return self._feed(record.message, self._n, record)
+        return []
 
     def lost_lines(self) -> None:
         """The source lost kernel lines here: every open report misses some of its lines."""
@@ -191,11 +164,12 @@ class Assembler:
         feeding them; the reports come out the same (only their line numbers count the
         lines fed). Cheap: one regex search when no report is open.
         """
-        return bool(self._open) or _WANTED.search(message) is not None
+        return bool(self._open) or KEYWORDS.search(message) is not None
 
     def wants_raw(self, message: bytes) -> bool:
-        """wants() of a message as UTF-8 bytes."""
-        return bool(self._open) or _WANTED_RAW.search(message) is not None
+        """wants() of a message as UTF-8 bytes (the keywords are ASCII: it matches exactly
+        where wants() matches the decoded text)."""
+        return bool(self._open) or KEYWORDS_RAW.search(message) is not None
 
     def expire(self, now: float) -> List[CrashReport]:
         """Reports quiet for gap_seconds of time.monotonic() time; live, those with no end

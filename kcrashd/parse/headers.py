@@ -2,13 +2,18 @@
 
 `may_start_report(line)` / `HitScanner` test for header keywords: a line (or a whole text)
 without one cannot start a report, so crash-free text costs one cheap scan.
-`classify(text)` then walks the ordered table, honouring each header's false friends.
+`classify(text)` then walks the ordered table, honouring each header's false friends; a row's
+regex runs only on a text that holds one of the literal strings it cannot match without
+(needles.required). `WANTED` finds any of those strings: a line it does not find cannot
+start a report (the assembler's one search per line while no report is open).
 """
 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional, Pattern, Tuple
+from typing import Dict, List, Match, NamedTuple, Optional, Pattern, Tuple
+
+from kcrashd.parse.needles import anchors, any_of, fewest, leading, required
 
 # Keywords every header contains; kept loose (a superset), `classify` is exact. Keywords that
 # start with an upper-case letter go into one regex (few positions in text can start a match,
@@ -261,18 +266,71 @@ _TABLE: Tuple[Tuple[str, str, str, Optional[str], bool], ...] = (
     ("go_fatal", "bug", r"^fatal error: ", None, False),
 )
 
+# (header, needles: one of them is in every text the regex matches ("": none known), the
+# literal every match starts with ("": none known), the compiled regex, the compiled false
+# friend or None)
 _COMPILED = tuple(
-    (Header(name, kind, inner), re.compile(rx), re.compile(ff) if ff else None)
+    (
+        Header(name, kind, inner),
+        required(rx) or ("",),
+        leading(rx),
+        re.compile(rx),
+        re.compile(ff) if ff else None,
+    )
     for name, kind, rx, ff, inner in _TABLE
 )
+# Any row's needle: a line without one is no header
+_KEYS = fewest(n for row in _COMPILED for n in row[1])
+WANTED: Pattern[str] = any_of(_KEYS)
+# The header keywords found the same way: what Assembler.wants() has always let through (a
+# looser superset, kept for the readers that pass lines over with it, on text or bytes)
+KEYWORDS: Pattern[str] = any_of(_UPPER_KEYS + LOWER_KEYS)
+KEYWORDS_RAW: Pattern[bytes] = re.compile(KEYWORDS.pattern.encode())
+# The rows whose needles hold each key, one bit a row (bit i: _COMPILED[i]), grouped by the
+# key's anchor character: classify() looks for a key only in a text holding that character.
+_ROWS_BY_CHAR: Dict[str, List[Tuple[str, int]]] = {}
+for _key, _at in anchors(_KEYS).items():
+    _ROWS_BY_CHAR.setdefault(_key[_at], []).append(
+        (_key, sum(1 << i for i, row in enumerate(_COMPILED) if any(_key in n for n in row[1])))
+    )
+del _key, _at
+
+
+def _search(rx: Pattern[str], lead: str, text: str) -> Optional[Match[str]]:
+    """rx.search(text), for a regex whose every match starts with `lead`: tried only where
+    `lead` is (the regex engine, stopped by a lookbehind or `^` in front, tries everywhere)."""
+    if not lead:
+        return rx.search(text)
+    at = text.find(lead)
+    while at >= 0:
+        m = rx.match(text, at)  # lookbehinds and `^` still see the whole text
+        if m:
+            return m
+        at = text.find(lead, at + 1)
+    return None
 
 
 def classify(text: str) -> Optional[Tuple[Header, int]]:
-    """The header `text` starts, with where in the text it matched; None if none."""
-    if not may_start_report(text):
-        return None
-    for header, rx, false_friend in _COMPILED:
-        m = rx.search(text)
+    """The header `text` starts, with where in the text it matched; None if none.
+
+    Only the rows with a needle in `text` run their regexes, in table order."""
+    rows = 0
+    for char, keys in _ROWS_BY_CHAR.items():
+        if char in text:
+            for key, bits in keys:
+                if key in text:
+                    rows |= bits
+    while rows:
+        row = rows & -rows  # the lowest bit: the first candidate row left
+        rows ^= row
+        header, needles, lead, rx, false_friend = _COMPILED[row.bit_length() - 1]
+        for needle in needles:
+            if needle in text:
+                break
+        else:
+            continue
+        m = _search(rx, lead, text)
         if m and not (false_friend and false_friend.search(text)):
-            return header, m.start()
+            # the keyword check that has always gated the table still does
+            return (header, m.start()) if may_start_report(text) else None
     return None

@@ -41,31 +41,35 @@ def strip_prefix(line: str) -> Stripped:
     text = line.rstrip("\r\n")
     ts: Optional[float] = None
     ctx: Optional[str] = None
-    m = _SYSLOG.match(text)
+    # Each prefix has its own first character ("[" _HUMAN_TS, _TS and _CALLER; "<" _LEVEL;
+    # a letter or digit the others): a line is only tried against those it can start with.
+    m = _SYSLOG.match(text) if text[:1] != "[" else None
     if m:
         if not m.group(1).startswith("kernel"):
             return Stripped(text[m.end() :], None, None, True)
         text = text[m.end() :]
-    m = _KMSG.match(text)
+    m = _KMSG.match(text) if text[:1] != "[" else None
     if m:
         ts = int(m.group(3)) / 1e6
         ctx = m.group(4)
         text = text[m.end() :]
     else:
-        m = _HUMAN_TS.match(text) or _FACILITY.match(text)
+        m = _HUMAN_TS.match(text) if text[:1] == "[" else _FACILITY.match(text)
         if m:
             text = text[m.end() :]
-        m = _LEVEL.match(text)
-        if m:
-            text = text[m.end() :]
-        m = _TS.match(text)
-        if m:
-            ts = float(m.group(1))
-            text = text[m.end() :]
-        m = _CALLER.match(text)
-        if m:
-            ctx = m.group(1)
-            text = text[m.end() :]
+        if text[:1] == "<":
+            m = _LEVEL.match(text)
+            if m:
+                text = text[m.end() :]
+        if text[:1] == "[":
+            m = _TS.match(text)
+            if m:
+                ts = float(m.group(1))
+                text = text[m.end() :]
+            m = _CALLER.match(text)
+            if m:
+                ctx = m.group(1)
+                text = text[m.end() :]
     if text[:1].isalpha() and "]: " in text[:64] and _USERSPACE.match(text):
         return Stripped(text, ts, ctx, True)
     return Stripped(text, ts, ctx, False)
