@@ -282,10 +282,9 @@ _COMPILED = tuple(
 # Any row's needle: a line without one is no header
 _KEYS = fewest(n for row in _COMPILED for n in row[1])
 WANTED: Pattern[str] = any_of(_KEYS)
-# The header keywords found the same way: what Assembler.wants() has always let through (a
-# looser superset, kept for the readers that pass lines over with it, on text or bytes)
-KEYWORDS: Pattern[str] = any_of(_UPPER_KEYS + LOWER_KEYS)
-KEYWORDS_RAW: Pattern[bytes] = re.compile(KEYWORDS.pattern.encode())
+# WANTED on a message's UTF-8 bytes (the needles are ASCII: it matches exactly where WANTED
+# matches the decoded text), for the readers that pass lines over unread
+WANTED_RAW: Pattern[bytes] = re.compile(WANTED.pattern.encode())
 # The rows whose needles hold each key, one bit a row (bit i: _COMPILED[i]), grouped by the
 # key's anchor character: classify() looks for a key only in a text holding that character.
 _ROWS_BY_CHAR: Dict[str, List[Tuple[str, int]]] = {}

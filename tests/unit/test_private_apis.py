@@ -119,7 +119,9 @@ def test_public_fallback_reads_what_the_private_api_reads(journal_dir, wanted):
     assert slow_positions == fast_positions and fast_positions[-1]
     messages = [r.message for r in fast]
     assert "BUG: forged" not in messages  # not _TRANSPORT=kernel
-    assert "Oops: 0000 [#1] PREEMPT SMP NOPTI" in messages
+    # the header passes either way (a never-fed Assembler's wants() lets through only what
+    # can start a report: the lines after it pass when it is fed, not here)
+    assert "BUG: kernel NULL pointer dereference, address: 0000000000000008" in messages
     if wanted is None:
         assert len(fast) == 16 and fast[0].boot_id == boot
         assert "caf\ufffd not utf-8" in messages
