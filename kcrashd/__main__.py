@@ -1,5 +1,3 @@
-import sys
+from kcrashd.cli import console
 
-from kcrashd.cli import main
-
-sys.exit(main())
+console()

@@ -18,6 +18,7 @@ from kcrashd.checks.verdict import UNKNOWN
 
 USAGE_ERROR_STATUS = UNKNOWN
 QUIET_UNLESS_VERBOSE = True  # a check run logs only at DEBUG (kcrashd.checks.engine)
+FAST_EXIT = True  # it leaves nothing to clean up: no threads, no writes, no temp files
 
 
 class CheckIds(Sequence):
