@@ -15,7 +15,7 @@ import os
 import re
 import struct
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 SEARCH_PATHS = ("/run/log/journal", "/var/log/journal")
 SIGNATURE = b"LPKSHHRH"
@@ -84,21 +84,36 @@ def local_journal_paths(machine_id: Optional[str] = None) -> List[str]:
     machine_id = machine_id or _machine_id()
     paths: List[str] = []
     for root in SEARCH_PATHS:
-        try:
-            names = os.listdir(root)
-        except OSError:
-            continue
-        for name in names:
-            path = os.path.join(root, name)
-            if _is_journal_name(name):
-                paths.append(path)
-            elif _ID128.match(name) and (name == machine_id or root.startswith("/run")):
-                try:
-                    inside = os.listdir(path)
-                except OSError:
-                    continue
-                paths.extend(os.path.join(path, f) for f in inside if _is_journal_name(f))
+        runtime = root.startswith("/run")  # any machine's directory there; in /var, this one's
+        paths += _journal_files(root, lambda name, r=runtime: r or name == machine_id)
     return sorted(paths)
+
+
+def journal_paths_in(directory: str) -> List[str]:
+    """The files a Reader(path=directory) opens: journal files in it and in its subdirectories
+    named by a 128-bit id (a /var/log/journal copied whole), sorted; [] when it cannot be
+    listed."""
+    return sorted(_journal_files(directory, lambda name: True))
+
+
+def _journal_files(directory: str, enter: Callable[[str], bool]) -> List[str]:
+    """Journal files in `directory` and in the 128-bit-id subdirectories `enter` accepts."""
+    paths: List[str] = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    for name in names:
+        path = os.path.join(directory, name)
+        if _is_journal_name(name):
+            paths.append(path)
+        elif _ID128.match(name) and enter(name):
+            try:
+                inside = os.listdir(path)
+            except OSError:
+                continue
+            paths.extend(os.path.join(path, f) for f in inside if _is_journal_name(f))
+    return paths
 
 
 def _is_journal_name(name: str) -> bool:
