@@ -356,16 +356,18 @@ class JournalFollower:
         if self._ahead is not None:
             self._ahead.kick()  # it waits on the old reader's fd
 
-    def _open_reader(self, cursor: Optional[str]) -> Tuple[Any, Optional[int], bool]:
+    def _open_reader(
+        self, cursor: Optional[str], every_file: bool = False
+    ) -> Tuple[Any, Optional[int], bool]:
         """(a reader of kernel entries, how many files it has open (None: all), whether
         they are all of the boot's). The system journal: only its files that can hold
         this boot's kernel entries from `cursor` on (kcrashd.sources.journal_files), so
         that the archived files of a long boot are neither opened nor mapped; all of its
-        files when none are found or they cannot be opened."""
+        files when none are found, they cannot be opened, or `every_file`."""
         from systemd import journal
 
         reader, count = None, None
-        if self.directory is None:
+        if self.directory is None and not every_file:
             from kcrashd.sources import journal_files
 
             self._known_files = set(journal_files.local_journal_paths())
@@ -408,19 +410,25 @@ class JournalFollower:
 
     def _reopen(self, where: str) -> bool:
         """Open the reader again, on the files that hold entries after `where`, and point
-        it at `where` (the entry it pointed at). False (the old reader kept) when the new
-        one cannot find `where`."""
-        reader, files, whole_boot = self._open_reader(where)
+        it at `where` (the entry it pointed at); on every file when those do not hold it
+        (a rotation caught half done: a reader left on the archived file alone would
+        never see the new one). False (the old reader kept) when no reader finds it."""
+        for every_file in (False, True):
+            reader, files, whole_boot = self._open_reader(where, every_file)
+            if self._points_at(reader, where):
+                self._use(reader, files, whole_boot, self.reader)
+                return True
+            reader.close()
+            if files is None:
+                break  # it was every file already
+        return False
+
+    def _points_at(self, reader: Any, where: str) -> bool:
         old, self.reader = self.reader, reader
         try:
-            found = self._seek(where, inclusive=False)
+            return self._seek(where, inclusive=False)
         finally:
             self.reader = old
-        if not found:
-            reader.close()
-            return False
-        self._use(reader, files, whole_boot, old)
-        return True
 
     def _seek(self, cursor: str, inclusive: bool) -> bool:
         reader = self.reader

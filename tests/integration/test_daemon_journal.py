@@ -685,3 +685,34 @@ def test_a_snapshots_kernel_log_from_the_newest_files_is_the_journals_last_lines
     assert ours == [f"kcrashd-test {unique_tag} before rotation {i}" for i in range(3)] + [
         f"kcrashd-test {unique_tag} newest"
     ]
+
+
+def test_a_reopen_whose_chosen_files_miss_its_entry_opens_every_file(
+    journald, unlimited_kmsg, unique_tag, monkeypatch
+):
+    """A rotation caught half done: the files chosen for the follower's position do not
+    hold it (here: only the file still written, the position's file archived by then). The
+    follower must not stay on its old reader (over the archived file alone it never saw
+    another entry: alerts came only at the 30 s idle wake-up); it opens every file."""
+    from kcrashd.host.root import Root
+    from kcrashd.sources import journal_files
+    from kcrashd.sources.boot import current_boot_id
+    from kcrashd.sources.journal import JournalFollower
+
+    write_kmsg([f"kcrashd-test {unique_tag} position"], level=6)
+    journal_entries(f"MESSAGE=kcrashd-test {unique_tag} position")
+    cursor = journal_tail_cursor()
+    follower = JournalFollower(None, current_boot_id(Root("/")))
+    try:
+        assert follower.open(cursor) == "saved position"
+        subprocess.run(["journalctl", "--rotate"], check=True, timeout=30)
+        only_active = lambda *a, **k: journal_files.active_files()  # noqa: E731
+        monkeypatch.setattr(journal_files, "kernel_files", only_active)
+        assert follower._reopen(cursor)
+        assert follower.files_opened is None  # every file
+        write_kmsg([f"kcrashd-test {unique_tag} after the rotation"], level=6)
+        journal_entries(f"MESSAGE=kcrashd-test {unique_tag} after the rotation")
+        got = [r.message for r in follower.read(100_000)]
+    finally:
+        follower.close()
+    assert [m for m in got if unique_tag in m] == [f"kcrashd-test {unique_tag} after the rotation"]
