@@ -61,7 +61,6 @@ LOWER_KEYS = (
     "double fault",
 )
 UPPER: Pattern[str] = re.compile("|".join(re.escape(k) for k in _UPPER_KEYS))
-PREFILTER: Pattern[str] = re.compile("|".join(re.escape(k) for k in _UPPER_KEYS + LOWER_KEYS))
 
 
 def may_start_report(line: str) -> bool:

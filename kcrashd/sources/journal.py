@@ -412,7 +412,8 @@ class JournalFollower:
         """Open the reader again, on the files that hold entries after `where`, and point
         it at `where` (the entry it pointed at); on every file when those do not hold it
         (a rotation caught half done: a reader left on the archived file alone would
-        never see the new one). False (the old reader kept) when no reader finds it."""
+        never see the new one), from just after its time when no file holds it any more.
+        False (the old reader kept) when even that fails."""
         for every_file in (False, True):
             reader, files, whole_boot = self._open_reader(where, every_file)
             if self._points_at(reader, where):
@@ -421,7 +422,26 @@ class JournalFollower:
             reader.close()
             if files is None:
                 break  # it was every file already
-        return False
+        # The entry itself is gone (its file vacuumed): on every file, from just after its
+        # time. Kept on the old reader, over the deleted file alone, it would read nothing
+        # more, ever.
+        reader, files, whole_boot = self._open_reader(where, every_file=True)
+        if not self._seek_after_time(reader, where):
+            reader.close()
+            return False
+        self.note = "the journal file of the position read last was removed; reading on after it"
+        self._use(reader, files, whole_boot, self.reader)
+        return True
+
+    @staticmethod
+    def _seek_after_time(reader: Any, cursor: str) -> bool:
+        from kcrashd.sources.journal_files import parse_cursor
+
+        try:
+            reader.seek_realtime(int(parse_cursor(cursor)["t"], 16) + 1)  # microseconds
+        except (KeyError, ValueError, OSError):
+            return False
+        return True
 
     def _points_at(self, reader: Any, where: str) -> bool:
         old, self.reader = self.reader, reader
@@ -686,6 +706,9 @@ class _ReadAhead(threading.Thread):
     polls briefly after a hurry()) and reads what is new into the follower's buffer."""
 
     IDLE_WAIT = 30.0
+    # A reader over chosen files takes in no new file by itself: process() (which looks for
+    # new files) runs at least this often, whatever inotify said or missed.
+    FILES_IDLE_WAIT = 1.0
     HURRY_POLL = 0.005  # journald writes a kernel line within a few ms of its printk
 
     def __init__(self, follower: JournalFollower, wake: Callable[[], None]) -> None:
@@ -714,7 +737,9 @@ class _ReadAhead(threading.Thread):
                 except (AttributeError, OSError):
                     fd = None  # no reader now (being reopened)
                 hurrying = time.monotonic() < self._hurry_until
-                timeout = self.HURRY_POLL if hurrying or fd is None else self.IDLE_WAIT
+                chosen = self.follower.files_opened is not None
+                idle = self.FILES_IDLE_WAIT if chosen else self.IDLE_WAIT
+                timeout = self.HURRY_POLL if hurrying or fd is None else idle
                 fds = [self._kick_r] + ([fd] if fd is not None else [])
                 try:
                     select.select(fds, [], [], timeout)
