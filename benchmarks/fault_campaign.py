@@ -99,8 +99,9 @@ def _forged(r: Dict[str, Any]) -> str:
 
 def _rotvac(r: Dict[str, Any]) -> str:
     return (
-        f"{r['alerted']} of {r['oopses']} alerted, {r['duplicated']} duplicated "
-        f"({r['oopses_still_in_journal']} oopses still readable in the journal afterwards)"
+        f"{r['sent']} of {r['oopses']} alerted, {r['duplicated']} duplicated; "
+        f"{r['after_rotation_alerted']} of the {r['after_rotation']} after the rotation in the "
+        f"journal ({r['oopses_still_in_journal']} oopses still readable in it afterwards)"
     )
 
 

@@ -408,6 +408,12 @@ class JournalFollower:
         except OSError:
             return None
 
+    def _last_read(self) -> Optional[str]:
+        """The cursor of the last entry read, when the reader cannot say it any more: a
+        vacuum truncates the files it deletes, and the reader drops a file it cannot read
+        from (the one its entry was in included), and then points at no entry."""
+        return self._buffer[-1].position if self._buffer else self.last_cursor
+
     def _reopen(self, where: str) -> bool:
         """Open the reader again, on the files that hold entries after `where`, and point
         it at `where` (the entry it pointed at); on every file when those do not hold it
@@ -486,7 +492,8 @@ class JournalFollower:
                 return 0
             added = self.prefetch()
             self._take_skipped()
-            where = self._where()  # before process(): it may close the reader's file
+            # before process(): it may close the reader's file
+            where = self._where() or self._last_read()
             changed = self.reader.process() == journal.INVALIDATE
             if changed:
                 self.invalidations += 1
@@ -573,7 +580,8 @@ class JournalFollower:
         """Entries were passed over since last_cursor: the reader still points at the
         last of them, so that is where reading resumes (taken before it moves on)."""
         if self._skipped:
-            self.last_cursor = self.entries.cursor()
+            # None when its file was dropped (vacuumed): those entries are read again
+            self.last_cursor = self._where() or self.last_cursor
             self._skipped = False
 
     def read(

@@ -152,8 +152,12 @@ def _fingerprint(parts: List[_Part]) -> str:
     return sha256_hex(b"".join(p.data for p in parts))[:32]
 
 
+DUMP_SECONDS = 60.0  # one dump's parts are written within this (a slow EFI store: ~1 s)
+
+
 def _group_dmesg(parts: List[_Part]) -> List[List[_Part]]:
-    """Parts of one dump together; a repeated part number starts another dump."""
+    """Parts of one dump together; a repeated part number, or a part written long after
+    the dump's last, starts another dump."""
     groups: Dict[Tuple, List[List[_Part]]] = {}
     order: List[Tuple] = []
     for p in sorted(parts, key=lambda p: (p.mtime, p.record_id)):
@@ -164,7 +168,11 @@ def _group_dmesg(parts: List[_Part]) -> List[List[_Part]]:
         dumps = groups.setdefault(key, [])
         if key not in order:
             order.append(key)
-        if not dumps or any(q.part == p.part for q in dumps[-1]):
+        if (
+            not dumps
+            or any(q.part == p.part for q in dumps[-1])
+            or p.mtime - dumps[-1][-1].mtime > DUMP_SECONDS
+        ):
             dumps.append([])
         dumps[-1].append(p)
     return [dump for key in order for dump in groups[key]]
@@ -194,7 +202,7 @@ def _record(parts: List[_Part], archived: bool, dated: bool = True) -> PstoreRec
     )
 
 
-def _records_in(root: Root, directory: str, archived: bool) -> List[PstoreRecord]:
+def _parts_in(root: Root, directory: str) -> List[_Part]:
     parts = []
     for name in root.listdir(directory):
         host_path = f"{directory.rstrip('/')}/{name}"
@@ -203,7 +211,7 @@ def _records_in(root: Root, directory: str, archived: bool) -> List[PstoreRecord
         part = _read_part(root, host_path, name)
         if part is not None:
             parts.append(part)
-    return _records_of(parts, archived)
+    return parts
 
 
 def _records_of(parts: List[_Part], archived: bool, dated: bool = True) -> List[PstoreRecord]:
@@ -215,12 +223,12 @@ def _records_of(parts: List[_Part], archived: bool, dated: bool = True) -> List[
 
 def read_pstore(root: Root, directory: str = "/sys/fs/pstore") -> List[PstoreRecord]:
     """Every record in the pstore filesystem, dmesg parts reassembled."""
-    return _records_in(root, directory, archived=False)
+    return _records_of(_parts_in(root, directory), archived=False)
 
 
-def _archive_dmesg_txt(root: Root, host_path: str) -> List[PstoreRecord]:
-    """The records in a systemd-pstore dmesg.txt whose moved files are gone: split at its
-    "dmesg-<backend>-<id>:" lines into the files it was made of, then read as those."""
+def _dmesg_txt_parts(root: Root, host_path: str) -> List[_Part]:
+    """The parts in a systemd-pstore dmesg.txt whose moved files are gone: split at its
+    "dmesg-<backend>-<id>:" lines into the files it was made of, read as those."""
     data = root.read_bytes(host_path, MAX_RECORD_BYTES)
     mtime = root.stat(host_path).st_mtime
     parts: List[_Part] = []
@@ -259,27 +267,32 @@ def _archive_dmesg_txt(root: Root, host_path: str) -> List[PstoreRecord]:
     if not parts:  # no separators: one text of unknown origin
         name = "dmesg-systemd_pstore-0"
         close()
-    return _records_of(parts, archived=True, dated=False)
+    return parts
 
 
 def read_archive(
     root: Root, directory: str = "/var/lib/systemd/pstore", max_depth: int = 3
 ) -> List[PstoreRecord]:
     """Records systemd-pstore archived: the moved files (`<id>/dmesg-*`, flat
-    `dmesg-ramoops-N`), or a `dmesg.txt` where those are gone."""
-    records: List[PstoreRecord] = []
+    `dmesg-ramoops-N`), or a `dmesg.txt` where those are gone. The moved files of every
+    directory are grouped together: systemd-pstore names an EFI record's directory after
+    its id less the last 6 digits (part, count and the timestamp's last digit), so a dump
+    written across a 10-second boundary lands in two directories (seen in the crash lab)."""
+    parts: List[_Part] = []
+    from_text: List[_Part] = []  # dmesg.txt's time, not the dump's
     stack = [(directory.rstrip("/"), 0)]
     while stack:
         current, depth = stack.pop()
         names = root.listdir(current)
         subdirs = [n for n in names if root.is_dir(f"{current}/{n}")]
-        found = _records_in(root, current, True)
-        records += found
-        if "dmesg.txt" in names and not any(r.type == "dmesg" for r in found):
+        found = _parts_in(root, current)
+        parts += found
+        if "dmesg.txt" in names and not any(p.type == "dmesg" for p in found):
             try:
-                records += _archive_dmesg_txt(root, f"{current}/dmesg.txt")
+                from_text += _dmesg_txt_parts(root, f"{current}/dmesg.txt")
             except OSError as exc:
                 log.warning("pstore archive: cannot read %s/dmesg.txt: %s", current, exc)
         if depth < max_depth:
             stack += [(f"{current}/{n}", depth + 1) for n in reversed(subdirs)]
-    return records
+    texts = _records_of(from_text, archived=True, dated=False)
+    return _records_of(parts, archived=True) + texts

@@ -446,31 +446,89 @@ def forged(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], project: Path)
 
 
 def rotate_vacuum(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], project: Path) -> Dict:
+    """A burst of oopses with a rotation and a vacuum of every archived file half way.
+    The alerts of the oopses before the rotation may be vacuumed too (when kcrashd sent
+    them before it): every oops is counted from the alerts the daemon recorded as sent (once), and
+    those after the rotation (and their alerts) are in the journal."""
     n = int(p.get("oopses", 50))
     daemon = Kcrashd(tmp, tmp / "state", project)
     start_at_end(journal, daemon.state, project)
     assert daemon.start(), daemon.logs()
     tags = [tag() for _ in range(n)]
+    after = tags[n // 2 + 1 :]
     for i, t in enumerate(tags):
         write_kmsg(oops_lines(t))
         if i == n // 2:
             journal.journalctl("--rotate")
             journal.journalctl("--vacuum-files=1")
-    wait_for(lambda: all(alerted(journal, tags).values()), float(p.get("wait", 60)), poll=1.0)
-    time.sleep(2)
+    wait_for(lambda: all(alerted(journal, after).values()), float(p.get("wait", 60)), poll=1.0)
+    wait_for(lambda: len(sent_once(daemon.state, tags)) == n, 5, poll=0.5)
     journal.settle()
     counts = alerted(journal, tags)
     still = kernel_text(journal)
-    readable = sum(1 for t in tags if f"kct_{t}_read" in still)
     alive = daemon.alive()
     daemon.stop()
     return {
         "oopses": n,
-        "alerted": sum(1 for c in counts.values() if c >= 1),
+        "sent": len(sent_once(daemon.state, tags)),
+        "after_rotation": len(after),
+        "after_rotation_alerted": sum(1 for t in after if counts[t] >= 1),
         "duplicated": sum(1 for c in counts.values() if c > 1),
-        "oopses_still_in_journal": readable,
+        "oopses_still_in_journal": sum(1 for t in tags if f"kct_{t}_read" in still),
         "daemon_alive": alive,
     }
+
+
+def sent_once(state: Path, tags: List[str]) -> List[str]:
+    """The tags whose crash report the daemon recorded as sent (its `alerts` table) once."""
+    try:
+        conn = sqlite3.connect(f"file:{state / 'state.db'}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = conn.execute(
+                "SELECT fields_json FROM alerts WHERE type = 'crash_report'"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+    functions = [json.loads(r[0]).get("function") for r in rows]
+    return [t for t in tags if functions.count(f"kct_{t}_read") == 1]
+
+
+def vacuum_position(tmp: Path, journal: PrivateJournal, p: Dict[str, Any], project: Path) -> Dict:
+    """A follower whose entry's file is rotated and vacuumed while it waits: journald
+    truncates the files it deletes, the reader drops its file and can no longer say
+    where it is. It must still read what comes next (it read nothing, ever, before)."""
+    from kcrashd.host.root import Root
+    from kcrashd.sources.boot import current_boot_id
+    from kcrashd.sources.journal import JournalFollower
+
+    t = tag()
+    write_kmsg([f"kcrashd-fault {t} position"])
+    wait_for(lambda: f"{t} position" in kernel_text(journal), 10)
+    follower = JournalFollower(None, current_boot_id(Root("/")))
+    try:
+        follower.open(None)
+        read = [r.message for r in follower.read(100_000)]
+        journal.journalctl("--rotate")
+        journal.journalctl("--vacuum-files=1")
+        write_kmsg([f"kcrashd-fault {t} after the vacuum"])
+        wait_for(lambda: f"{t} after the vacuum" in kernel_text(journal), 10)
+        deadline = time.monotonic() + float(p.get("wait", 10))
+        while time.monotonic() < deadline:
+            follower.process()
+            read += [r.message for r in follower.read(100_000)]
+            if any("after the vacuum" in m and t in m for m in read):
+                break
+            time.sleep(0.2)
+        return {
+            "read_position": any(f"{t} position" in m for m in read),
+            "read_after_vacuum": any(f"{t} after the vacuum" in m for m in read),
+            "files_opened": follower.files_opened,
+            "note": follower.note,
+        }
+    finally:
+        follower.close()
 
 
 # --- line loss in a storm (kernel ring buffer overrun under journald) -----------------------
@@ -534,6 +592,7 @@ SCENARIOS: Dict[str, Scenario] = {
     "corrupt_db": corrupt_db,
     "forged": forged,
     "rotate_vacuum": rotate_vacuum,
+    "vacuum_position": vacuum_position,
     "storm": storm,
 }
 

@@ -58,7 +58,15 @@ def test_entries_forged_by_another_user_do_not_suppress_a_real_alert():
 
 def test_rotate_and_vacuum_during_a_burst_loses_no_alert():
     r = run_scenario("rotate_vacuum", {"oopses": 12, "wait": 40})
-    assert r["alerted"] == r["oopses"] and r["duplicated"] == 0 and r["daemon_alive"], r
+    assert r["sent"] == r["oopses"] and r["duplicated"] == 0 and r["daemon_alive"], r
+    assert r["after_rotation_alerted"] == r["after_rotation"] == 5, r
+
+
+def test_a_follower_whose_file_is_vacuumed_reads_on():
+    """(it read nothing more, ever: in CI a burst's last 5 oopses were never alerted)"""
+    r = run_scenario("vacuum_position", {})
+    assert r["read_position"] and r["read_after_vacuum"], r
+    assert "removed" in r["note"], r
 
 
 def test_line_loss_in_a_storm_gives_no_new_first_alerts():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -68,6 +69,33 @@ def test_efi_dump_of_28_parts_is_one_record(tmp_path):
     (rec,) = pstore.read_archive(Root(str(tmp_path)))
     assert rec.parts == 28 and len(rec.paths) == 28
     assert rec.text.splitlines() == roots.kmsg_lines(roots.crash_lines())
+
+
+@pytest.mark.parametrize("keep_parts", [True, False])
+def test_efi_dump_across_two_archive_directories_is_one_record(tmp_path, keep_parts):
+    """The lab's finding: a dump written across a 10-second boundary was two records."""
+    dirs = roots.systemd_pstore_split_archive(tmp_path, T)
+    assert [d.name for d in dirs] == ["179602984", "179602985"]
+    if not keep_parts:  # only the dmesg.txt of each directory left
+        for f in tmp_path.glob("var/lib/systemd/pstore/*/dmesg-efi-*"):
+            f.unlink()
+    (rec,) = pstore.read_archive(Root(str(tmp_path)))
+    assert (rec.parts, rec.reason, rec.count) == (11, "Panic", 1)
+    assert rec.text.splitlines() == roots.kmsg_lines(roots.crash_lines())
+    assert rec.dated == keep_parts
+
+
+def test_parts_of_dumps_far_apart_are_not_joined(tmp_path):
+    """Part1 of one panic and Part2 of another an hour later (the rest lost): two dumps."""
+    archive = tmp_path / "var/lib/systemd/pstore"
+    for n, (at, stamp) in enumerate(((T, 1709295045), (T + 3600, 1709298645)), start=1):
+        record_id = str((stamp * 100 + n) * 1000 + 1)
+        path = archive / record_id[:-6] / f"dmesg-efi-{record_id}"
+        path.parent.mkdir(parents=True)
+        path.write_text(f"Panic#1 Part{n}\n<0>[ {n}.0] Kernel panic - not syncing: crash {n}\n")
+        os.utime(path, (at, at))
+    records = pstore.read_archive(Root(str(tmp_path)))
+    assert sorted((r.parts, r.mtime) for r in records) == [(1, T), (1, T + 3600)]
 
 
 def test_archive_dmesg_txt_alone_is_split_into_its_records(tmp_path):
