@@ -27,7 +27,8 @@ def sysctl_fix(key: str, value: object) -> str:
     return f"printf '{key} = {value}\\n' >> {SYSCTL_FILE} && sysctl --system"
 
 
-_SYSCTL_FIX = re.compile(
+# compiled by `kcrashd fix` only (re caches it), not by every `kcrashd check`
+_SYSCTL_FIX = (
     r"^printf '(?P<key>[\w.]+) = (?P<value>[^'\\]+)\\n' >> "
     + re.escape(SYSCTL_FILE)
     + r" && sysctl --system$"
@@ -36,7 +37,7 @@ _SYSCTL_FIX = re.compile(
 
 def sysctl_setting(fix: Optional[str]) -> Optional[Tuple[str, str]]:
     """(key, value) of a fix text made by sysctl_fix; None for any other fix."""
-    m = _SYSCTL_FIX.match(fix or "")
+    m = re.match(_SYSCTL_FIX, fix or "")
     return (m.group("key"), m.group("value")) if m else None
 
 

@@ -8,8 +8,7 @@ that is not met, the value to set. A sysctl the kernel does not have is SKIP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Optional, Tuple
+from typing import Callable, NamedTuple, Optional, Tuple
 
 from kcrashd.checks.base import sysctl_fact
 from kcrashd.checks.context import HostView
@@ -49,16 +48,14 @@ def one_or_bits(mask: int) -> Test:
     return lambda value: value == 1 or bool(value & mask)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     when: Test
     status: Status
     summary: str  # `{value}` is replaced by what was read
     set_to: Optional[object] = None  # the value the fix writes (required for WARN and CRIT)
 
 
-@dataclass(frozen=True)
-class SysctlCheck:
+class SysctlCheck(NamedTuple):
     """One row of the table; it has what the engine needs of a check (CHECK_ID, TITLE, AREA,
     EXPLAIN, run) like a module of checklist/ does."""
 

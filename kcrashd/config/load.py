@@ -12,7 +12,6 @@ be absent only at its default path; a `--config` naming a missing file is an err
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import stat
@@ -72,9 +71,9 @@ def load_unless_default(path: str = DEFAULT_CONFIG_PATH) -> Optional[Config]:
 
 
 def _sha256(text: str) -> str:
-    import hashlib
+    from kcrashd.parse.digest import sha256_hex  # not hashlib: OpenSSL costs ~10 ms to load
 
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text.encode("utf-8"))
 
 
 def load(path: str = DEFAULT_CONFIG_PATH) -> Config:
@@ -197,6 +196,8 @@ def _lexists(path: str) -> bool:
 
 
 def _check_order(config: Config, origin: Dict[str, str], errors: List[str]) -> None:
+    import dataclasses  # only with a config file: `kcrashd check` runs without one
+
     from kcrashd.config import rules
 
     flat: Dict[str, Any] = {}
@@ -266,6 +267,8 @@ def _mark(origin: Dict[str, str], value: Any, file: str, dotted: str) -> None:
 
 def build(cls: type, data: Any, origin: Dict[str, str], errors: List[str], prefix: str = "") -> Any:
     """Build dataclass `cls` from `data`, appending every problem to `errors`."""
+    import dataclasses  # only with a config file: `kcrashd check` runs without one
+
     from kcrashd.config import rules  # the validation table: only when there is a value
 
     def where(key: str) -> str:

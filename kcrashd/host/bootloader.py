@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from kcrashd.host import cmdline
 from kcrashd.host.root import Root
@@ -47,8 +46,7 @@ ESPS = ("/boot", "/boot/efi", "/efi")  # where the ESP or XBOOTLDR is mounted
 MAX_SECTION = 64 * 1024
 
 
-@dataclass(frozen=True)
-class BootPath:
+class BootPath(NamedTuple):
     loader: str  # one of the boot paths above
     evidence: str  # what showed it ("BOOT_IMAGE= on /proc/cmdline and /boot/grub/grub.cfg")
     entry_source: Optional[str] = None  # what the loader reads for the next boot

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from kcrashd.host.root import Root
 
@@ -44,8 +43,7 @@ def parse_size(text: str) -> int:
     return int(m.group(1)) * _UNITS[m.group(2).upper()]
 
 
-@dataclass(frozen=True)
-class Crashkernel:
+class Crashkernel(NamedTuple):
     """One `crashkernel=` value. `ranges` are (start, end or None, size); end is exclusive."""
 
     raw: str

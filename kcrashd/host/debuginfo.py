@@ -4,16 +4,14 @@ build id and DWARF presence of candidate vmlinux files (ELF parsed directly, no 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, NamedTuple, Optional
 
 from kcrashd.host.root import Root
 
 NT_GNU_BUILD_ID = 3
 
 
-@dataclass(frozen=True)
-class ElfInfo:
+class ElfInfo(NamedTuple):
     build_id: Optional[str]
     has_debug_info: bool
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from kcrashd.host.root import Root
 
@@ -21,8 +20,7 @@ DUMP_MAGICS = (
 )
 
 
-@dataclass(frozen=True)
-class DumpDir:
+class DumpDir(NamedTuple):
     name: str
     path: str
     mtime: float

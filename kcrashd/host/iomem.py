@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from kcrashd.host.root import Root
 
 _LINE = re.compile(r"^\s*([0-9a-fA-F]+)-([0-9a-fA-F]+) : (.+?)\s*$")
 
 
-@dataclass(frozen=True)
-class Iomem:
+class Iomem(NamedTuple):
     crash_ranges: Tuple[Tuple[int, int], ...]  # (start, end inclusive), one per region
     system_ram: int  # bytes in top-level System RAM ranges
     zeroed: bool  # every address printed as 0: read without CAP_SYS_ADMIN

@@ -7,8 +7,8 @@ RHEL (kdump-utils / kexec-tools): /etc/kdump.conf directives plus /etc/sysconfig
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from types import MappingProxyType
+from typing import Dict, Mapping, NamedTuple, Optional, Tuple
 
 from kcrashd.host.root import Root
 
@@ -52,8 +52,10 @@ def parse_kdump_conf(text: str) -> Dict[str, str]:
     return out
 
 
-@dataclass(frozen=True)
-class KdumpSetup:
+NOTHING: Mapping[str, str] = MappingProxyType({})  # a default no caller can change
+
+
+class KdumpSetup(NamedTuple):
     """The kdump configuration found under a root, whichever family wrote it."""
 
     family: Optional[str]  # "debian", "rhel" or None (no kdump configuration file)
@@ -66,8 +68,8 @@ class KdumpSetup:
     kernel: Optional[str] = None  # Debian KDUMP_KERNEL / KDUMP_INITRD when set
     initrd: Optional[str] = None
     num_dumps: Optional[int] = None
-    raw: Dict[str, str] = field(default_factory=dict)
-    sysconfig: Dict[str, str] = field(default_factory=dict)
+    raw: Mapping[str, str] = NOTHING  # every variable of the file
+    sysconfig: Mapping[str, str] = NOTHING
 
 
 def debian_setup(text: str) -> KdumpSetup:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 from kcrashd.host.root import Root
 from kcrashd.host.sysfs import read_int, read_sysctl_int
@@ -14,8 +13,7 @@ VMCOREINFO = "/sys/kernel/vmcoreinfo"
 LOCKDOWN = "/sys/kernel/security/lockdown"
 
 
-@dataclass(frozen=True)
-class KexecState:
+class KexecState(NamedTuple):
     crash_loaded: Optional[int]  # None: the kernel has no kdump support
     crash_size: Optional[int]  # bytes reserved (main + low region)
     fadump_enabled: Optional[int]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Dict, NamedTuple, Optional
 
 from kcrashd.host.root import Root
 
@@ -21,8 +20,7 @@ def parse_meminfo(text: str) -> Dict[str, int]:
     return out
 
 
-@dataclass(frozen=True)
-class Memory:
+class Memory(NamedTuple):
     total_kb: int
     available_kb: int
     available_estimated: bool  # no MemAvailable (kernel < 3.14): computed from MemFree & co.

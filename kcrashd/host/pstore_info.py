@@ -4,8 +4,7 @@ systemd-pstore's archive settings (Documentation/ABI/testing/pstore, pstore.conf
 from __future__ import annotations
 
 import configparser
-from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 from kcrashd.host.root import Root
 from kcrashd.host.sysfs import read_module_param
@@ -27,8 +26,7 @@ RAMOOPS_PARAMS = (
 NEEDS_ROOT = "<needs root>"
 
 
-@dataclass(frozen=True)
-class Pstore:
+class Pstore(NamedTuple):
     backend: Optional[str]  # None: "(null)" or no pstore module
     module_present: bool
     mounted: bool

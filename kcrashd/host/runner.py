@@ -13,8 +13,7 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 MAX_OUTPUT_BYTES = 16 * 1024 * 1024  # per stream: the rest is read and dropped
 PIPE_CHUNK = 64 * 1024
@@ -23,8 +22,7 @@ PIPE_CHUNK = 64 * 1024
 RUN_TOKEN_VAR = "KCRASHD_RUN_TOKEN"
 
 
-@dataclass(frozen=True)
-class CommandResult:
+class CommandResult(NamedTuple):
     argv: Tuple[str, ...]
     returncode: Optional[int]  # None when the command did not run to completion
     stdout: str = ""

@@ -8,8 +8,7 @@ the active state is None, meaning unknown.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Dict, Optional, Sequence
+from typing import Dict, NamedTuple, Optional, Sequence
 
 from kcrashd.host.root import Root
 
@@ -22,8 +21,7 @@ UNIT_DIRS = (
 SYSTEMCTL_TIMEOUT = 5.0
 
 
-@dataclass(frozen=True)
-class UnitState:
+class UnitState(NamedTuple):
     name: str
     installed: bool
     enabled: bool

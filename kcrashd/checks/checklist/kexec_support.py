@@ -27,12 +27,21 @@ FIX = (
 )
 
 
+OPTIONS = (
+    "CONFIG_KEXEC",
+    "CONFIG_KEXEC_FILE",
+    "CONFIG_CRASH_DUMP",
+    "CONFIG_PROC_VMCORE",
+    "CONFIG_RELOCATABLE",
+)
+
+
 def run(host: HostView) -> Result:
     source, options = (None, {})
     if host.release:
         from kcrashd.host.kernel_config import read_kernel_config
 
-        source, options = read_kernel_config(host.root, host.release)
+        source, options = read_kernel_config(host.root, host.release, OPTIONS)
     return judge(
         host.kexec.crash_loaded is not None, source, options, host.family, host.kdump.kernel
     )
@@ -61,13 +70,7 @@ def judge(
             "kernel supports kdump (kernel config not found)",
             facts=tuple(facts),
         )
-    for opt in (
-        "CONFIG_KEXEC",
-        "CONFIG_KEXEC_FILE",
-        "CONFIG_CRASH_DUMP",
-        "CONFIG_PROC_VMCORE",
-        "CONFIG_RELOCATABLE",
-    ):
+    for opt in OPTIONS:
         facts.append(Fact(config_source, f"{opt}={options.get(opt, 'n')}", f"{opt}=y"))
     missing = [o for o in ("CONFIG_CRASH_DUMP", "CONFIG_PROC_VMCORE") if options.get(o) != "y"]
     if options.get("CONFIG_KEXEC") != "y" and options.get("CONFIG_KEXEC_FILE") != "y":

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from kcrashd import cli
 from kcrashd.checks import engine
 from kcrashd.checks.context import HostView
 from kcrashd.checks.registry import BY_ID
@@ -135,3 +136,25 @@ def test_the_lazy_command_line_is_the_whole_one():
 def subparsers(parser) -> dict:
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return action.choices
+
+
+@pytest.mark.parametrize(
+    "argv, command",
+    [
+        (["check", "--json"], "check"),
+        (["--config", "check", "status"], "status"),  # a config file named "check"
+        (["--config=/etc/k.yaml", "-v", "check", "--only", "kfence"], "check"),
+        (["-v", "parse", "--", "check"], "parse"),
+    ],
+)
+def test_a_command_parsed_by_its_parser_alone_as_by_the_whole(argv, command):
+    assert cli._command_named(argv) == command
+    alone = cli.parse_args(build_parser(lazy=True, only=command), argv)
+    whole = cli.parse_args(build_parser(lazy=True), argv)
+    assert vars(alone) == vars(whole)
+    assert list(subparsers(build_parser(lazy=True, only=command))) == [command]
+
+
+def test_no_command_or_an_unknown_one_makes_every_parser():
+    for argv in ([], ["--version"], ["bogus"], ["--", "check"]):
+        assert cli._command_named(argv) is None
