@@ -204,7 +204,11 @@ class SnapshotsConfig:
     min_interval_seconds: float = opt(
         60.0, "Automatic snapshots are taken at most this often (manual ones always)."
     )
-    pmsg_breadcrumb: bool = opt(True, "Write a one-line breadcrumb to /dev/pmsg0 when it exists.")
+    pmsg_breadcrumb: bool = opt(
+        True,
+        "Write a one-line breadcrumb for every alert and snapshot to /dev/pmsg0 (pstore: kept"
+        " across a reset) when it exists.",
+    )
 
 
 @dataclass(frozen=True)

@@ -277,8 +277,10 @@ MISSED_MESSAGE_ID = "e9bf28e6e834481bb6f48f548ad13606"
 _MISSED = re.compile(rb"^Missed (\d+) kernel messages")
 PREFETCH_MAX = 4000  # kernel records read ahead of the parser at most (2 batches; a storm's
 # buffer was 11 MiB of heap at 20,000: benchmarks/bench_storm.py)
-REOPEN_AFTER = 10_000  # entries read before the live reader is opened again: every page of
-# the journal it touched stays mapped (its RSS) until then (figures: bench_storm.py)
+REOPEN_AFTER = 5_000  # entries read before the reader is opened again, wherever they are
+# read (read ahead, or by the parser): every page of the journal it touched stays mapped
+# (its RSS, ~1 KiB an entry) until then; a reopen costs ~1.3 ms (bench_storm.py: the mapped
+# journal peaked at 19-34 MiB when only process() counted, 7-9 MiB now)
 
 
 class JournalFollower:
@@ -501,9 +503,7 @@ class JournalFollower:
             if where is not None and self.directory is None:
                 # more files than the next entries need, once it has moved on from them
                 wide = self._from_start or (self.files_opened or 0) > 1
-                due = (wide and where != self._opened_where) or (
-                    self._reads() - self._opened_at >= REOPEN_AFTER
-                )
+                due = (wide and where != self._opened_where) or self._spent()
                 if changed or self._new_files() or (self.following and due):
                     self.reopened += self._reopen(where)
             return added + self.prefetch()
@@ -534,6 +534,9 @@ class JournalFollower:
             added = 0
             entries = self.entries
             while len(self._buffer) < limit:
+                if self._spent():
+                    self._renew()
+                    entries = self.entries
                 if not entries.next():
                     break
                 record = self._record_or_gap(entries)
@@ -541,6 +544,20 @@ class JournalFollower:
                     self._buffer.append(record)
                     added += 1
             return added
+
+    def _spent(self) -> bool:
+        """Whether the system journal's reader has read REOPEN_AFTER entries since it was
+        opened (checked at each entry read ahead and at each step of the parser's reads:
+        in a storm process() runs only every few thousand entries)."""
+        return self.directory is None and self._reads() - self._opened_at >= REOPEN_AFTER
+
+    def _renew(self) -> None:
+        """Open the reader again where it is (its mapped pages are let go)."""
+        where = self._where() or self._last_read()
+        if where is not None and self._reopen(where):
+            self.reopened += 1
+        else:
+            self._opened_at = self._reads()  # tried: not again before another REOPEN_AFTER
 
     def start_read_ahead(self, wake: Callable[[], None]) -> None:
         """Read new entries in a thread as they come; wake() when some were read."""
@@ -628,6 +645,8 @@ class JournalFollower:
             self.last_cursor = record.position
             self._skipped = False
             return record, 1, True
+        if self.entries is not None and self._spent():
+            self._renew()
         entries = self.entries
         if entries is None:
             self.following = True
