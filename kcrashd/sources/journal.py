@@ -324,6 +324,7 @@ class JournalFollower:
         self._opened_at = 0  # _reads() when the reader was opened
         self._opened_where: Optional[str] = None  # the entry it pointed at then
         self._known_files: Set[str] = set()  # the journal's files when it was opened
+        self._unreadable: Set[str] = set()  # those whose header could not be read then
         self._from_start = False  # the reader has every file of the boot (no cursor to go by)
 
     def open(self, saved: Optional[str] = None, inclusive: bool = False) -> str:
@@ -372,7 +373,7 @@ class JournalFollower:
         if self.directory is None and not every_file:
             from kcrashd.sources import journal_files
 
-            self._known_files = set(journal_files.local_journal_paths())
+            self._known_files = self._taken_in(journal_files.local_journal_paths())
             files = journal_files.kernel_files(self.boot_id or _current_boot(), cursor)
             if files:
                 try:
@@ -385,6 +386,19 @@ class JournalFollower:
             reader = journal.Reader(path=self.directory) if self.directory else journal.Reader()
         self._add_matches(reader)
         return reader, count, cursor is None and self.directory is None
+
+    def _taken_in(self, paths: List[str]) -> Set[str]:
+        """The files among `paths` a reader opened now takes in (kernel_files() looks at
+        them next): not one whose header cannot be read yet (a rotation's new file,
+        created but not written: it is a new file to _new_files() until it can be read),
+        unless it could not be read at the last opening either (a damaged file is not a
+        new file at every wake)."""
+        from kcrashd.sources.journal_files import header_of
+
+        unreadable = {p for p in paths if header_of(p) is None}
+        taken = set(paths) - (unreadable - self._unreadable)
+        self._unreadable = unreadable
+        return taken
 
     def _add_matches(self, reader: Any) -> None:
         # kernel entries, or journald's note that it missed some
