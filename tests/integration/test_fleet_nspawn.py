@@ -57,7 +57,7 @@ for i in $(seq 1 300); do
     sleep 0.2
 done
 systemctl show systemd-journal-upload -p ActiveState,NRestarts > $O/upload-state
-# The test touches /root/kctest/stop once the collector has every host's alert.
+# The test touches /root/kctest/stop once the collector has every host's alert and summary.
 for i in $(seq 1 900); do [ -e /root/kctest/stop ] && break; sleep 0.2; done
 timeout 30 journalctl -u kcrashd --no-pager -o cat > $O/kcrashd.log 2>&1
 timeout 30 journalctl -u systemd-journal-upload --no-pager -o cat > $O/upload.log 2>&1
@@ -214,12 +214,14 @@ def fleet(request, tmp_path_factory) -> Dict:
                 )
             )
         try:
-            # Wait until the collector holds every host's alert, then let the hosts go.
+            # Wait until the collector holds every host's alert and readiness summary (the
+            # readiness job may send its summary after the alert), then let the hosts go.
             deadline = time.monotonic() + 150
-            arrived: List[dict] = []
             while time.monotonic() < deadline and any(b.poll() is None for b in boots):
-                arrived = collector_entries(incoming, f"MESSAGE_ID={PREVIOUS}")
-                if len({e.get("_MACHINE_ID") for e in arrived}) >= HOSTS:
+                if all(
+                    len({e.get("_MACHINE_ID") for e in collector_entries(incoming, match)}) >= HOSTS
+                    for match in (f"MESSAGE_ID={PREVIOUS}", f"MESSAGE_ID={SUMMARY}")
+                ):
                     break
                 time.sleep(0.5)
             lap("boot, alert, upload")
